@@ -1,0 +1,85 @@
+/**
+ * Per-request parameters (which tools, which output) and settings (sampling, limits, headers).
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { ToolDefinition } from "./Tool.js"
+
+/**
+ * How structured output is requested: `text` (plain text or output tools), `tool` (an output
+ * tool the model must call), `native` (the provider's JSON-schema response format) or
+ * `prompted` (the schema in the instructions, JSON taken from the text).
+ */
+export const OutputMode = Schema.Literal("text", "tool", "native", "prompted")
+/** How structured output is requested. */
+export type OutputMode = typeof OutputMode.Type
+
+/**
+ * What a request offers the model: function tools it may call, output tools that end the
+ * exchange, whether plain text is an acceptable answer, and the output mode.
+ */
+export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>("ModelRequestParameters")({
+  functionTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
+  outputTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
+  allowTextOutput: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  outputMode: Schema.optionalWith(OutputMode, { default: () => "text" as const })
+}) {
+  /** Every tool offered: function tools then output tools. */
+  get allTools(): ReadonlyArray<ToolDefinition> {
+    return [...this.functionTools, ...this.outputTools]
+  }
+  /** Normalises the plain-object form users may pass. */
+  static from(input?: ModelRequestParametersInput): ModelRequestParameters {
+    if (input === undefined) return defaultParameters
+    return input instanceof ModelRequestParameters ? input : new ModelRequestParameters(input)
+  }
+}
+
+const defaultParameters = new ModelRequestParameters({})
+
+/** The parameters as a class instance or as a plain object of its fields. */
+export type ModelRequestParametersInput = ModelRequestParameters | ConstructorParameters<typeof ModelRequestParameters>[0]
+
+/** Which tool the model must use: the providers' choices, or one named tool. */
+export const ToolChoice = Schema.Union(
+  Schema.Literal("auto", "none", "required"),
+  Schema.Struct({ toolName: Schema.String })
+)
+/** Which tool the model must use. */
+export type ToolChoice = typeof ToolChoice.Type
+
+/**
+ * Settings for one request. Every field is optional; a field the provider does not support is
+ * ignored with a logged warning that names it. `timeout` is in seconds.
+ */
+export const ModelSettings = Schema.Struct({
+  maxTokens: Schema.optional(Schema.Number),
+  temperature: Schema.optional(Schema.Number),
+  topP: Schema.optional(Schema.Number),
+  seed: Schema.optional(Schema.Number),
+  stopSequences: Schema.optional(Schema.Array(Schema.String)),
+  parallelToolCalls: Schema.optional(Schema.Boolean),
+  presencePenalty: Schema.optional(Schema.Number),
+  frequencyPenalty: Schema.optional(Schema.Number),
+  timeout: Schema.optional(Schema.Number),
+  toolChoice: Schema.optional(ToolChoice),
+  extraHeaders: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  extraBody: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+/** Settings for one request. */
+export type ModelSettings = typeof ModelSettings.Type
+
+/** Merges settings: fields of `overrides` win; headers and extra body are merged by key. */
+export const mergeSettings = (base: ModelSettings | undefined, overrides: ModelSettings | undefined): ModelSettings => {
+  if (base === undefined) return overrides ?? {}
+  if (overrides === undefined) return base
+  const merged: { -readonly [K in keyof ModelSettings]: ModelSettings[K] } = { ...base, ...overrides }
+  if (base.extraHeaders !== undefined || overrides.extraHeaders !== undefined) {
+    merged.extraHeaders = { ...base.extraHeaders, ...overrides.extraHeaders }
+  }
+  if (base.extraBody !== undefined || overrides.extraBody !== undefined) {
+    merged.extraBody = { ...base.extraBody, ...overrides.extraBody }
+  }
+  return merged
+}

@@ -1,0 +1,74 @@
+/**
+ * Tool definitions: what a model may call. Build one from an Effect Schema with {@link make}
+ * (its JSON Schema comes from effect's `JSONSchema.make`) or from a raw JSON Schema with
+ * {@link fromJsonSchema}.
+ *
+ * @since 0.1.0
+ */
+import { JSONSchema, Schema } from "effect"
+
+/** A JSON Schema object, as the providers receive it. */
+export const JsonSchemaObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+/** A JSON Schema object. */
+export type JsonSchemaObject = typeof JsonSchemaObject.Type
+
+/**
+ * A tool the model may call: its name, a description, and the JSON Schema of its arguments.
+ * `strict` asks providers that support it (OpenAI) to enforce the schema exactly.
+ */
+export class ToolDefinition extends Schema.Class<ToolDefinition>("ToolDefinition")({
+  name: Schema.String.pipe(Schema.pattern(/^[a-zA-Z0-9_-]{1,64}$/, {
+    message: () => "a tool name must match ^[a-zA-Z0-9_-]{1,64}$ (letters, digits, _ and -)"
+  })),
+  description: Schema.optional(Schema.String),
+  parametersJsonSchema: JsonSchemaObject,
+  strict: Schema.optional(Schema.Boolean)
+}) {}
+
+/**
+ * A tool from an Effect Schema of its arguments.
+ *
+ * @example
+ * const Divide = Tool.make("divide", {
+ *   description: "Divide two numbers.",
+ *   parameters: Schema.Struct({ numerator: Schema.Number, denominator: Schema.Number })
+ * })
+ */
+export const make = <A, I>(
+  name: string,
+  options: {
+    readonly description?: string | undefined
+    readonly parameters: Schema.Schema<A, I, never>
+    readonly strict?: boolean | undefined
+  }
+): ToolDefinition =>
+  new ToolDefinition({
+    name,
+    parametersJsonSchema: toJsonSchema(options.parameters),
+    ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {})
+  })
+
+/** A tool from a raw JSON Schema, as pydantic-ai's `ToolDefinition(...)`. */
+export const fromJsonSchema = (options: {
+  readonly name: string
+  readonly description?: string | undefined
+  readonly parametersJsonSchema: JsonSchemaObject
+  readonly strict?: boolean | undefined
+}): ToolDefinition =>
+  new ToolDefinition({
+    name: options.name,
+    parametersJsonSchema: options.parametersJsonSchema,
+    ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {})
+  })
+
+/**
+ * The JSON Schema of an Effect Schema, self-contained: `$defs` are inlined where the schema
+ * is not recursive, and the `$schema` key (which providers reject) is dropped.
+ */
+export const toJsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): JsonSchemaObject => {
+  const root: Record<string, unknown> = { ...(JSONSchema.make(schema) as object) }
+  delete root.$schema
+  return root
+}

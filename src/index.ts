@@ -1,0 +1,25 @@
+/**
+ * effect-llm-direct: direct LLM requests, streams and provider batch APIs as typed,
+ * cancellable Effect programs. Each module is exported as a namespace.
+ *
+ * @since 0.1.0
+ */
+
+/** Typed errors of requests, streams and batches. */
+export * as AiError from "./AiError.js"
+/** The `LanguageModel` service: request and requestStream. */
+export * as LanguageModel from "./LanguageModel.js"
+/** Messages: ModelRequest, ModelResponse and their parts. */
+export * as Message from "./Message.js"
+/** Request parameters and settings. */
+export * as Parameters from "./Parameters.js"
+/** The retry policies. */
+export * as Retry from "./Retry.js"
+/** Stream events and accumulate. */
+export * as StreamEvent from "./StreamEvent.js"
+/** OpenTelemetry GenAI spans. */
+export * as Telemetry from "./Telemetry.js"
+/** Tool definitions. */
+export * as Tool from "./Tool.js"
+/** Token usage. */
+export * as Usage from "./Usage.js"

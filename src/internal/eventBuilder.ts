@@ -1,0 +1,127 @@
+/**
+ * Turns a provider's incremental output (text, reasoning and tool-call fragments keyed by the
+ * provider's own block or index) into our stream events, so both providers emit the same event
+ * grammar: PartStart, PartDelta*, PartEnd per part, one FinalResultEvent, metadata last.
+ */
+import { ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../Message.js"
+import type { ModelRequestParameters } from "../Parameters.js"
+import {
+  FinalResultEvent,
+  type ModelResponseStreamEvent,
+  PartDeltaEvent,
+  PartEndEvent,
+  PartStartEvent,
+  ResponseMetadataEvent,
+  TextPartDelta,
+  ThinkingPartDelta,
+  ToolCallPartDelta
+} from "../StreamEvent.js"
+
+interface Open {
+  readonly index: number
+  part: ModelResponsePart
+  ended: boolean
+}
+
+/** Builds stream events from keyed fragments; one instance per streamed response. */
+export class EventBuilder {
+  private readonly open = new Map<string, Open>()
+  private readonly order: Array<Open> = []
+  private finalSent = false
+
+  constructor(private readonly parameters: ModelRequestParameters) {}
+
+  private start(key: string, part: ModelResponsePart): Array<ModelResponseStreamEvent> {
+    const entry: Open = { index: this.order.length, part, ended: false }
+    this.open.set(key, entry)
+    this.order.push(entry)
+    const events: Array<ModelResponseStreamEvent> = [new PartStartEvent({ index: entry.index, part })]
+    if (!this.finalSent) {
+      if (part._tag === "TextPart" && this.parameters.allowTextOutput) {
+        this.finalSent = true
+        events.push(new FinalResultEvent({}))
+      } else if (part._tag === "ToolCallPart" && this.parameters.outputTools.some((t) => t.name === part.toolName)) {
+        this.finalSent = true
+        events.push(new FinalResultEvent({ toolName: part.toolName, toolCallId: part.toolCallId }))
+      }
+    }
+    return events
+  }
+
+  /** Text arrived for the part the provider calls `key`. Empty text is ignored. */
+  text(key: string, content: string): Array<ModelResponseStreamEvent> {
+    if (content === "") return []
+    const entry = this.open.get(key)
+    if (entry === undefined || entry.ended || entry.part._tag !== "TextPart") return this.start(key, new TextPart({ content }))
+    entry.part = new TextPart({ content: entry.part.content + content })
+    return [new PartDeltaEvent({ index: entry.index, delta: new TextPartDelta({ contentDelta: content }) })]
+  }
+
+  /** Reasoning text (or a signature fragment) arrived for the part `key`. */
+  thinking(key: string, content: string, signature?: string): Array<ModelResponseStreamEvent> {
+    if (content === "" && (signature === undefined || signature === "")) return []
+    const entry = this.open.get(key)
+    if (entry === undefined || entry.ended || entry.part._tag !== "ThinkingPart") {
+      return this.start(key, new ThinkingPart({ content, ...(signature ? { signature } : {}) }))
+    }
+    const prev = entry.part
+    entry.part = new ThinkingPart({
+      content: prev.content + content,
+      ...(prev.signature !== undefined || signature ? { signature: (prev.signature ?? "") + (signature ?? "") } : {})
+    })
+    return [new PartDeltaEvent({
+      index: entry.index,
+      delta: new ThinkingPartDelta({ contentDelta: content, ...(signature ? { signatureDelta: signature } : {}) })
+    })]
+  }
+
+  /**
+   * A tool-call fragment arrived for the part `key`: its name and id come with the first one,
+   * argument JSON with any of them.
+   */
+  toolCall(key: string, fragment: { readonly toolName?: string | undefined; readonly toolCallId?: string | undefined; readonly args?: string | undefined }): Array<ModelResponseStreamEvent> {
+    const args = fragment.args ?? ""
+    const entry = this.open.get(key)
+    if (entry === undefined || entry.ended || entry.part._tag !== "ToolCallPart") {
+      return this.start(key, new ToolCallPart({ toolName: fragment.toolName ?? "", args, toolCallId: fragment.toolCallId ?? "" }))
+    }
+    const prev = entry.part
+    const nameDelta = fragment.toolName !== undefined && fragment.toolName !== prev.toolName ? fragment.toolName : undefined
+    if (args === "" && nameDelta === undefined) return []
+    entry.part = new ToolCallPart({
+      toolName: prev.toolName + (nameDelta ?? ""),
+      args: (typeof prev.args === "string" ? prev.args : "") + args,
+      toolCallId: prev.toolCallId
+    })
+    return [new PartDeltaEvent({
+      index: entry.index,
+      delta: new ToolCallPartDelta({ argsDelta: args, ...(nameDelta !== undefined ? { toolNameDelta: nameDelta } : {}) })
+    })]
+  }
+
+  /** The part `key` is complete. */
+  end(key: string): Array<ModelResponseStreamEvent> {
+    const entry = this.open.get(key)
+    if (entry === undefined || entry.ended) return []
+    entry.ended = true
+    return [new PartEndEvent({ index: entry.index, part: entry.part })]
+  }
+
+  /** The response is complete: ends every open part in order, then emits the metadata. */
+  finish(metadata: ResponseMetadataEvent): Array<ModelResponseStreamEvent> {
+    const events: Array<ModelResponseStreamEvent> = []
+    for (const entry of this.order) {
+      if (!entry.ended) {
+        entry.ended = true
+        events.push(new PartEndEvent({ index: entry.index, part: entry.part }))
+      }
+    }
+    events.push(metadata)
+    return events
+  }
+
+  /** Whether any part has started. */
+  get hasParts(): boolean {
+    return this.order.length > 0
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A loopback HTTP server that speaks the OpenAI and Anthropic wire protocols (JSON, SSE, files,
+ * batches), for tests that run the real SDKs with no network and no API key. Script responses
+ * and faults per route; inspect what it received.
+ *
+ * @example
+ * const emulator = await startEmulator()
+ * emulator.script("POST /v1/chat/completions", { status: 429, headers: { "retry-after": "2" }, json: { error: { message: "slow down" } } })
+ * // OpenAi.layer({ apiKey: Redacted.make("test"), baseURL: emulator.openaiBaseURL })
+ * await emulator.close()
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import { anthropicRoutes } from "./emulator/anthropic.js"
+import { openAiRoutes } from "./emulator/openai.js"
+import { type ServerControls, startServer } from "./emulator/Server.js"
+
+export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/Server.js"
+
+/** A running emulator. */
+export interface Emulator extends ServerControls {
+  /** The base URL for the OpenAI SDK (`url` + "/v1"). */
+  readonly openaiBaseURL: string
+  /** The base URL for the Anthropic SDK (`url`). */
+  readonly anthropicBaseURL: string
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** The port (default: any free one). */
+  readonly port?: number | undefined
+  /** The host (default 127.0.0.1). */
+  readonly host?: string | undefined
+}
+
+/** Starts an emulator on a loopback port. Close it with `close()`. */
+export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
+  const server = await startServer([openAiRoutes, anthropicRoutes], options)
+  return { ...server, openaiBaseURL: `${server.url}/v1`, anthropicBaseURL: server.url }
+}
+
+/** The emulator as a service, for {@link layer}. */
+export class EmulatorServer extends Context.Tag("effect-llm-direct/testing/EmulatorServer")<EmulatorServer, Emulator>() {}
+
+/** A scoped Layer: the emulator starts with the layer and closes with its scope. */
+export const layer = (options?: EmulatorOptions): Layer.Layer<EmulatorServer> =>
+  Layer.scoped(
+    EmulatorServer,
+    Effect.acquireRelease(
+      Effect.promise(() => startEmulator(options)),
+      (emulator) => Effect.promise(() => emulator.close())
+    )
+  )
