@@ -125,3 +125,55 @@ export class EventBuilder {
     return this.order.length > 0
   }
 }
+
+/**
+ * The events a stream of `response` would emit, each text split into `chunks` deltas: what
+ * TestModel and FunctionModel stream when they compute a whole response first.
+ */
+export const responseToEvents = (
+  response: import("../Message.js").ModelResponse,
+  parameters: ModelRequestParameters,
+  chunks = 2
+): Array<ModelResponseStreamEvent> => {
+  const builder = new EventBuilder(parameters)
+  const events: Array<ModelResponseStreamEvent> = []
+  const pieces = (text: string): Array<string> => {
+    if (text.length === 0) return []
+    const size = Math.max(1, Math.ceil(text.length / Math.max(1, chunks)))
+    const out: Array<string> = []
+    for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size))
+    return out
+  }
+  response.parts.forEach((part, i) => {
+    const key = `part:${i}`
+    switch (part._tag) {
+      case "TextPart":
+        for (const piece of pieces(part.content)) events.push(...builder.text(key, piece))
+        break
+      case "ThinkingPart":
+        pieces(part.content).forEach((piece, j) => events.push(...builder.thinking(key, piece, j === 0 ? part.signature : undefined)))
+        break
+      case "ToolCallPart": {
+        const args = typeof part.args === "string" ? part.args : JSON.stringify(part.args ?? {})
+        pieces(args).forEach((piece, j) =>
+          events.push(...builder.toolCall(key, j === 0 ? { toolName: part.toolName, toolCallId: part.toolCallId, args: piece } : { args: piece }))
+        )
+        if (args === "") events.push(...builder.toolCall(key, { toolName: part.toolName, toolCallId: part.toolCallId }))
+        break
+      }
+    }
+    events.push(...builder.end(key))
+  })
+  events.push(
+    ...builder.finish(
+      new ResponseMetadataEvent({
+        modelName: response.modelName,
+        providerName: response.providerName,
+        usage: response.usage,
+        ...(response.providerResponseId !== undefined ? { providerResponseId: response.providerResponseId } : {}),
+        ...(response.finishReason !== undefined ? { finishReason: response.finishReason } : {})
+      })
+    )
+  )
+  return events
+}

@@ -1,0 +1,69 @@
+/**
+ * Model strings: `"openai:gpt-4o-mini"`, `"anthropic:claude-haiku-4-5"`, `"test"` → the provider
+ * Layer, configured from the environment (OPENAI_API_KEY / OPENAI_BASE_URL,
+ * ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL).
+ *
+ * @since 0.1.0
+ */
+import { type ConfigError, Effect, Layer } from "effect"
+import { InvalidInputError } from "./AiError.js"
+import type * as LanguageModel from "./LanguageModel.js"
+import * as Anthropic from "./providers/anthropic/index.js"
+import * as OpenAi from "./providers/openai/index.js"
+import * as TestModel from "./testing/TestModel.js"
+
+/** The providers a model string may name. */
+export const knownProviders = ["openai", "anthropic", "test"] as const
+/** A provider a model string may name. */
+export type KnownProvider = (typeof knownProviders)[number]
+
+/** A parsed model string. */
+export interface ModelString {
+  readonly provider: KnownProvider
+  readonly model: string
+}
+
+const environment: Record<KnownProvider, string> = {
+  openai: "OPENAI_API_KEY (and OPENAI_BASE_URL for another server)",
+  anthropic: "ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)",
+  test: "nothing"
+}
+
+/**
+ * Parses `"provider:model"` (`"test"` alone is the TestModel). An unknown provider or an empty
+ * model name is an InvalidInputError listing the known providers.
+ */
+export const parse = (input: string): Effect.Effect<ModelString, InvalidInputError> => {
+  const trimmed = input.trim()
+  if (trimmed === "test") return Effect.succeed({ provider: "test", model: "test" })
+  const colon = trimmed.indexOf(":")
+  const provider = colon < 0 ? "" : trimmed.slice(0, colon)
+  const model = colon < 0 ? "" : trimmed.slice(colon + 1)
+  if (!(knownProviders as ReadonlyArray<string>).includes(provider) || model === "") {
+    return Effect.fail(new InvalidInputError({
+      reason: `cannot resolve model string "${input}": write "provider:model" with a provider among ${knownProviders.join(", ")} (for example "openai:gpt-4o-mini" or "anthropic:claude-haiku-4-5"), or pass a Layer.`
+    }))
+  }
+  return Effect.succeed({ provider: provider as KnownProvider, model })
+}
+
+const configured = (spec: ModelString) => (error: ConfigError.ConfigError): InvalidInputError =>
+  new InvalidInputError({
+    provider: spec.provider,
+    reason: `${spec.provider}:${spec.model} needs ${environment[spec.provider]} in the environment: ${String(error)}`
+  })
+
+/** The Layer of a model string; configuration problems become an InvalidInputError naming the variable. */
+export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel, InvalidInputError> =>
+  Layer.unwrapEffect(
+    Effect.map(parse(input), (spec) => {
+      switch (spec.provider) {
+        case "openai":
+          return OpenAi.model(spec.model).pipe(Layer.mapError(configured(spec)))
+        case "anthropic":
+          return Anthropic.model(spec.model).pipe(Layer.mapError(configured(spec)))
+        case "test":
+          return TestModel.layer()
+      }
+    })
+  )
