@@ -1,0 +1,59 @@
+/**
+ * How every example runs: against the real providers when their keys are set, otherwise against
+ * the library's emulator started in-process (no key, no network). `checks` is true when the
+ * example talks to the emulator, whose answers are known, so the example can assert them.
+ */
+import { pathToFileURL } from "node:url"
+import { disposeAll } from "../src/direct.js"
+import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
+
+/** Whether a real provider is configured (then answers vary and examples check less). */
+export const usingRealProviders = (): boolean =>
+  Boolean(process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL?.includes("127.0.0.1")) ||
+  Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1"))
+
+/** Points both SDKs at an emulator: base URLs and placeholder keys. Returns a function that restores the environment. */
+export const useEmulator = (emulator: Emulator): (() => void) => {
+  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
+  process.env.OPENAI_API_KEY = "sk-emulator"
+  process.env.OPENAI_BASE_URL = emulator.openaiBaseURL
+  process.env.ANTHROPIC_API_KEY = "sk-ant-emulator"
+  process.env.ANTHROPIC_BASE_URL = emulator.anthropicBaseURL
+  return () => {
+    for (const n of names) {
+      if (saved[n] === undefined) delete process.env[n]
+      else process.env[n] = saved[n]
+    }
+  }
+}
+
+/** Throws when a check fails (only against the emulator, whose answers are known). */
+export const check = (condition: boolean, what: string): void => {
+  if (!condition && !usingRealProviders()) throw new Error(`example check failed: ${what}`)
+}
+
+/** Runs `main` when the file is executed directly, with the emulator unless keys are set. */
+export const runExample = (url: string, main: () => Promise<void>): void => {
+  if (process.argv[1] === undefined || url !== pathToFileURL(process.argv[1]).href) return
+  void (async () => {
+    let close: (() => Promise<void>) | undefined
+    if (!usingRealProviders()) {
+      const emulator = await startEmulator()
+      const restore = useEmulator(emulator)
+      close = async () => {
+        restore()
+        await emulator.close()
+      }
+    }
+    try {
+      await main()
+    } finally {
+      await disposeAll()
+      await close?.()
+    }
+  })().catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}

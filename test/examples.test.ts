@@ -1,0 +1,42 @@
+/**
+ * Every example runs against the emulator and checks its own output (see examples/_support.ts);
+ * the demo runs as `npm run demo` would, in a child process.
+ */
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { disposeAll } from "../src/direct.js"
+import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
+import { useEmulator } from "../examples/_support.js"
+
+const examples = ["direct-basic", "direct-tools", "direct-stream", "promise-forms", "effect-request"]
+
+let emulator: Emulator
+let restore: () => void
+beforeAll(async () => {
+  emulator = await startEmulator()
+  restore = useEmulator(emulator)
+})
+afterAll(async () => {
+  await disposeAll()
+  restore()
+  await emulator.close()
+})
+
+describe("examples", () => {
+  for (const name of examples) {
+    it(name, async () => {
+      const mod = (await import(`../examples/${name}.ts`)) as { main: () => Promise<void> }
+      await mod.main()
+    })
+  }
+
+  it("npm run demo prints a request and a stream per provider, with no key", async () => {
+    const env = { ...process.env }
+    for (const v of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"]) delete env[v]
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "examples/demo.ts"], { env, timeout: 60_000 })
+    expect(stdout).toMatch(/=== openai:gpt-4o-mini\nrequest  → The capital of France is Paris\./)
+    expect(stdout).toMatch(/=== anthropic:claude-haiku-4-5\nrequest  → The capital of France is Paris\./)
+    expect(stdout.match(/stream   → Albert Einstein was a German-born theoretical physicist\./g)?.length).toBe(2)
+  }, 60_000)
+})
