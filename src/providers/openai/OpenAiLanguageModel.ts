@@ -1,0 +1,105 @@
+/**
+ * The OpenAI `LanguageModel`: Chat Completions requests and streams through the official SDK.
+ * It only calls the SDK and the codec; `LanguageModel.make` adds validation, settings merge,
+ * retries and spans.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either, Layer, Redacted, Stream } from "effect"
+import type { AiError } from "../../AiError.js"
+import * as LanguageModel from "../../LanguageModel.js"
+import type { ModelMessage } from "../../Message.js"
+import type { ModelSettings } from "../../Parameters.js"
+import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
+import { decodeChatCompletion, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
+import { fromSdkError } from "./errors.js"
+import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+
+/** Options of an OpenAI language model. */
+export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
+
+/** Every setting of {@link ModelSettings}: Chat Completions can send them all. */
+export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
+  "maxTokens",
+  "temperature",
+  "topP",
+  "seed",
+  "stopSequences",
+  "parallelToolCalls",
+  "presencePenalty",
+  "frequencyPenalty",
+  "timeout",
+  "toolChoice",
+  "extraHeaders",
+  "extraBody"
+]
+
+const encode = (
+  modelName: string,
+  messages: ReadonlyArray<ModelMessage>,
+  context: LanguageModel.CallContext,
+  options: EncodeOptions | undefined
+): Effect.Effect<EncodedRequest, AiError> =>
+  Either.match(encodeRequest(modelName, messages, context.parameters, context.settings, options), {
+    onLeft: Effect.fail,
+    onRight: (encoded) => Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
+  })
+
+/** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
+export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
+  const secrets = [Redacted.value(client.apiKey)]
+  const decodeOptions = { requestedModel: modelName }
+  return {
+    provider: PROVIDER,
+    modelName,
+    supportedSettings,
+    request: (messages, context) =>
+      Effect.gen(function* () {
+        const { body, requestOptions } = yield* encode(modelName, messages, context, options)
+        const { data, requestId } = yield* Effect.tryPromise({
+          try: async (signal) => {
+            const { data, request_id } = await client.sdk.chat.completions.create(body, { ...requestOptions, signal }).withResponse()
+            return { data: data as unknown, requestId: request_id ?? undefined }
+          },
+          catch: (error) => fromSdkError(error, { secrets, where: "body" })
+        })
+        return yield* decodeChatCompletion(data, { ...decodeOptions, requestId })
+      }),
+    openStream: (messages, context) =>
+      Effect.gen(function* () {
+        const { body, requestOptions } = yield* encode(modelName, messages, context, options)
+        // the scope owns the HTTP response: closing it (consumer done, interrupted) aborts it
+        const controller = new AbortController()
+        yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+        const { data: chunks, requestId } = yield* Effect.tryPromise({
+          try: async (signal) => {
+            // interrupting the open itself (before any chunk) aborts too
+            signal.addEventListener("abort", () => controller.abort(), { once: true })
+            const { data, request_id } = await client.sdk.chat.completions
+              .create(streamingBody(body), { ...requestOptions, signal: controller.signal })
+              .withResponse()
+            return { data, requestId: request_id ?? undefined }
+          },
+          catch: (error) => fromSdkError(error, { secrets, where: "stream" })
+        })
+        const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
+        const events: Stream.Stream<ModelResponseStreamEvent, AiError> = Stream.fromAsyncIterable(
+          chunks as AsyncIterable<unknown>,
+          (error) => fromSdkError(error, { secrets, where: "stream" })
+        ).pipe(
+          Stream.mapEffect((chunk) => decoder.chunk(chunk)),
+          Stream.flattenIterables,
+          Stream.concat(Stream.fromIterableEffect(Effect.suspend(() => decoder.end())))
+        )
+        return events
+      })
+  }
+}
+
+/** The service over the client in context. */
+export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
+  Effect.map(OpenAiClient, (client) => LanguageModel.make(implementation(client, modelName, options), options))
+
+/** The `LanguageModel` layer of one OpenAI model, over the client in context. */
+export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> =>
+  Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

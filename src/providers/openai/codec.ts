@@ -1,0 +1,500 @@
+/**
+ * The OpenAI Chat Completions codec: pure functions from our messages, parameters and settings
+ * to the wire request, and from the wire response (JSON or stream chunks) back to ours. Every
+ * OpenAI quirk lives here; the services only call the SDK and these functions.
+ *
+ * @since 0.1.0
+ */
+import { Either, ParseResult, Schema } from "effect"
+import type OpenAI from "openai"
+import { ConnectionError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
+import { EventBuilder } from "../../internal/eventBuilder.js"
+import {
+  type BinaryContent,
+  type FinishReason,
+  type ImageUrl,
+  type ModelMessage,
+  type ModelRequest,
+  ModelResponse,
+  type ModelResponsePart,
+  normaliseArgs,
+  TextPart,
+  ToolCallPart,
+  type UserPromptPart
+} from "../../Message.js"
+import type { ModelRequestParameters, ModelSettings, ToolChoice } from "../../Parameters.js"
+import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
+import type { ToolDefinition } from "../../Tool.js"
+import { RequestUsage } from "../../Usage.js"
+
+/** The provider name on responses and errors. */
+export const PROVIDER = "openai"
+
+/** A chat request body, non-streaming (what a batch input line carries as `body`). */
+export type ChatRequestBody = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming
+/** A streaming chat request body. */
+export type ChatStreamRequestBody = OpenAI.Chat.ChatCompletionCreateParamsStreaming
+/** A wire message. */
+export type WireMessage = OpenAI.Chat.ChatCompletionMessageParam
+
+/** Options of the encoder. */
+export interface EncodeOptions {
+  /**
+   * The role of system prompts and instructions: "system" (default) or "developer", which
+   * OpenAI's reasoning models prefer.
+   */
+  readonly systemRole?: "system" | "developer" | undefined
+}
+
+/** An encoded request: the body, the SDK request options, and warnings to log. */
+export interface EncodedRequest {
+  readonly body: ChatRequestBody
+  /** SDK per-request options: extra headers and the timeout in milliseconds. */
+  readonly requestOptions: { readonly headers?: Record<string, string>; readonly timeout?: number }
+  /** What could not be sent and was left out (each names what); log them. */
+  readonly warnings: ReadonlyArray<string>
+}
+
+// ---------------------------------------------------------------------------------------------
+// encoding: messages
+// ---------------------------------------------------------------------------------------------
+
+const unsupported = (feature: string, detail: string) => new UnsupportedError({ provider: PROVIDER, feature, detail })
+
+const AUDIO_FORMATS: Readonly<Record<string, "wav" | "mp3">> = {
+  "audio/wav": "wav",
+  "audio/x-wav": "wav",
+  "audio/wave": "wav",
+  "audio/mpeg": "mp3",
+  "audio/mp3": "mp3"
+}
+
+const extensionOf = (mediaType: string): string => {
+  const sub = mediaType.split("/")[1]?.split(/[;+]/)[0] ?? "bin"
+  return sub === "plain" ? "txt" : sub
+}
+
+const encodeBinary = (item: BinaryContent): OpenAI.Chat.ChatCompletionContentPart => {
+  if (item.mediaType.startsWith("image/")) return { type: "image_url", image_url: { url: item.dataUrl } }
+  const format = AUDIO_FORMATS[item.mediaType.toLowerCase()]
+  if (format !== undefined) return { type: "input_audio", input_audio: { data: item.base64, format } }
+  // PDFs and other documents: the file part takes a data URL and needs a file name
+  return { type: "file", file: { file_data: item.dataUrl, filename: `file.${extensionOf(item.mediaType)}` } }
+}
+
+const encodeImageUrl = (item: ImageUrl): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
+  item.mediaType !== undefined && !item.mediaType.startsWith("image/")
+    ? Either.left(unsupported(
+        `a ${item.mediaType} URL in a user prompt`,
+        "Chat Completions fetches only image URLs; download the file and send it as BinaryContent instead."
+      ))
+    : Either.right({ type: "image_url", image_url: { url: item.url } })
+
+const encodeUserPrompt = (part: UserPromptPart): Either.Either<WireMessage, UnsupportedError> => {
+  if (typeof part.content === "string") return Either.right({ role: "user", content: part.content })
+  return Either.map(
+    Either.all(part.content.map((item): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
+      typeof item === "string"
+        ? Either.right({ type: "text", text: item })
+        : item._tag === "ImageUrl"
+          ? encodeImageUrl(item)
+          : Either.right(encodeBinary(item))
+    )),
+    (content): WireMessage => ({ role: "user", content })
+  )
+}
+
+const encodeRequestParts = (
+  request: ModelRequest,
+  systemRole: "system" | "developer"
+): Either.Either<Array<WireMessage>, UnsupportedError> =>
+  Either.all(request.parts.map((part): Either.Either<WireMessage, UnsupportedError> => {
+    switch (part._tag) {
+      case "SystemPromptPart":
+        return Either.right({ role: systemRole, content: part.content })
+      case "UserPromptPart":
+        return encodeUserPrompt(part)
+      case "ToolReturnPart":
+        return Either.right({ role: "tool", tool_call_id: part.toolCallId, content: part.contentText })
+      case "RetryPromptPart":
+        // a retry about a tool call answers that call; any other retry is a new user turn
+        return Either.right(
+          part.toolCallId !== undefined
+            ? { role: "tool", tool_call_id: part.toolCallId, content: part.modelText }
+            : { role: "user", content: part.modelText }
+        )
+    }
+  }))
+
+const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array<WireMessage> => {
+  const texts: Array<string> = []
+  const toolCalls: Array<OpenAI.Chat.ChatCompletionMessageFunctionToolCall> = []
+  let droppedThinking = 0
+  for (const part of response.parts) {
+    switch (part._tag) {
+      case "TextPart":
+        texts.push(part.content)
+        break
+      case "ToolCallPart":
+        toolCalls.push({ id: part.toolCallId, type: "function", function: { name: part.toolName, arguments: part.argsAsJson } })
+        break
+      case "ThinkingPart":
+        droppedThinking++
+        break
+    }
+  }
+  if (droppedThinking > 0) {
+    warnings.push(
+      `${PROVIDER}: ${droppedThinking} ThinkingPart${droppedThinking > 1 ? "s" : ""} in the message history ${droppedThinking > 1 ? "were" : "was"} not sent: Chat Completions accepts no reasoning content in assistant messages.`
+    )
+  }
+  if (texts.length === 0 && toolCalls.length === 0) return []
+  return [{
+    role: "assistant",
+    content: texts.length > 0 ? texts.join("\n\n") : null,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {})
+  }]
+}
+
+/**
+ * Our conversation history as Chat Completions messages. The instructions of the most recent
+ * request go first, as a system (or developer) message; thinking parts cannot be sent and are
+ * left out with a warning.
+ */
+export const encodeMessages = (
+  messages: ReadonlyArray<ModelMessage>,
+  options?: EncodeOptions
+): Either.Either<{ readonly messages: Array<WireMessage>; readonly warnings: Array<string> }, UnsupportedError> => {
+  const systemRole = options?.systemRole ?? "system"
+  const warnings: Array<string> = []
+  const out: Array<WireMessage> = []
+  let instructions: string | undefined
+  for (const message of messages) {
+    if (message._tag === "ModelRequest") {
+      const encoded = encodeRequestParts(message, systemRole)
+      if (Either.isLeft(encoded)) return Either.left(encoded.left)
+      out.push(...encoded.right)
+      instructions = message.instructions
+    } else {
+      out.push(...encodeResponse(message, warnings))
+    }
+  }
+  if (instructions !== undefined && instructions !== "") out.unshift({ role: systemRole, content: instructions })
+  return Either.right({ messages: out, warnings })
+}
+
+// ---------------------------------------------------------------------------------------------
+// encoding: tools, settings, the body
+// ---------------------------------------------------------------------------------------------
+
+/** A tool definition as a Chat Completions function tool (`strict` passed when set). */
+export const encodeTool = (tool: ToolDefinition): OpenAI.Chat.ChatCompletionFunctionTool => ({
+  type: "function",
+  function: {
+    name: tool.name,
+    ...(tool.description !== undefined ? { description: tool.description } : {}),
+    parameters: tool.parametersJsonSchema,
+    ...(tool.strict !== undefined ? { strict: tool.strict } : {})
+  }
+})
+
+const encodeToolChoice = (choice: ToolChoice): OpenAI.Chat.ChatCompletionToolChoiceOption =>
+  typeof choice === "string" ? choice : { type: "function", function: { name: choice.toolName } }
+
+/**
+ * The `tool_choice` to send: the setting's, except that when an output tool must be called
+ * (output tools and no text allowed) "auto" (or nothing) becomes "required".
+ */
+export const toolChoiceFor = (
+  parameters: ModelRequestParameters,
+  setting: ToolChoice | undefined
+): OpenAI.Chat.ChatCompletionToolChoiceOption | undefined => {
+  const mustCallTool = parameters.outputTools.length > 0 && !parameters.allowTextOutput
+  if (mustCallTool && (setting === undefined || setting === "auto")) return "required"
+  return setting === undefined ? undefined : encodeToolChoice(setting)
+}
+
+/**
+ * A whole non-streaming request: messages, tools, tool choice, settings (extraBody merged last),
+ * and the SDK options (extraHeaders, timeout). Output modes "native" and "prompted" are not
+ * implemented yet and fail with an UnsupportedError rather than being ignored.
+ */
+export const encodeRequest = (
+  model: string,
+  messages: ReadonlyArray<ModelMessage>,
+  parameters: ModelRequestParameters,
+  settings: ModelSettings,
+  options?: EncodeOptions
+): Either.Either<EncodedRequest, UnsupportedError> => {
+  if (parameters.outputMode === "native" || parameters.outputMode === "prompted") {
+    return Either.left(unsupported(
+      `output mode "${parameters.outputMode}"`,
+      "This release sends structured output to OpenAI as output tools only: use outputMode \"tool\" (or \"text\") with outputTools."
+    ))
+  }
+  return Either.map(encodeMessages(messages, options), ({ messages: wireMessages, warnings }) => {
+    const tools = parameters.allTools.map(encodeTool)
+    const hasTools = tools.length > 0
+    const toolChoice = toolChoiceFor(parameters, settings.toolChoice)
+    // the API rejects these without tools (400); say so instead of failing the request
+    if (!hasTools && settings.toolChoice !== undefined) warnings.push(`${PROVIDER} cannot send the setting toolChoice without tools; ignored.`)
+    if (!hasTools && settings.parallelToolCalls !== undefined) warnings.push(`${PROVIDER} cannot send the setting parallelToolCalls without tools; ignored.`)
+    const body: ChatRequestBody = {
+      model,
+      messages: wireMessages,
+      ...(hasTools ? { tools } : {}),
+      ...(hasTools && toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+      ...(hasTools && settings.parallelToolCalls !== undefined ? { parallel_tool_calls: settings.parallelToolCalls } : {}),
+      ...(settings.maxTokens !== undefined ? { max_completion_tokens: settings.maxTokens } : {}),
+      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+      ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
+      ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+      ...(settings.stopSequences !== undefined ? { stop: [...settings.stopSequences] } : {}),
+      ...(settings.presencePenalty !== undefined ? { presence_penalty: settings.presencePenalty } : {}),
+      ...(settings.frequencyPenalty !== undefined ? { frequency_penalty: settings.frequencyPenalty } : {}),
+      ...(settings.extraBody as Partial<ChatRequestBody> | undefined)
+    }
+    return {
+      body,
+      requestOptions: {
+        ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {}),
+        ...(settings.timeout !== undefined ? { timeout: Math.max(1, Math.round(settings.timeout * 1000)) } : {})
+      },
+      warnings
+    }
+  })
+}
+
+/** The streaming form of a body: `stream: true` and usage in a final chunk. */
+export const streamingBody = (body: ChatRequestBody): ChatStreamRequestBody => ({
+  ...body,
+  stream: true,
+  stream_options: { ...body.stream_options, include_usage: true }
+})
+
+// ---------------------------------------------------------------------------------------------
+// decoding: the wire shapes we rely on (other fields are ignored)
+// ---------------------------------------------------------------------------------------------
+
+const Nullish = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+const Counters = Nullish(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+
+const WireUsage = Schema.Struct({
+  prompt_tokens: Schema.Number,
+  completion_tokens: Schema.Number,
+  prompt_tokens_details: Counters,
+  completion_tokens_details: Counters
+})
+type WireUsage = typeof WireUsage.Type
+
+const WireToolCall = Schema.Struct({
+  id: Schema.String,
+  type: Schema.optional(Schema.String),
+  function: Schema.optional(Schema.Struct({ name: Schema.String, arguments: Schema.String })),
+  custom: Schema.optional(Schema.Struct({ name: Schema.String, input: Schema.String }))
+})
+
+const WireCompletion = Schema.Struct({
+  id: Schema.optional(Schema.String),
+  model: Schema.optional(Schema.String),
+  created: Schema.optional(Schema.Number),
+  choices: Schema.Array(Schema.Struct({
+    finish_reason: Nullish(Schema.String),
+    message: Schema.Struct({
+      content: Nullish(Schema.String),
+      refusal: Nullish(Schema.String),
+      tool_calls: Nullish(Schema.Array(WireToolCall))
+    })
+  })),
+  usage: Nullish(WireUsage)
+})
+
+const WireChunk = Schema.Struct({
+  id: Schema.optional(Schema.String),
+  model: Schema.optional(Schema.String),
+  choices: Nullish(Schema.Array(Schema.Struct({
+    index: Schema.optional(Schema.Number),
+    finish_reason: Nullish(Schema.String),
+    delta: Nullish(Schema.Struct({
+      content: Nullish(Schema.String),
+      refusal: Nullish(Schema.String),
+      tool_calls: Nullish(Schema.Array(Schema.Struct({
+        index: Schema.Number,
+        id: Nullish(Schema.String),
+        function: Nullish(Schema.Struct({ name: Nullish(Schema.String), arguments: Nullish(Schema.String) }))
+      })))
+    }))
+  }))),
+  usage: Nullish(WireUsage)
+})
+type WireChunk = typeof WireChunk.Type
+
+const pathText = (path: ReadonlyArray<PropertyKey>, root: string): string =>
+  path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`), root)
+
+const decodeWith = <A, I>(schema: Schema.Schema<A, I>, input: unknown, root: string, requestId?: string): Either.Either<A, ResponseDecodeError> =>
+  Either.mapLeft(Schema.decodeUnknownEither(schema)(input, { errors: "first" }), (error) => {
+    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+    return new ResponseDecodeError({
+      provider: PROVIDER,
+      path: pathText(issue?.path ?? [], root) || "(the whole body)",
+      detail: issue?.message ?? "unexpected shape",
+      ...(requestId !== undefined ? { requestId } : {})
+    })
+  })
+
+/** OpenAI's finish reason as ours; an unknown one is left out. */
+export const decodeFinishReason = (reason: string | null | undefined): FinishReason | undefined => {
+  switch (reason) {
+    case "stop":
+    case "length":
+    case "content_filter":
+      return reason
+    case "tool_calls":
+    case "function_call":
+      return "tool_call"
+    default:
+      return undefined
+  }
+}
+
+/**
+ * OpenAI's usage as ours: prompt tokens (cached included) are input, cached tokens are cache
+ * reads; the detail counters (reasoning, audio, predictions) land in `details`.
+ */
+export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage => {
+  if (usage === null || usage === undefined) return RequestUsage.empty
+  const prompt = usage.prompt_tokens_details ?? {}
+  const completion = usage.completion_tokens_details ?? {}
+  const count = (value: unknown): number => (typeof value === "number" ? value : 0)
+  const details: Record<string, number> = {}
+  for (const [key, value] of Object.entries(completion)) {
+    if (typeof value === "number") details[key === "audio_tokens" ? "output_audio_tokens" : key] = value
+  }
+  if (typeof prompt.audio_tokens === "number") details.input_audio_tokens = prompt.audio_tokens
+  return new RequestUsage({
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    cacheReadTokens: count(prompt.cached_tokens),
+    cacheWriteTokens: count(prompt.cache_write_tokens),
+    details
+  })
+}
+
+/** Options of the decoders. */
+export interface DecodeOptions {
+  /** The model asked for: the response's model name when the provider reports none. */
+  readonly requestedModel: string
+  /** The provider's request id, for the error of an undecodable body. */
+  readonly requestId?: string | undefined
+}
+
+/**
+ * A `chat.completion` body as a {@link ModelResponse}: text (a refusal counts as text), tool
+ * calls with parsed arguments, finish reason, usage, id and model. Batch result lines carry the
+ * same body, so the batch code decodes them with this too. A body missing what we need is a
+ * ResponseDecodeError whose `path` names the place (for example `choices[0].message`).
+ */
+export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Either.Either<ModelResponse, ResponseDecodeError> =>
+  Either.flatMap(decodeWith(WireCompletion, body, "", options.requestId), (completion) => {
+    const choice = completion.choices[0]
+    if (choice === undefined) {
+      return Either.left(new ResponseDecodeError({
+        provider: PROVIDER,
+        path: "choices",
+        detail: "the response has no choices",
+        ...(options.requestId !== undefined ? { requestId: options.requestId } : {})
+      }))
+    }
+    const parts: Array<ModelResponsePart> = []
+    const { content, refusal, tool_calls } = choice.message
+    if (content) parts.push(new TextPart({ content }))
+    if (refusal) parts.push(new TextPart({ content: refusal }))
+    for (const call of tool_calls ?? []) {
+      const fn = call.function ?? (call.custom ? { name: call.custom.name, arguments: call.custom.input } : undefined)
+      if (fn === undefined) continue
+      parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId: call.id }))
+    }
+    const finishReason = decodeFinishReason(choice.finish_reason)
+    return Either.right(new ModelResponse({
+      parts,
+      usage: decodeUsage(completion.usage),
+      modelName: completion.model || options.requestedModel,
+      providerName: PROVIDER,
+      ...(completion.id !== undefined ? { providerResponseId: completion.id } : {}),
+      ...(finishReason !== undefined ? { finishReason } : {}),
+      ...(completion.created !== undefined ? { timestamp: new Date(completion.created * 1000) } : {})
+    }))
+  })
+
+// ---------------------------------------------------------------------------------------------
+// decoding: streams
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Turns `chat.completion.chunk`s into our stream events, through the shared EventBuilder (keys
+ * "content", "refusal", "tool:<index>"). Usage comes from the usage-only chunk (`choices: []`)
+ * that `include_usage` adds; the metadata event comes last, from {@link StreamDecoder.end}.
+ * One decoder per streamed response.
+ */
+export class StreamDecoder {
+  private readonly builder: EventBuilder
+  private id: string | undefined
+  private model: string | undefined
+  private finishReason: string | undefined
+  private usage: WireUsage | undefined
+
+  constructor(parameters: ModelRequestParameters, private readonly options: DecodeOptions) {
+    this.builder = new EventBuilder(parameters)
+  }
+
+  /** The events of one chunk (often none: role-only and usage chunks). */
+  chunk(input: unknown): Either.Either<Array<ModelResponseStreamEvent>, ResponseDecodeError> {
+    return Either.map(decodeWith(WireChunk, input, "stream chunk", this.options.requestId), (chunk) => this.apply(chunk))
+  }
+
+  private apply(chunk: WireChunk): Array<ModelResponseStreamEvent> {
+    if (chunk.id) this.id ??= chunk.id
+    if (chunk.model) this.model ??= chunk.model
+    if (chunk.usage) this.usage = chunk.usage
+    const events: Array<ModelResponseStreamEvent> = []
+    for (const choice of chunk.choices ?? []) {
+      // we ask for one choice; others (an `n` in extraBody) are not ours to merge
+      if ((choice.index ?? 0) !== 0) continue
+      const delta = choice.delta
+      if (delta?.content) events.push(...this.builder.text("content", delta.content))
+      if (delta?.refusal) events.push(...this.builder.text("refusal", delta.refusal))
+      for (const call of delta?.tool_calls ?? []) {
+        events.push(...this.builder.toolCall(`tool:${call.index}`, {
+          toolName: call.function?.name ?? undefined,
+          toolCallId: call.id ?? undefined,
+          args: call.function?.arguments ?? undefined
+        }))
+      }
+      if (choice.finish_reason) this.finishReason = choice.finish_reason
+    }
+    return events
+  }
+
+  /**
+   * The stream ended: closes the open parts and emits the metadata. A stream that ends before
+   * any finish reason was cut off (the provider always sends one), which is a ConnectionError.
+   */
+  end(): Either.Either<Array<ModelResponseStreamEvent>, ConnectionError> {
+    if (this.finishReason === undefined) {
+      return Either.left(new ConnectionError({
+        provider: PROVIDER,
+        detail: "the stream ended before the model finished (no finish_reason)",
+        ...(this.options.requestId !== undefined ? { requestId: this.options.requestId } : {})
+      }))
+    }
+    const finishReason = decodeFinishReason(this.finishReason)
+    return Either.right(this.builder.finish(new ResponseMetadataEvent({
+      modelName: this.model || this.options.requestedModel,
+      providerName: PROVIDER,
+      usage: decodeUsage(this.usage),
+      ...(this.id !== undefined ? { providerResponseId: this.id } : {}),
+      ...(finishReason !== undefined ? { finishReason } : {})
+    })))
+  }
+}

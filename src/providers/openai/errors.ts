@@ -1,0 +1,103 @@
+/**
+ * OpenAI SDK failures as our typed errors. Only the provider's words (redacted) and its request
+ * id are kept: the SDK error object itself is never stored, since it can hold the API key
+ * (request headers, echoed messages).
+ *
+ * @since 0.1.0
+ */
+import { Duration } from "effect"
+import OpenAI from "openai"
+import {
+  type AiError,
+  AuthenticationError,
+  ConnectionError,
+  InvalidRequestError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  RateLimitError,
+  redact,
+  RequestTimeoutError,
+  ResponseDecodeError
+} from "../../AiError.js"
+import { PROVIDER } from "./codec.js"
+
+/**
+ * The wait a response asks for: `retry-after-ms` (milliseconds), else `retry-after` (seconds or
+ * an HTTP date). Undefined when absent, unparsable or not positive.
+ */
+export const retryAfter = (headers: Headers | undefined, now: number = Date.now()): Duration.Duration | undefined => {
+  const ms = headers?.get("retry-after-ms")
+  if (ms) {
+    const value = Number.parseFloat(ms)
+    if (Number.isFinite(value) && value >= 0) return Duration.millis(value)
+  }
+  const raw = headers?.get("retry-after")
+  if (!raw) return undefined
+  const seconds = Number(raw.trim())
+  if (raw.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? Duration.seconds(seconds) : undefined
+  const date = Date.parse(raw)
+  return Number.isFinite(date) && date > now ? Duration.millis(date - now) : undefined
+}
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof OpenAI.APIError) {
+    // the provider's own message when it sent one, without the SDK's status prefix
+    const body = error.error as { message?: unknown } | undefined
+    if (body && typeof body.message === "string") return body.message
+  }
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause
+    const causeText = cause instanceof Error ? `: ${cause.message}${(cause as { code?: unknown }).code ? ` (${String((cause as { code?: unknown }).code)})` : ""}` : ""
+    return `${error.message}${causeText}`
+  }
+  return String(error)
+}
+
+/**
+ * Maps what the SDK threw (or a stream raised) to an {@link AiError}. `secrets` are removed
+ * from every detail (the API key, since a 401 echoes it); `where` names what was being read
+ * when the body turned out not to be JSON ("body" or "stream").
+ */
+export const fromSdkError = (error: unknown, options: { readonly secrets: ReadonlyArray<string>; readonly where?: "body" | "stream" }): AiError => {
+  const provider = PROVIDER
+  const detail = redact(messageOf(error), options.secrets)
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return new RequestTimeoutError({ provider, detail })
+  if (error instanceof OpenAI.APIUserAbortError) return new ConnectionError({ provider, detail: "the request was aborted" })
+  if (error instanceof OpenAI.APIConnectionError) return new ConnectionError({ provider, detail })
+  if (error instanceof OpenAI.APIError) {
+    const requestId = error.requestID ?? undefined
+    const common = { provider, detail, ...(requestId ? { requestId } : {}) }
+    const status = error.status
+    if (status === undefined) {
+      // an error event inside a 200 stream: the provider failed mid-answer
+      return new ProviderUnavailableError({ ...common, status: 500 })
+    }
+    const wait = retryAfter(error.headers)
+    switch (status) {
+      case 400:
+      case 422:
+        return new InvalidRequestError({ ...common, status })
+      case 401:
+        return new AuthenticationError(common)
+      case 403:
+        return new PermissionDeniedError(common)
+      case 404:
+        return new NotFoundError(common)
+      case 408:
+        return new RequestTimeoutError(common)
+      case 429:
+        // an exhausted quota is a billing problem: waiting and retrying does not help
+        if (error.code === "insufficient_quota") return new PermissionDeniedError(common)
+        return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+    }
+    if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+    return new InvalidRequestError({ ...common, status })
+  }
+  // JSON.parse on a 200 body, or the SDK's "malformed server-sent event JSON"
+  if (error instanceof SyntaxError) {
+    return new ResponseDecodeError({ provider, path: options.where === "stream" ? "stream" : "body", detail: `not valid JSON: ${detail}` })
+  }
+  // undici's "fetch failed" / "terminated" (a reset mid-body) and anything else on the wire
+  return new ConnectionError({ provider, detail })
+}
