@@ -1,0 +1,139 @@
+/**
+ * The Anthropic `LanguageModel`: calls `sdk.messages.create` with an `AbortSignal` from Effect
+ * (interrupting the fiber aborts the HTTP request) and translates with the codec. Validation,
+ * settings, the unsupported-setting warning, retries and spans come from `LanguageModel.make`.
+ *
+ * @since 0.1.0
+ */
+import Anthropic from "@anthropic-ai/sdk"
+import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
+import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
+import * as LanguageModel from "../../LanguageModel.js"
+import type { ModelMessage, ModelResponse } from "../../Message.js"
+import type { ModelRequestParameters } from "../../Parameters.js"
+import * as StreamEvent from "../../StreamEvent.js"
+import { AnthropicClient, type Service as ClientService } from "./AnthropicClient.js"
+import { decodeMessage, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
+import { mapError } from "./errors.js"
+import { StreamDecoder } from "./streamDecoder.js"
+
+// The SDK's per-model caps for non-streamed requests (its internal MODEL_NONSTREAMING_TOKENS,
+// which the package does not export), as of @anthropic-ai/sdk 1.11.
+const nonStreamingTokenCaps: Readonly<Record<string, number>> = {
+  "claude-opus-4@20250514": 8192,
+  "anthropic.claude-opus-4-1-20250805-v1:0": 8192,
+  "claude-opus-4-1@20250805": 8192
+}
+
+/**
+ * Whether the SDK would refuse this request unstreamed. `messages.create` throws, before sending
+ * anything, when neither the request nor the client sets a timeout and either the expected time
+ * (60 min × max_tokens / 128,000) exceeds 10 minutes — max_tokens above 21,333 — or max_tokens
+ * exceeds the model's non-streaming cap. We ask the SDK's own public calculator.
+ */
+export const requiresStreaming = (client: ClientService, request: EncodedRequest): boolean => {
+  if (request.options.timeout !== undefined || client.timeoutMs !== undefined) return false
+  try {
+    client.sdk.calculateNonstreamingTimeout(request.body.max_tokens, nonStreamingTokenCaps[request.body.model])
+    return false
+  } catch {
+    return true
+  }
+}
+
+// The same refusal, caught when it happens anyway (a future SDK with new caps): an AnthropicError
+// that is not an APIError, thrown before any request was sent.
+const isStreamingRequired = (error: unknown): boolean =>
+  error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /streaming is required/i.test(error.message)
+
+/**
+ * An async iterable whose `return()` aborts the request first. `Stream.fromAsyncIterable` calls
+ * `return()` when the stream is interrupted, and an async generator queues that call behind a
+ * pending `next()`: without the abort, interrupting a stream that waits for the network would
+ * wait for the network too.
+ */
+const abortOnReturn = <A>(iterable: AsyncIterable<A>, controller: AbortController): AsyncIterable<A> => ({
+  [Symbol.asyncIterator]: () => {
+    const iterator = iterable[Symbol.asyncIterator]()
+    return {
+      next: () => iterator.next(),
+      return: async (value?: unknown) => {
+        controller.abort()
+        return iterator.return !== undefined ? iterator.return(value) : { done: true as const, value: undefined as never }
+      }
+    }
+  }
+})
+
+/** Options of {@link make} and {@link layer}. */
+export type Options = LanguageModel.ModelDefaults
+
+/** Builds the Anthropic `LanguageModel` service for one model. */
+export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, AnthropicClient> =>
+  Effect.map(AnthropicClient, (client) => {
+    const onError = mapError(Redacted.value(client.apiKey))
+
+    const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
+      Effect.tap(
+        encodeRequest(modelName, messages, context),
+        (encoded) => Effect.forEach(encoded.warnings, (w) => Effect.logWarning(`${providerName}: ${w}`), { discard: true })
+      )
+
+    const open = (
+      encoded: EncodedRequest,
+      parameters: ModelRequestParameters
+    ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const controller = new AbortController()
+        yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+        const events = yield* Effect.tryPromise({
+          try: () => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, signal: controller.signal }),
+          catch: onError
+        })
+        const decoder = new StreamDecoder(parameters, encoded.body.model)
+        const tail = Stream.suspend(() =>
+          Either.match(decoder.end(), {
+            onLeft: (detail) => Stream.fail(new ConnectionError({ provider: providerName, detail })),
+            onRight: () => Stream.empty
+          })
+        )
+        return Stream.fromAsyncIterable(abortOnReturn(events, controller), onError).pipe(
+          Stream.mapConcatEffect((event) => decoder.push(event)),
+          Stream.concat(tail)
+        )
+      })
+
+    // A request the SDK will not send unstreamed: stream it and add the events up.
+    const viaStream = (encoded: EncodedRequest, parameters: ModelRequestParameters): Effect.Effect<ModelResponse, AiError> =>
+      Effect.scoped(Effect.flatMap(open(encoded, parameters), StreamEvent.accumulateStream))
+
+    const request = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<ModelResponse, AiError> =>
+      Effect.gen(function*() {
+        const encoded = yield* prepare(messages, context)
+        if (requiresStreaming(client, encoded)) return yield* viaStream(encoded, context.parameters)
+        const message = yield* Effect.tryPromise({
+          try: (signal) => client.sdk.messages.create(encoded.body, { ...encoded.options, signal }),
+          catch: (error) => error
+        }).pipe(Effect.catchAll((error) => (isStreamingRequired(error) ? Effect.succeed(undefined) : Effect.fail(onError(error)))))
+        if (message === undefined) return yield* viaStream(encoded, context.parameters)
+        return yield* Either.mapLeft(decodeMessage(message), (e) =>
+          new ResponseDecodeError({
+            provider: e.provider,
+            path: e.path,
+            ...(e.detail !== undefined ? { detail: e.detail } : {}),
+            ...(message._request_id ? { requestId: message._request_id } : {})
+          }))
+      })
+
+    return LanguageModel.make({
+      provider: providerName,
+      modelName,
+      supportedSettings,
+      request,
+      openStream: (messages, context) => Effect.flatMap(prepare(messages, context), (encoded) => open(encoded, context.parameters))
+    }, options)
+  })
+
+/** The Anthropic `LanguageModel` as a Layer over the client. */
+export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, AnthropicClient> =>
+  Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

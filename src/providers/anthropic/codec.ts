@@ -1,0 +1,423 @@
+/**
+ * Pure functions between our messages and the Anthropic Messages API wire JSON: requests out
+ * ({@link encodeRequest}), messages in ({@link decodeMessage}, reused by the batch code: batch
+ * result lines carry the same message). No I/O, no logging: encoding returns its warnings and
+ * the caller logs them. The stream side is in `streamDecoder.ts`.
+ *
+ * Anthropic quirks handled here: system prompts live outside `messages`; consecutive turns of
+ * one role are merged and tool results lead their user turn; `max_tokens` is required (default
+ * 4096); thinking must be sent back with its signature; tools cannot be forced while thinking.
+ */
+import type Anthropic from "@anthropic-ai/sdk"
+import { Either, ParseResult, Schema } from "effect"
+import { InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
+import type { CallContext } from "../../LanguageModel.js"
+import {
+  type BinaryContent,
+  type FinishReason,
+  type ImageUrl,
+  type ModelMessage,
+  ModelResponse,
+  type ModelResponsePart,
+  type ModelRequest,
+  TextPart,
+  ThinkingPart,
+  ToolCallPart,
+  type UserContent
+} from "../../Message.js"
+import type { ModelSettings, ToolChoice } from "../../Parameters.js"
+import { RequestUsage } from "../../Usage.js"
+
+/** The provider name on responses and errors. */
+export const providerName = "anthropic"
+
+/** `max_tokens` when the settings leave it unset: the API requires one. */
+export const defaultMaxTokens = 4096
+
+/**
+ * The settings Anthropic maps. seed, presencePenalty and frequencyPenalty have no Anthropic
+ * equivalent, so `LanguageModel.make` warns when they are set.
+ */
+export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
+  "maxTokens",
+  "temperature",
+  "topP",
+  "stopSequences",
+  "parallelToolCalls",
+  "timeout",
+  "toolChoice",
+  "extraHeaders",
+  "extraBody"
+]
+
+/**
+ * A `redacted_thinking` block becomes a ThinkingPart with empty content whose signature is this
+ * prefix + the block's encrypted `data`, so it can be sent back as the same block. The prefix
+ * keeps it apart from a real thinking block with empty text (`display: "omitted"`), which also
+ * has empty content and a signature.
+ */
+export const redactedThinkingPrefix = "anthropic-redacted-thinking:"
+
+// ---------------------------------------------------------------------------------------------
+// encoding
+// ---------------------------------------------------------------------------------------------
+
+/** A request ready for `sdk.messages.create(body, options)`. */
+export interface EncodedRequest {
+  readonly body: Anthropic.MessageCreateParamsNonStreaming
+  /** SDK request options: `timeout` in milliseconds and extra `headers`. */
+  readonly options: { readonly timeout?: number; readonly headers?: Record<string, string> }
+  /** What the encoding changed or could not carry over; the caller logs them. */
+  readonly warnings: ReadonlyArray<string>
+}
+
+type Block = Anthropic.ContentBlockParam
+interface Turn {
+  readonly role: "user" | "assistant"
+  readonly content: Array<Block>
+}
+
+const imageMediaTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const
+type ImageMediaType = typeof imageMediaTypes[number]
+const isImageMediaType = (m: string): m is ImageMediaType => (imageMediaTypes as ReadonlyArray<string>).includes(m)
+
+const imageUrlBlock = (item: ImageUrl): Block =>
+  item.mediaType === "application/pdf" || (item.mediaType === undefined && /\.pdf(?:$|[?#])/i.test(item.url))
+    ? { type: "document", source: { type: "url", url: item.url } }
+    : { type: "image", source: { type: "url", url: item.url } }
+
+const binaryBlock = (item: BinaryContent): Either.Either<Block, InvalidInputError> => {
+  if (isImageMediaType(item.mediaType)) {
+    return Either.right({ type: "image", source: { type: "base64", media_type: item.mediaType, data: item.base64 } })
+  }
+  if (item.mediaType === "application/pdf") {
+    return Either.right({ type: "document", source: { type: "base64", media_type: "application/pdf", data: item.base64 } })
+  }
+  if (item.mediaType === "text/plain") {
+    return Either.right({ type: "document", source: { type: "text", media_type: "text/plain", data: Buffer.from(item.data).toString("utf8") } })
+  }
+  return Either.left(new InvalidInputError({
+    provider: providerName,
+    reason: `Anthropic cannot take inline ${item.mediaType} content; send JPEG, PNG, GIF or WebP images, PDFs or plain text.`
+  }))
+}
+
+const userBlocks = (content: string | ReadonlyArray<UserContent>): Either.Either<Array<Block>, InvalidInputError> => {
+  if (typeof content === "string") return Either.right(content === "" ? [] : [{ type: "text", text: content }])
+  return Either.all(content.map((item): Either.Either<Array<Block>, InvalidInputError> =>
+    typeof item === "string"
+      ? Either.right(item === "" ? [] : [{ type: "text", text: item }])
+      : item._tag === "ImageUrl"
+      ? Either.right([imageUrlBlock(item)])
+      : Either.map(binaryBlock(item), (b) => [b])
+  )).pipe(Either.map((blocks) => blocks.flat()))
+}
+
+const requestTurn = (request: ModelRequest, system: Array<string>): Either.Either<Turn, InvalidInputError> =>
+  Either.gen(function*() {
+    const content: Array<Block> = []
+    for (const part of request.parts) {
+      switch (part._tag) {
+        case "SystemPromptPart":
+          system.push(part.content)
+          break
+        case "UserPromptPart":
+          content.push(...yield* userBlocks(part.content))
+          break
+        case "ToolReturnPart":
+          content.push({ type: "tool_result", tool_use_id: part.toolCallId, content: part.contentText, is_error: false })
+          break
+        case "RetryPromptPart":
+          content.push(part.toolCallId !== undefined
+            ? { type: "tool_result", tool_use_id: part.toolCallId, content: part.modelText, is_error: true }
+            : { type: "text", text: part.modelText })
+          break
+      }
+    }
+    return { role: "user" as const, content }
+  })
+
+const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<Block> => {
+  switch (part._tag) {
+    case "TextPart":
+      // the API rejects empty text blocks; an empty text carries nothing
+      return part.content === "" ? [] : [{ type: "text", text: part.content }]
+    case "ToolCallPart":
+      return [{ type: "tool_use", id: part.toolCallId, name: part.toolName, input: part.argsAsObject }]
+    case "ThinkingPart": {
+      const signature = part.signature
+      if (signature !== undefined && signature.startsWith(redactedThinkingPrefix)) {
+        return [{ type: "redacted_thinking", data: signature.slice(redactedThinkingPrefix.length) }]
+      }
+      if (signature !== undefined && signature !== "") return [{ type: "thinking", thinking: part.content, signature }]
+      // Anthropic verifies thinking by its signature: unsigned thinking (from another provider, or
+      // built by hand) can only go back as plain text, so the model still sees it.
+      if (part.content === "") {
+        warnings.push("an empty thinking part without a signature was left out of the request: Anthropic cannot take unsigned thinking.")
+        return []
+      }
+      warnings.push("a thinking part without a signature was sent to Anthropic as text in <thinking> tags: Anthropic only accepts thinking blocks it signed.")
+      return [{ type: "text", text: `<thinking>\n${part.content}\n</thinking>` }]
+    }
+  }
+}
+
+// tool results must come first in a user turn, right after the assistant's tool calls
+const toolResultsFirst = (blocks: Array<Block>): Array<Block> => [
+  ...blocks.filter((b) => b.type === "tool_result"),
+  ...blocks.filter((b) => b.type !== "tool_result")
+]
+
+/** The instructions in force: the newest request's, or the one before it when the newest only returns tool results. */
+const instructionsOf = (messages: ReadonlyArray<ModelMessage>): string | undefined => {
+  const requests = messages.filter((m): m is ModelRequest => m._tag === "ModelRequest")
+  const last = requests[requests.length - 1]
+  if (last === undefined) return undefined
+  if (last.instructions !== undefined) return last.instructions
+  const onlyToolTraffic = last.parts.every((p) => p._tag === "ToolReturnPart" || (p._tag === "RetryPromptPart" && p.toolCallId !== undefined))
+  return onlyToolTraffic ? requests[requests.length - 2]?.instructions : undefined
+}
+
+/** Our history → `system` and `messages`, turns of one role merged as the API requires. */
+export const encodeMessages = (
+  messages: ReadonlyArray<ModelMessage>,
+  warnings: Array<string> = []
+): Either.Either<{ readonly system: string | undefined; readonly messages: Array<Anthropic.MessageParam> }, InvalidInputError> =>
+  Either.gen(function*() {
+    const system: Array<string> = []
+    const turns: Array<Turn> = []
+    for (const message of messages) {
+      const turn: Turn = message._tag === "ModelRequest"
+        ? yield* requestTurn(message, system)
+        : { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, warnings)) }
+      if (turn.content.length === 0) continue
+      const previous = turns[turns.length - 1]
+      if (previous !== undefined && previous.role === turn.role) previous.content.push(...turn.content)
+      else turns.push({ role: turn.role, content: [...turn.content] })
+    }
+    const instructions = instructionsOf(messages)
+    if (instructions !== undefined && instructions !== "") system.push(instructions)
+    return {
+      system: system.length > 0 ? system.join("\n\n") : undefined,
+      messages: turns.map((t) => ({ role: t.role, content: t.role === "user" ? toolResultsFirst(t.content) : t.content }))
+    }
+  })
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const thinkingEnabled = (extraBody: ModelSettings["extraBody"]): boolean => {
+  const thinking = extraBody?.thinking
+  return isRecord(thinking) && thinking.type !== undefined && thinking.type !== "disabled"
+}
+
+const wireChoice = (choice: ToolChoice): Anthropic.ToolChoice =>
+  typeof choice === "object"
+    ? { type: "tool", name: choice.toolName }
+    : choice === "required" ? { type: "any" } : { type: choice }
+
+const encodeToolChoice = (context: CallContext, hasTools: boolean, warnings: Array<string>): Anthropic.ToolChoice | undefined => {
+  const { parameters, settings } = context
+  if (!hasTools) {
+    if (settings.toolChoice !== undefined && settings.toolChoice !== "auto" && settings.toolChoice !== "none") {
+      warnings.push("toolChoice was ignored: the request offers no tools.")
+    }
+    return undefined
+  }
+  let choice: Anthropic.ToolChoice | undefined = settings.toolChoice !== undefined
+    ? wireChoice(settings.toolChoice)
+    : parameters.outputTools.length > 0 && !parameters.allowTextOutput
+    ? { type: "any" }
+    : undefined
+  if (choice !== undefined && (choice.type === "any" || choice.type === "tool") && thinkingEnabled(settings.extraBody)) {
+    warnings.push("Anthropic cannot force a tool call while thinking is enabled; tool_choice \"auto\" was sent instead.")
+    choice = { type: "auto" }
+  }
+  if (settings.parallelToolCalls === false && choice?.type !== "none") {
+    choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true }
+  }
+  return choice
+}
+
+/**
+ * Our request → the Messages API body and SDK request options. Output modes "native" and
+ * "prompted" are not implemented for Anthropic yet and fail with {@link UnsupportedError}.
+ */
+export const encodeRequest = (
+  model: string,
+  messages: ReadonlyArray<ModelMessage>,
+  context: CallContext
+): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> =>
+  Either.gen(function*() {
+    const { parameters, settings } = context
+    if (parameters.outputMode === "native" || parameters.outputMode === "prompted") {
+      return yield* Either.left(new UnsupportedError({
+        provider: providerName,
+        feature: `the "${parameters.outputMode}" output mode`,
+        detail: "Use the \"tool\" output mode (output tools) for structured output with Anthropic."
+      }))
+    }
+    const warnings: Array<string> = []
+    const encoded = yield* encodeMessages(messages, warnings)
+    const tools: Array<Anthropic.Tool> = parameters.allTools.map((t) => ({
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
+      ...(t.strict === true ? { strict: true } : {})
+    }))
+    const toolChoice = encodeToolChoice(context, tools.length > 0, warnings)
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model,
+      max_tokens: settings.maxTokens ?? defaultMaxTokens,
+      messages: encoded.messages,
+      ...(encoded.system !== undefined ? { system: encoded.system } : {}),
+      ...(tools.length > 0 ? { tools } : {}),
+      ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+      ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
+      ...(settings.stopSequences !== undefined ? { stop_sequences: [...settings.stopSequences] } : {}),
+      // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...)
+      ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined)
+    }
+    return {
+      body,
+      options: {
+        ...(settings.timeout !== undefined ? { timeout: Math.round(settings.timeout * 1000) } : {}),
+        ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {})
+      },
+      warnings
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// decoding
+// ---------------------------------------------------------------------------------------------
+
+/** Runs a wire schema; a failure names the JSON path of the first problem under `prefix`. */
+export const decodeAt = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: string): Either.Either<A, ResponseDecodeError> =>
+  Schema.decodeUnknownEither(schema)(value).pipe(Either.mapLeft((error) => {
+    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+    const path = [prefix, ...(issue?.path ?? []).map(String)].filter((s) => s !== "").join(".")
+    return new ResponseDecodeError({ provider: providerName, path: path === "" ? "$" : path, detail: issue?.message ?? error.message })
+  }))
+
+const OptionalCount = Schema.optional(Schema.NullOr(Schema.Number))
+
+/** Usage as the wire carries it (`message.usage`, or message_start merged with message_delta). */
+export const WireUsage = Schema.Struct({
+  input_tokens: OptionalCount,
+  output_tokens: OptionalCount,
+  cache_creation_input_tokens: OptionalCount,
+  cache_read_input_tokens: OptionalCount,
+  cache_creation: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
+  server_tool_use: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+})
+/** Usage as the wire carries it. */
+export type WireUsage = typeof WireUsage.Type
+
+const WireMessage = Schema.Struct({
+  id: Schema.String,
+  model: Schema.String,
+  content: Schema.Array(Schema.Unknown),
+  stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
+  usage: WireUsage
+})
+
+const BlockType = Schema.Struct({ type: Schema.String })
+const TextBlock = Schema.Struct({ text: Schema.String })
+const ThinkingBlock = Schema.Struct({ thinking: Schema.String, signature: Schema.optional(Schema.NullOr(Schema.String)) })
+const RedactedThinkingBlock = Schema.Struct({ data: Schema.String })
+const ToolUseBlock = Schema.Struct({ id: Schema.String, name: Schema.String, input: Schema.Unknown })
+
+/** Anthropic's stop reason → ours; unknown reasons map to none rather than a guess. */
+export const finishReason = (stopReason: string | null | undefined): FinishReason | undefined => {
+  switch (stopReason) {
+    case "end_turn":
+    case "stop_sequence":
+    case "pause_turn":
+      return "stop"
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "length"
+    case "tool_use":
+      return "tool_call"
+    case "refusal":
+      return "content_filter"
+    default:
+      return undefined
+  }
+}
+
+const count = (n: number | null | undefined): number => (typeof n === "number" && Number.isFinite(n) ? n : 0)
+
+/** Wire usage → ours: `inputTokens` counts all input, cache reads and writes included. */
+export const decodeUsage = (usage: WireUsage): RequestUsage => {
+  const cacheRead = count(usage.cache_read_input_tokens)
+  const cacheWrite = count(usage.cache_creation_input_tokens)
+  const details: Record<string, number> = {}
+  for (const source of [usage.cache_creation, usage.server_tool_use]) {
+    for (const [key, value] of Object.entries(source ?? {})) {
+      if (typeof value === "number" && value !== 0) details[key] = value
+    }
+  }
+  return new RequestUsage({
+    inputTokens: count(usage.input_tokens) + cacheRead + cacheWrite,
+    outputTokens: count(usage.output_tokens),
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    details
+  })
+}
+
+/** One content block → our part; `undefined` for empty text and block kinds we do not model (server tools). */
+const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> =>
+  Either.gen(function*() {
+    const { type } = yield* decodeAt(BlockType, block, path)
+    switch (type) {
+      case "text": {
+        const { text } = yield* decodeAt(TextBlock, block, path)
+        return text === "" ? undefined : new TextPart({ content: text })
+      }
+      case "thinking": {
+        const { signature, thinking } = yield* decodeAt(ThinkingBlock, block, path)
+        if (thinking === "" && (signature === undefined || signature === null || signature === "")) return undefined
+        return new ThinkingPart({ content: thinking, ...(signature ? { signature } : {}) })
+      }
+      case "redacted_thinking": {
+        const { data } = yield* decodeAt(RedactedThinkingBlock, block, path)
+        return new ThinkingPart({ content: "", signature: redactedThinkingPrefix + data })
+      }
+      case "tool_use": {
+        const { id, input, name } = yield* decodeAt(ToolUseBlock, block, path)
+        return new ToolCallPart({ toolName: name, toolCallId: id, args: input ?? {} })
+      }
+      default:
+        return undefined
+    }
+  })
+
+/**
+ * A Messages API `Message` (a response body, or the `message` of a batch result line) → our
+ * {@link ModelResponse}. Fails with a {@link ResponseDecodeError} naming the path it could not read.
+ */
+export const decodeMessage = (
+  message: unknown,
+  options?: { readonly timestamp?: Date | undefined }
+): Either.Either<ModelResponse, ResponseDecodeError> =>
+  Either.gen(function*() {
+    const wire = yield* decodeAt(WireMessage, message, "")
+    const parts: Array<ModelResponsePart> = []
+    for (const [i, block] of wire.content.entries()) {
+      const part = yield* decodeBlock(block, `content.${i}`)
+      if (part !== undefined) parts.push(part)
+    }
+    const reason = finishReason(wire.stop_reason)
+    return new ModelResponse({
+      parts,
+      usage: decodeUsage(wire.usage),
+      modelName: wire.model,
+      providerName,
+      providerResponseId: wire.id,
+      ...(reason !== undefined ? { finishReason: reason } : {}),
+      ...(options?.timestamp !== undefined ? { timestamp: options.timestamp } : {})
+    })
+  })

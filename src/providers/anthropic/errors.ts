@@ -1,0 +1,123 @@
+/**
+ * Anthropic SDK errors → {@link AiError}. The SDK error object is never kept (not even as a
+ * cause): its message, body and request options can hold the API key. Only redacted text, the
+ * status and the request id survive.
+ */
+import Anthropic from "@anthropic-ai/sdk"
+import { Duration } from "effect"
+import {
+  type AiError,
+  AuthenticationError,
+  ConnectionError,
+  InvalidRequestError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  RateLimitError,
+  redact,
+  RequestTimeoutError,
+  ResponseDecodeError
+} from "../../AiError.js"
+
+const provider = "anthropic"
+
+interface HeadersLike {
+  get(name: string): string | null
+}
+
+/**
+ * The wait a response asks for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP
+ * date (the forms the SDK itself honours).
+ */
+export const retryAfter = (headers: HeadersLike | undefined, now: number = Date.now()): Duration.Duration | undefined => {
+  if (headers === undefined) return undefined
+  const ms = Number(headers.get("retry-after-ms") ?? NaN)
+  if (Number.isFinite(ms) && ms >= 0) return Duration.millis(ms)
+  const raw = headers.get("retry-after")
+  if (raw === null || raw.trim() === "") return undefined
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds) && seconds >= 0) return Duration.seconds(seconds)
+  const date = Date.parse(raw)
+  return Number.isFinite(date) ? Duration.millis(Math.max(0, date - now)) : undefined
+}
+
+// The SSE `error` event carries no status; its error type says what it would have been.
+const statusOfType: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  timeout_error: 504,
+  api_error: 500,
+  overloaded_error: 529
+}
+
+const fromStatus = (
+  status: number,
+  fields: { readonly detail: string | undefined; readonly requestId: string | undefined },
+  wait: Duration.Duration | undefined
+): AiError => {
+  const common = {
+    provider,
+    ...(fields.detail !== undefined && fields.detail !== "" ? { detail: fields.detail } : {}),
+    ...(fields.requestId !== undefined ? { requestId: fields.requestId } : {})
+  }
+  switch (status) {
+    case 401:
+      return new AuthenticationError(common)
+    case 402:
+    case 403:
+      return new PermissionDeniedError(common)
+    case 404:
+      return new NotFoundError(common)
+    case 408:
+      return new RequestTimeoutError(common)
+    case 429:
+      return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+  }
+  if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+  return new InvalidRequestError({ ...common, status })
+}
+
+const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
+
+/**
+ * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept.
+ *
+ * @example
+ * Effect.tryPromise({ try: (signal) => sdk.messages.create(body, { signal }), catch: mapError(apiKey) })
+ */
+export const mapError = (apiKey: string) => (cause: unknown): AiError => {
+  const clean = (text: string | null | undefined): string | undefined =>
+    text === null || text === undefined || text === "" ? undefined : redact(text, [apiKey])
+  // connection errors first: they extend APIError in the SDK
+  if (cause instanceof Anthropic.APIConnectionTimeoutError) {
+    return new RequestTimeoutError({ provider, detail: "no response within the timeout" })
+  }
+  if (cause instanceof Anthropic.APIUserAbortError) {
+    return new ConnectionError({ provider, detail: "the request was aborted" })
+  }
+  if (cause instanceof Anthropic.APIConnectionError) {
+    const inner = clean(messageOf((cause as { cause?: unknown }).cause))
+    return new ConnectionError({ provider, detail: clean(cause.message) + (inner !== undefined ? ` (${inner})` : "") })
+  }
+  if (cause instanceof Anthropic.APIError) {
+    const requestId = cause.requestID ?? undefined
+    const type = typeof cause.type === "string" ? cause.type : undefined
+    const said = clean(cause.apiMessage ?? undefined) ?? clean(cause.message)
+    const detail = type !== undefined && said !== undefined ? `${type}: ${said}` : said
+    const status = typeof cause.status === "number" ? cause.status : statusOfType[type ?? ""] ?? 500
+    return fromStatus(status, { detail, requestId }, retryAfter(cause.headers ?? undefined))
+  }
+  // A body that is not JSON (the SDK's JSON.parse throws), in a response or an SSE event.
+  if (cause instanceof SyntaxError) {
+    return new ResponseDecodeError({ provider, path: "$", detail: clean(cause.message) ?? "the body is not valid JSON" })
+  }
+  // What remains is the transport failing mid-body (undici's "terminated") or an SDK complaint.
+  const text = clean(messageOf(cause)) ?? "unknown failure"
+  const inner = clean(messageOf((cause as { cause?: unknown } | undefined)?.cause))
+  return new ConnectionError({ provider, detail: inner !== undefined ? `${text} (${inner})` : text })
+}

@@ -1,0 +1,66 @@
+/**
+ * The Anthropic provider: a client Layer (the official `@anthropic-ai/sdk`, from options or
+ * `Config`) and a `LanguageModel` over the Messages API.
+ *
+ * @example
+ * import { Anthropic, LanguageModel, Message } from "effect-llm-direct"
+ * const program = LanguageModel.request([Message.ModelRequest.userTextPrompt("Hi")])
+ * program.pipe(Effect.provide(Anthropic.model("claude-haiku-4-5")))   // reads ANTHROPIC_API_KEY
+ *
+ * @since 0.1.0
+ */
+import { type ConfigError, Layer } from "effect"
+import type * as LanguageModel from "../../LanguageModel.js"
+import { AnthropicClient, layer, layerConfig, type Options as ClientOptions } from "./AnthropicClient.js"
+import * as AnthropicLanguageModel from "./AnthropicLanguageModel.js"
+
+/** The client service Tag (the SDK instance and the redacted key). */
+export { AnthropicClient }
+
+/** Options of {@link layer}: `apiKey`, `baseURL`, `timeout` (seconds), ... */
+export type { ClientOptions }
+
+/**
+ * The client from options.
+ *
+ * @example
+ * Anthropic.layer({ apiKey: Redacted.make(key), baseURL: emulator.anthropicBaseURL })
+ */
+export { layer }
+
+/** The client from ANTHROPIC_API_KEY (required), ANTHROPIC_BASE_URL and ANTHROPIC_TIMEOUT. */
+export { layerConfig }
+
+/** Pure translation between our messages and the Messages API wire JSON. */
+export * as Codec from "./codec.js"
+
+/** Options of {@link languageModel} and {@link model}: default settings and retry policy. */
+export type ModelOptions = AnthropicLanguageModel.Options
+
+/**
+ * A `LanguageModel` for `name` over an {@link AnthropicClient} you provide.
+ *
+ * @example
+ * Anthropic.languageModel("claude-sonnet-4-5", { settings: { maxTokens: 1024 } }).pipe(
+ *   Layer.provide(Anthropic.layer({ apiKey }))
+ * )
+ */
+export const languageModel = (
+  name: string,
+  options?: ModelOptions
+): Layer.Layer<LanguageModel.LanguageModel, never, AnthropicClient> => AnthropicLanguageModel.layer(name, options)
+
+/**
+ * A ready `LanguageModel` for `name`: the client comes from {@link layerConfig} (the
+ * environment) unless `options.client` gives one.
+ *
+ * @example
+ * Effect.provide(program, Anthropic.model("claude-haiku-4-5"))
+ */
+export const model = <E = ConfigError.ConfigError>(
+  name: string,
+  options?: ModelOptions & { readonly client?: Layer.Layer<AnthropicClient, E> | undefined }
+): Layer.Layer<LanguageModel.LanguageModel, E | ConfigError.ConfigError> => {
+  const client: Layer.Layer<AnthropicClient, E | ConfigError.ConfigError> = options?.client ?? layerConfig()
+  return Layer.provide(AnthropicLanguageModel.layer(name, options), client)
+}
