@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { Config, ConfigError, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 
 /** What the {@link AnthropicClient} holds. */
 export interface Service {
@@ -72,13 +72,15 @@ export const make = (options: Options): Service => {
  */
 export const layer = (options: Options): Layer.Layer<AnthropicClient> => Layer.sync(AnthropicClient, () => make(options))
 
-const missingKey = (error: ConfigError.ConfigError): ConfigError.ConfigError =>
-  ConfigError.isMissingDataOnly(error)
-    ? ConfigError.MissingData(
-      ["ANTHROPIC_API_KEY"],
-      "ANTHROPIC_API_KEY is not set: set it to your Anthropic API key, or build the client with Anthropic.layer({ apiKey })"
-    )
-    : error
+const missingKey = ConfigError.MissingData(
+  ["ANTHROPIC_API_KEY"],
+  "ANTHROPIC_API_KEY is not set: export your Anthropic API key as ANTHROPIC_API_KEY, or build the client with Anthropic.layer({ apiKey })"
+)
+
+/** The API key from ANTHROPIC_API_KEY; a missing or empty one is a ConfigError that names the variable. */
+export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("ANTHROPIC_API_KEY").pipe(
+  Config.mapOrFail((key) => (Redacted.value(key).trim() === "" ? Either.left(missingKey) : Either.right(key)))
+)
 
 /**
  * The client from `Config`: ANTHROPIC_API_KEY (required, read with `Config.redacted`),
@@ -89,7 +91,8 @@ export const layerConfig = (options?: Omit<Options, "apiKey" | "baseURL" | "time
   Layer.effect(
     AnthropicClient,
     Effect.gen(function*() {
-      const apiKey = yield* Effect.mapError(Config.redacted("ANTHROPIC_API_KEY"), missingKey)
+      // Config.redacted words a missing key as "<redacted>"; say what to do instead
+      const apiKey = yield* Effect.mapError(apiKeyConfig, (e) => (ConfigError.isMissingDataOnly(e) ? missingKey : e))
       const baseURL = yield* Config.option(Config.nonEmptyString("ANTHROPIC_BASE_URL"))
       const timeout = yield* Config.option(Config.number("ANTHROPIC_TIMEOUT"))
       return make({

@@ -168,17 +168,11 @@ const toolResultsFirst = (blocks: Array<Block>): Array<Block> => [
   ...blocks.filter((b) => b.type !== "tool_result")
 ]
 
-/** The instructions in force: the newest request's, or the one before it when the newest only returns tool results. */
-const instructionsOf = (messages: ReadonlyArray<ModelMessage>): string | undefined => {
-  const requests = messages.filter((m): m is ModelRequest => m._tag === "ModelRequest")
-  const last = requests[requests.length - 1]
-  if (last === undefined) return undefined
-  if (last.instructions !== undefined) return last.instructions
-  const onlyToolTraffic = last.parts.every((p) => p._tag === "ToolReturnPart" || (p._tag === "RetryPromptPart" && p.toolCallId !== undefined))
-  return onlyToolTraffic ? requests[requests.length - 2]?.instructions : undefined
-}
-
-/** Our history → `system` and `messages`, turns of one role merged as the API requires. */
+/**
+ * Our history → `system` and `messages`, turns of one role merged as the API requires. System
+ * prompts from anywhere in the history join the `system` field, after the newest request's
+ * instructions.
+ */
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
   warnings: Array<string> = []
@@ -186,7 +180,9 @@ export const encodeMessages = (
   Either.gen(function*() {
     const system: Array<string> = []
     const turns: Array<Turn> = []
+    let instructions: string | undefined
     for (const message of messages) {
+      if (message._tag === "ModelRequest") instructions = message.instructions
       const turn: Turn = message._tag === "ModelRequest"
         ? yield* requestTurn(message, system)
         : { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, warnings)) }
@@ -195,8 +191,8 @@ export const encodeMessages = (
       if (previous !== undefined && previous.role === turn.role) previous.content.push(...turn.content)
       else turns.push({ role: turn.role, content: [...turn.content] })
     }
-    const instructions = instructionsOf(messages)
-    if (instructions !== undefined && instructions !== "") system.push(instructions)
+    // instructions belong to the newest request only, and lead the system prompt (as in pydantic-ai)
+    if (instructions !== undefined && instructions !== "") system.unshift(instructions)
     return {
       system: system.length > 0 ? system.join("\n\n") : undefined,
       messages: turns.map((t) => ({ role: t.role, content: t.role === "user" ? toolResultsFirst(t.content) : t.content }))

@@ -11,14 +11,11 @@
  */
 import { type ConfigError, Layer } from "effect"
 import type * as LanguageModel from "../../LanguageModel.js"
-import { AnthropicClient, layer, layerConfig, type Options as ClientOptions } from "./AnthropicClient.js"
+import { type AnthropicClient, layer, layerConfig, type Options as ClientOptions } from "./AnthropicClient.js"
 import * as AnthropicLanguageModel from "./AnthropicLanguageModel.js"
 
-/** The client service Tag (the SDK instance and the redacted key). */
-export { AnthropicClient }
-
-/** Options of {@link layer}: `apiKey`, `baseURL`, `timeout` (seconds), ... */
-export type { ClientOptions }
+/** The client service Tag (the SDK instance and the redacted key), its options and service type. */
+export { AnthropicClient, type Options as ClientOptions, type Service as ClientService } from "./AnthropicClient.js"
 
 /**
  * The client from options.
@@ -52,15 +49,13 @@ export const languageModel = (
 
 /**
  * A ready `LanguageModel` for `name`: the client comes from {@link layerConfig} (the
- * environment) unless `options.client` gives one.
+ * environment) unless `options.client` gives its options.
  *
  * @example
  * Effect.provide(program, Anthropic.model("claude-haiku-4-5"))
  */
-export const model = <E = ConfigError.ConfigError>(
+export const model = (
   name: string,
-  options?: ModelOptions & { readonly client?: Layer.Layer<AnthropicClient, E> | undefined }
-): Layer.Layer<LanguageModel.LanguageModel, E | ConfigError.ConfigError> => {
-  const client: Layer.Layer<AnthropicClient, E | ConfigError.ConfigError> = options?.client ?? layerConfig()
-  return Layer.provide(AnthropicLanguageModel.layer(name, options), client)
-}
+  options?: ModelOptions & { readonly client?: ClientOptions | undefined }
+): Layer.Layer<LanguageModel.LanguageModel, ConfigError.ConfigError> =>
+  languageModel(name, options).pipe(Layer.provide(options?.client !== undefined ? layer(options.client) : layerConfig()))

@@ -8,7 +8,9 @@
  * `extraHeaders` setting):
  * - `x-emulator-deltas: N` streams the text in exactly N `text_delta` events;
  * - `x-emulator-stop-reason: R` reports stop reason R (for example `refusal`, `pause_turn`);
- * - `x-emulator-cache-read: N` / `x-emulator-cache-write: N` report N cached input tokens.
+ * - `x-emulator-cache-read: N` / `x-emulator-cache-write: N` report N cached input tokens;
+ * - `x-emulator-id: X` names the message X and its tool calls `toolu_X_<n>`, so two requests
+ *   (say, one streamed, one not) can get the very same answer.
  * A `thinking: {type: "enabled" | "adaptive"}` body answers with a signed thinking block first;
  * `stop_sequences` found in the answer cut it there; a small `max_tokens` cuts it short.
  */
@@ -109,6 +111,7 @@ interface Answer {
 /** Decides the whole answer (blocks, stop reason, usage) from the request. */
 const answer = (request: RecordedRequest, body: Json): Answer => {
   const output: ResponderOutput = respond(responderInput(body))
+  const pinned = request.headers["x-emulator-id"]
   const blocks: Array<Json> = []
   const thinking = isRecord(body.thinking) && (body.thinking.type === "enabled" || body.thinking.type === "adaptive")
   let stopReason = output.kind === "tool" ? "tool_use" : "end_turn"
@@ -135,13 +138,13 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
     }
     if (text !== "") blocks.push({ type: "text", text })
   } else {
-    blocks.push({ type: "tool_use", id: nextId("toolu_emu_"), name: output.name, input: output.args })
+    blocks.push({ type: "tool_use", id: pinned !== undefined ? `toolu_${pinned}_0` : nextId("toolu_emu_"), name: output.name, input: output.args })
   }
   const forced = request.headers["x-emulator-stop-reason"]
   if (forced !== undefined) stopReason = forced
   const outputText = blocks.map((b) => (b.type === "tool_use" ? JSON.stringify(b.input) : String(b.text ?? b.thinking ?? ""))).join("")
   return {
-    id: nextId("msg_emu_"),
+    id: pinned ?? nextId("msg_emu_"),
     model: typeof body.model === "string" ? body.model : "claude-emulator",
     blocks,
     stopReason,
