@@ -1,0 +1,53 @@
+/**
+ * Effect combinators the batch lifecycle needs.
+ * @internal
+ */
+import { Duration, Effect, Fiber, Option, Schedule, Stream } from "effect"
+
+/**
+ * Runs `self` so that interrupting the caller does not stop it (the caller's interruption waits
+ * until it is done), while `timeout` still does: on time-out the attempt itself is interrupted
+ * (aborting its HTTP request) and `onTimeout` is the failure. A batch create must finish once
+ * started, or the library never learns the id of a batch it has to cancel.
+ */
+export const uninterruptibleWithin = <A, E, R, E2>(
+  self: Effect.Effect<A, E, R>,
+  timeout: Duration.DurationInput,
+  onTimeout: () => E2
+): Effect.Effect<A, E | E2, R> =>
+  Effect.uninterruptible(
+    Effect.gen(function* () {
+      // The child is interruptible, but only this fiber holds it: the caller's interruption is
+      // deferred by the uninterruptible region and never reaches it.
+      const fiber = yield* Effect.fork(Effect.interruptible(self))
+      const exit = yield* Effect.timeoutOption(Fiber.await(fiber), timeout)
+      if (Option.isNone(exit)) {
+        yield* Fiber.interrupt(fiber)
+        return yield* Effect.fail(onTimeout())
+      }
+      return yield* exit.value
+    })
+  )
+
+/**
+ * Retries a stream from its start on failure, with one schedule for the whole stream (unlike
+ * `Stream.retry`, which resets the schedule whenever an element passes, and could so retry a
+ * stream that always fails after its first line forever). The caller must make re-read
+ * elements harmless (the batch results skip custom ids already seen).
+ */
+export const retryStream = <A, E, R, R2>(
+  make: () => Stream.Stream<A, E, R>,
+  policy: Schedule.Schedule<unknown, E, R2>
+): Stream.Stream<A, E, R | R2> =>
+  Stream.unwrap(
+    Effect.map(Schedule.driver(policy), (driver) => {
+      const attempt = (): Stream.Stream<A, E, R | R2> =>
+        Stream.catchAll(make(), (error) =>
+          Stream.unwrap(
+            driver.next(error).pipe(
+              Effect.match({ onFailure: () => Stream.fail(error), onSuccess: () => attempt() })
+            )
+          ))
+      return attempt()
+    })
+  )

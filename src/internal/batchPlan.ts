@@ -1,0 +1,93 @@
+/**
+ * Checks a request list and splits it into provider batches, before any network call.
+ * @internal
+ */
+import { Effect } from "effect"
+import { InvalidInputError } from "../AiError.js"
+import type { Limits } from "../BatchModel.js"
+
+const listed = (ids: ReadonlyArray<string>): string => {
+  const shown = ids.slice(0, 5).map((id) => JSON.stringify(id)).join(", ")
+  return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown
+}
+
+/** The provider-neutral rules: at least one request, every custom id unique. */
+export const checkCustomIds = (
+  requests: ReadonlyArray<{ readonly customId: string }>,
+  provider: string
+): Effect.Effect<void, InvalidInputError> => {
+  if (requests.length === 0) {
+    return Effect.fail(new InvalidInputError({ provider, reason: "the batch has no requests; pass at least one." }))
+  }
+  const seen = new Set<string>()
+  const duplicates = new Set<string>()
+  for (const { customId } of requests) (seen.has(customId) ? duplicates : seen).add(customId)
+  return duplicates.size === 0
+    ? Effect.void
+    : Effect.fail(new InvalidInputError({
+        provider,
+        reason: `custom ids must be unique within a batch; duplicated: ${listed([...duplicates])}.`
+      }))
+}
+
+/** The provider's limits, lowered by the caller's `maxRequestsPerBatch` / `maxBytesPerBatch`. */
+export const effectiveLimits = (
+  provider: string,
+  limits: Limits,
+  options: { readonly maxRequestsPerBatch?: number | undefined; readonly maxBytesPerBatch?: number | undefined }
+): Effect.Effect<Limits, InvalidInputError> => {
+  const positive = (name: string, value: number | undefined) =>
+    value === undefined || (Number.isInteger(value) && value >= 1)
+      ? Effect.void
+      : Effect.fail(new InvalidInputError({ provider, reason: `${name} must be a whole number of at least 1, got ${value}.` }))
+  return Effect.zipRight(
+    Effect.zip(positive("maxRequestsPerBatch", options.maxRequestsPerBatch), positive("maxBytesPerBatch", options.maxBytesPerBatch)),
+    Effect.succeed({
+      maxRequests: Math.min(limits.maxRequests, options.maxRequestsPerBatch ?? Infinity),
+      maxBytes: Math.min(limits.maxBytes, options.maxBytesPerBatch ?? Infinity)
+    })
+  )
+}
+
+/**
+ * Splits requests, in order, into consecutive chunks within the limits (greedy: a chunk is closed
+ * when the next request would not fit). Consecutive chunks keep merging in submission order
+ * trivial. A request larger than `maxBytes` on its own cannot be sent and fails the whole list.
+ */
+export const split = <A extends { readonly customId: string }>(
+  provider: string,
+  requests: ReadonlyArray<A>,
+  limits: Limits,
+  sizeOf: (request: A) => number
+): Effect.Effect<Array<Array<A>>, InvalidInputError> =>
+  Effect.suspend(() => {
+    const chunks: Array<Array<A>> = []
+    let chunk: Array<A> = []
+    let bytes = 0
+    for (const request of requests) {
+      let size: number
+      try {
+        size = sizeOf(request)
+      } catch (e) {
+        return Effect.fail(new InvalidInputError({
+          provider,
+          reason: `request ${JSON.stringify(request.customId)} cannot be encoded for ${provider}: ${e instanceof Error ? e.message : String(e)}`
+        }))
+      }
+      if (size > limits.maxBytes) {
+        return Effect.fail(new InvalidInputError({
+          provider,
+          reason: `request ${JSON.stringify(request.customId)} takes ${size} bytes, more than one batch may hold (${limits.maxBytes}); shorten it or send it with LanguageModel.request.`
+        }))
+      }
+      if (chunk.length > 0 && (chunk.length >= limits.maxRequests || bytes + size > limits.maxBytes)) {
+        chunks.push(chunk)
+        chunk = []
+        bytes = 0
+      }
+      chunk.push(request)
+      bytes += size
+    }
+    if (chunk.length > 0) chunks.push(chunk)
+    return Effect.succeed(chunks)
+  })
