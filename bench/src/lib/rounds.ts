@@ -1,0 +1,182 @@
+/**
+ * The shared runner: warm up every contender, size a batch from the baseline's speed, then run
+ * interleaved rounds. Each round runs every contender for one batch of N sequential operations,
+ * in an order that rotates from round to round, and divides each contender's batch time by the
+ * baseline's batch time of the same round. Whatever drifts during the run (CPU frequency, the
+ * emulator's heap, other load on the machine) hits both sides of a ratio alike, which a
+ * comparison of two separate runs cannot promise.
+ */
+import { performance } from "node:perf_hooks"
+import type { EmulatorEndpoints } from "./emulator.js"
+import { type Summary, summarize } from "./stats.js"
+import { type Op, type Sample, type Scenario, Unavailable } from "../scenarios/types.js"
+
+export interface RoundsOptions {
+  /** Warm-up time per contender (two passes in alternating order), ms. */
+  readonly warmupMs: number
+  /** The baseline's time for one batch, ms; N is sized to reach it. */
+  readonly targetBatchMs: number
+  readonly minBatch: number
+  readonly maxBatch: number
+  readonly minRounds: number
+  readonly maxRounds: number
+  /** The time all rounds of the scenario should take, ms; the round count is sized to it. */
+  readonly budgetMs: number
+  /** Fixed round count (overrides the budget). */
+  readonly rounds?: number | undefined
+  /** Force a full GC (outside the timed region) before each round, when --expose-gc is on. */
+  readonly gcEachRound: boolean
+  readonly log: (line: string) => void
+}
+
+export interface ContenderResult {
+  readonly label: string
+  readonly baseline: boolean
+  /** Why it was not measured. */
+  readonly skipped?: string | undefined
+  /** A warning found while checking its output against the baseline's. */
+  readonly note?: string | undefined
+  readonly sample?: Sample | undefined
+  /** Per round: batch time / N, ms. */
+  readonly perOpMs: ReadonlyArray<number>
+  /** Per round: batch time / the baseline's batch time in the same round. */
+  readonly ratios: ReadonlyArray<number>
+  readonly perOp?: Summary | undefined
+  readonly ratio?: Summary | undefined
+}
+
+export interface ScenarioResult {
+  readonly id: string
+  readonly title: string
+  readonly goal: number
+  readonly batch: number
+  readonly rounds: number
+  readonly wallMs: number
+  readonly contenders: ReadonlyArray<ContenderResult>
+  /** Set when the scenario could not run at all (its baseline failed). */
+  readonly error?: string | undefined
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200)
+
+const gc = (): void => {
+  const collect = (globalThis as { gc?: () => void }).gc
+  if (collect) collect()
+}
+
+/** Runs `op` repeatedly for at least `ms`; returns the mean time per operation. */
+const warm = async (op: Op, ms: number): Promise<number> => {
+  let n = 0
+  const start = performance.now()
+  let elapsed = 0
+  while (elapsed < ms && n < 100_000) {
+    await op.run()
+    n++
+    elapsed = performance.now() - start
+  }
+  return elapsed / n
+}
+
+export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, options: RoundsOptions): Promise<ScenarioResult> => {
+  const started = performance.now()
+  const log = (line: string) => options.log(`[${scenario.id}] ${line}`)
+  interface Live {
+    readonly label: string
+    readonly baseline: boolean
+    op?: Op
+    skipped?: string
+    note?: string
+    sample?: Sample
+    perOpMs: Array<number>
+    ratios: Array<number>
+  }
+  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], ratios: [] }))
+
+  // prepare and check outputs
+  for (const [i, contender] of scenario.contenders.entries()) {
+    const entry = live[i]!
+    try {
+      entry.op = await contender.prepare(env)
+      entry.sample = await entry.op.sample()
+    } catch (error) {
+      entry.skipped = error instanceof Unavailable ? error.message : `failed: ${describe(error)}`
+      if (entry.op?.close) await entry.op.close().catch(() => undefined)
+      entry.op = undefined
+      log(`${entry.label}: skipped (${entry.skipped})`)
+    }
+  }
+  const base = live[0]!
+  const finish = (batch: number, rounds: number, error?: string): ScenarioResult => ({
+    id: scenario.id,
+    title: scenario.title,
+    goal: scenario.goal,
+    batch,
+    rounds,
+    wallMs: performance.now() - started,
+    error,
+    contenders: live.map((c) => ({
+      label: c.label,
+      baseline: c.baseline,
+      skipped: c.skipped,
+      note: c.note,
+      sample: c.sample,
+      perOpMs: c.perOpMs,
+      ratios: c.ratios,
+      perOp: c.perOpMs.length > 0 ? summarize(c.perOpMs) : undefined,
+      ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined
+    }))
+  })
+  if (base.op === undefined) return finish(0, 0, `baseline ${base.label} could not run: ${base.skipped}`)
+  for (const entry of live.slice(1)) {
+    if (entry.sample === undefined || base.sample === undefined) continue
+    const problem = scenario.compare?.(base.sample, entry.sample)
+    if (problem !== undefined) {
+      entry.note = problem
+      log(`${entry.label}: ${problem}`)
+    }
+  }
+  const running = live.filter((c): c is Live & { op: Op } => c.op !== undefined)
+
+  // warm-up: two passes, the second in reverse order; calibrate on the second
+  const opMs = new Map<string, number>()
+  for (const pass of [0, 1]) {
+    const order = pass === 0 ? running : [...running].reverse()
+    for (const c of order) opMs.set(c.label, await warm(c.op, options.warmupMs / 2))
+  }
+  const baseMs = opMs.get(base.label)!
+  const batch = Math.max(options.minBatch, Math.min(options.maxBatch, Math.round(options.targetBatchMs / baseMs)))
+  const roundMs = batch * running.reduce((sum, c) => sum + opMs.get(c.label)!, 0)
+  const rounds = options.rounds ?? Math.max(options.minRounds, Math.min(options.maxRounds, Math.floor(options.budgetMs / roundMs)))
+  log(`warm: ${running.map((c) => `${c.label} ${opMs.get(c.label)!.toFixed(3)} ms`).join(", ")}; ${rounds} rounds × ${batch} ops`)
+
+  let done = 0
+  try {
+    for (let round = 0; round < rounds; round++) {
+      await runRound(round)
+      done++
+    }
+  } catch (error) {
+    for (const c of running) await c.op.close?.().catch(() => undefined)
+    return finish(batch, done, `round ${done + 1} failed: ${describe(error)}`)
+  }
+  for (const c of running) await c.op.close?.().catch(() => undefined)
+  return finish(batch, rounds)
+
+  async function runRound(round: number): Promise<void> {
+    if (options.gcEachRound) gc()
+    const shift = round % running.length
+    const order = [...running.slice(shift), ...running.slice(0, shift)]
+    const times = new Map<Live, number>()
+    for (const c of order) {
+      const t0 = performance.now()
+      for (let i = 0; i < batch; i++) await c.op.run()
+      times.set(c, performance.now() - t0)
+    }
+    const baseTime = times.get(base)!
+    for (const c of running) {
+      const t = times.get(c)!
+      c.perOpMs.push(t / batch)
+      c.ratios.push(t / baseTime)
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: starts the emulator in a child process, runs every scenario in interleaved
+ * rounds (lib/rounds.ts), prints one table on stdout (progress goes to stderr) and writes the
+ * raw figures to bench/results/<time>.json.
+ *
+ * Environment (all optional):
+ *   BENCH_SCENARIOS=openai-request,openai-stream   only these scenarios
+ *   BENCH_BUDGET_S=15       time for the rounds of one scenario (the round count follows)
+ *   BENCH_ROUNDS=30         a fixed round count instead
+ *   BENCH_BATCH_MS=200      the raw SDK's time for one batch (the batch size N follows)
+ *   BENCH_WARMUP_MS=1500    warm-up per contender
+ *   BENCH_GC=0              no forced GC between rounds
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { availableParallelism, cpus } from "node:os"
+import { performance } from "node:perf_hooks"
+import { startEmulatorProcess } from "./lib/emulator.js"
+import { runScenario, type ScenarioResult } from "./lib/rounds.js"
+import { renderTable } from "./lib/table.js"
+import { scenarios } from "./scenarios/index.js"
+
+const started = performance.now()
+const num = (name: string, fallback: number): number => {
+  const raw = process.env[name]
+  const n = raw === undefined || raw === "" ? Number.NaN : Number(raw)
+  return Number.isFinite(n) && n > 0 ? n : fallback
+}
+const only = (process.env.BENCH_SCENARIOS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
+const selected = only.length === 0 ? scenarios : scenarios.filter((s) => only.includes(s.id))
+if (selected.length === 0) {
+  console.error(`no scenario matches BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS}; known: ${scenarios.map((s) => s.id).join(", ")}`)
+  process.exit(2)
+}
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const emulator = await startEmulatorProcess()
+log(`emulator: pid ${emulator.pid} at ${emulator.url}`)
+const results: Array<ScenarioResult> = []
+try {
+  for (const scenario of selected) {
+    results.push(await runScenario(scenario, emulator, {
+      warmupMs: num("BENCH_WARMUP_MS", 1_500),
+      targetBatchMs: num("BENCH_BATCH_MS", 200),
+      minBatch: 5,
+      maxBatch: 1_000,
+      minRounds: 9,
+      maxRounds: 60,
+      budgetMs: num("BENCH_BUDGET_S", 15) * 1_000,
+      rounds: process.env.BENCH_ROUNDS ? num("BENCH_ROUNDS", 30) : undefined,
+      gcEachRound: process.env.BENCH_GC !== "0",
+      log
+    }))
+  }
+} finally {
+  await emulator.stop()
+}
+
+const wallS = (performance.now() - started) / 1000
+const cpu = cpus()[0]?.model.trim() ?? "unknown CPU"
+const header = [
+  `effect-llm-direct bench · node ${process.version} · ${process.platform} ${process.arch} · ${availableParallelism()} CPUs (${cpu}) · emulator in a child process on loopback`,
+  "ratio = the contender's batch time ÷ the raw SDK's batch time in the same round (N sequential ops each, rotating order); median over rounds.",
+  `per op = batch time ÷ N, median over rounds. Bench wall time ${wallS.toFixed(1)} s.`
+]
+console.log(renderTable(results, header))
+
+const dir = new URL("../results/", import.meta.url)
+mkdirSync(dir, { recursive: true })
+const file = new URL(`${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir)
+writeFileSync(file, `${JSON.stringify({ node: process.version, cpu, wallS, results }, null, 2)}\n`)
+log(`figures: ${file.pathname}`)
+
+const failed = results.some((s) => s.error !== undefined || s.contenders.some((c) => c.skipped?.startsWith("failed") === true))
+process.exit(failed ? 1 : 0)

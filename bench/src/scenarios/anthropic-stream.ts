@@ -1,0 +1,79 @@
+/**
+ * One streamed Messages request answered in exactly 200 `text_delta` events, consumed to the
+ * end: raw `@anthropic-ai/sdk` streaming (`messages.create({ stream: true })`, iterate every
+ * event) against `LanguageModel.requestStream` (Stream.runDrain) and the facade's
+ * `modelRequestStream` (for await).
+ */
+import { Stream } from "effect"
+import { ANTHROPIC_MAX_TOKENS, ANTHROPIC_MODEL, API_KEY, PROMPT, sameOutput, STREAM_HEADERS } from "../lib/payload.js"
+import { collect, describeEvents, facade, ourModel } from "../lib/ours.js"
+import { rawAnthropicClient } from "./anthropic-request.js"
+import type { Scenario } from "./types.js"
+
+export const anthropicStream: Scenario = {
+  id: "anthropic-stream",
+  title: "Anthropic messages stream, 200 text deltas",
+  goal: 1.1,
+  compare: sameOutput,
+  contenders: [
+    {
+      label: "raw @anthropic-ai/sdk stream (for await events)",
+      prepare: async (env) => {
+        const client = rawAnthropicClient(env.anthropicBaseURL)
+        const open = () =>
+          client.messages.create(
+            { model: ANTHROPIC_MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, messages: [{ role: "user", content: PROMPT }], stream: true },
+            { headers: STREAM_HEADERS }
+          )
+        return {
+          run: async () => {
+            for await (const event of await open()) void event
+          },
+          sample: async () => {
+            let text = ""
+            let deltas = 0
+            for await (const event of await open()) {
+              if (event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") {
+                deltas++
+                text += event.delta.text
+              }
+            }
+            return { text, deltas }
+          }
+        }
+      }
+    },
+    {
+      label: "LanguageModel.requestStream (Stream.runDrain)",
+      prepare: async (env) => {
+        const { lib, runtime } = await ourModel("Anthropic", ANTHROPIC_MODEL, env.anthropicBaseURL)
+        const { LanguageModel, Message } = lib
+        const stream = () => LanguageModel.requestStream([Message.ModelRequest.userTextPrompt(PROMPT)], { settings: { extraHeaders: STREAM_HEADERS } })
+        return {
+          run: () => runtime.runPromise(Stream.runDrain(stream())),
+          sample: async () => describeEvents(await collect(stream(), runtime)),
+          close: () => runtime.dispose()
+        }
+      }
+    },
+    {
+      label: "facade modelRequestStream (for await)",
+      prepare: async (env) => {
+        const { modelRequestStream, ModelRequest, disposeAll } = await facade({ ANTHROPIC_BASE_URL: env.anthropicBaseURL, ANTHROPIC_API_KEY: API_KEY })
+        const model = `anthropic:${ANTHROPIC_MODEL}`
+        const open = () => modelRequestStream(model, [ModelRequest.userTextPrompt(PROMPT)], { modelSettings: { extraHeaders: STREAM_HEADERS } })
+        return {
+          run: async () => {
+            for await (const event of open()) void event
+          },
+          sample: async () => {
+            const events = []
+            for await (const event of open()) events.push(event)
+            return describeEvents(events)
+          },
+          close: () => disposeAll()
+        }
+      }
+    }
+  ]
+}

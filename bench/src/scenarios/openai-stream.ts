@@ -1,0 +1,80 @@
+/**
+ * One streamed chat request answered in exactly 200 text deltas (the emulator's
+ * `x-emulator-deltas` header), consumed to the end: raw `openai` SDK streaming (iterate every
+ * chunk) against `LanguageModel.requestStream` (Stream.runDrain) and the facade's
+ * `modelRequestStream` (for await).
+ */
+import OpenAI from "openai"
+import { Stream } from "effect"
+import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput, STREAM_HEADERS } from "../lib/payload.js"
+import { collect, describeEvents, facade, ourModel } from "../lib/ours.js"
+import type { Scenario } from "./types.js"
+
+export const openAiStream: Scenario = {
+  id: "openai-stream",
+  title: "OpenAI chat stream, 200 text deltas",
+  goal: 1.1,
+  compare: sameOutput,
+  contenders: [
+    {
+      label: "raw openai SDK stream (for await chunks)",
+      prepare: async (env) => {
+        const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
+        const open = () =>
+          client.chat.completions.create(
+            { model: OPENAI_MODEL, messages: [{ role: "user", content: PROMPT }], stream: true, stream_options: { include_usage: true } },
+            { headers: STREAM_HEADERS }
+          )
+        return {
+          run: async () => {
+            for await (const chunk of await open()) void chunk
+          },
+          sample: async () => {
+            let text = ""
+            let deltas = 0
+            for await (const chunk of await open()) {
+              const content = chunk.choices[0]?.delta.content
+              if (content) {
+                deltas++
+                text += content
+              }
+            }
+            return { text, deltas }
+          }
+        }
+      }
+    },
+    {
+      label: "LanguageModel.requestStream (Stream.runDrain)",
+      prepare: async (env) => {
+        const { lib, runtime } = await ourModel("OpenAi", OPENAI_MODEL, env.openaiBaseURL)
+        const { LanguageModel, Message } = lib
+        const stream = () => LanguageModel.requestStream([Message.ModelRequest.userTextPrompt(PROMPT)], { settings: { extraHeaders: STREAM_HEADERS } })
+        return {
+          run: () => runtime.runPromise(Stream.runDrain(stream())),
+          sample: async () => describeEvents(await collect(stream(), runtime)),
+          close: () => runtime.dispose()
+        }
+      }
+    },
+    {
+      label: "facade modelRequestStream (for await)",
+      prepare: async (env) => {
+        const { modelRequestStream, ModelRequest, disposeAll } = await facade({ OPENAI_BASE_URL: env.openaiBaseURL, OPENAI_API_KEY: API_KEY })
+        const model = `openai:${OPENAI_MODEL}`
+        const open = () => modelRequestStream(model, [ModelRequest.userTextPrompt(PROMPT)], { modelSettings: { extraHeaders: STREAM_HEADERS } })
+        return {
+          run: async () => {
+            for await (const event of open()) void event
+          },
+          sample: async () => {
+            const events = []
+            for await (const event of open()) events.push(event)
+            return describeEvents(events)
+          },
+          close: () => disposeAll()
+        }
+      }
+    }
+  ]
+}
