@@ -1,0 +1,247 @@
+/**
+ * The Anthropic codec on its own: pure functions, no server.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import type { CallContext } from "../src/LanguageModel.js"
+import {
+  BinaryContent,
+  ImageUrl,
+  ModelRequest,
+  ModelResponse,
+  TextPart,
+  ThinkingPart,
+  ToolReturnPart,
+  UserPromptPart
+} from "../src/Message.js"
+import { ModelRequestParameters, type ModelRequestParametersInput, type ModelSettings } from "../src/Parameters.js"
+import {
+  decodeMessage,
+  defaultMaxTokens,
+  encodeMessages,
+  encodeRequest,
+  finishReason,
+  redactedThinkingPrefix,
+  supportedSettings
+} from "../src/providers/anthropic/codec.js"
+import { StreamDecoder } from "../src/providers/anthropic/streamDecoder.js"
+import * as StreamEvent from "../src/StreamEvent.js"
+import * as Tool from "../src/Tool.js"
+
+const context = (parameters?: ModelRequestParametersInput, settings: ModelSettings = {}): CallContext => ({
+  parameters: ModelRequestParameters.from(parameters),
+  settings
+})
+const encode = (messages: ReadonlyArray<ModelRequest | ModelResponse>, parameters?: ModelRequestParametersInput, settings?: ModelSettings) =>
+  Either.getOrThrow(encodeRequest("claude-haiku-4-5", messages, context(parameters, settings)))
+const response = (...parts: ReadonlyArray<TextPart | ThinkingPart>) => new ModelResponse({ parts, modelName: "m", providerName: "anthropic" })
+const user = (content: ConstructorParameters<typeof UserPromptPart>[0]["content"]) => new ModelRequest({ parts: [new UserPromptPart({ content })] })
+const tool = Tool.fromJsonSchema({ name: "t", parametersJsonSchema: { type: "object", properties: {} }, strict: true })
+
+const message = (overrides: Record<string, unknown> = {}) => ({
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "claude-x",
+  content: [{ type: "text", text: "hi" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 5, cache_creation_input_tokens: 2, cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 0 } },
+  ...overrides
+})
+
+describe("Anthropic codec: user content", () => {
+  it("maps text, image URLs, PDF URLs, inline images, PDFs and text files", () => {
+    const png = new BinaryContent({ data: new Uint8Array([137, 80, 78, 71]), mediaType: "image/png" })
+    const pdf = new BinaryContent({ data: new Uint8Array([37, 80, 68, 70]), mediaType: "application/pdf" })
+    const txt = new BinaryContent({ data: new TextEncoder().encode("notes"), mediaType: "text/plain" })
+    const encoded = Either.getOrThrow(encodeMessages([
+      user(["look:", new ImageUrl({ url: "https://x/cat.jpg" }), new ImageUrl({ url: "https://x/paper.pdf" }), png, pdf, txt])
+    ]))
+    expect(encoded.messages[0]?.content).toEqual([
+      { type: "text", text: "look:" },
+      { type: "image", source: { type: "url", url: "https://x/cat.jpg" } },
+      { type: "document", source: { type: "url", url: "https://x/paper.pdf" } },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: png.base64 } },
+      { type: "document", source: { type: "base64", media_type: "application/pdf", data: pdf.base64 } },
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "notes" } }
+    ])
+  })
+
+  it("refuses inline content Anthropic cannot take, saying what it takes", () => {
+    const result = encodeMessages([user([new BinaryContent({ data: new Uint8Array([1]), mediaType: "audio/wav" })])])
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) {
+      expect(result.left._tag).toBe("InvalidInputError")
+      expect(result.left.message).toContain("audio/wav")
+      expect(result.left.message).toContain("PNG")
+    }
+  })
+})
+
+describe("Anthropic codec: history", () => {
+  it("merges consecutive turns of one role and puts tool results first", () => {
+    const encoded = Either.getOrThrow(encodeMessages([
+      user("a"),
+      user("b"),
+      response(new TextPart({ content: "c" })),
+      response(new TextPart({ content: "" }), new TextPart({ content: "d" })),
+      new ModelRequest({ parts: [new UserPromptPart({ content: "e" }), new ToolReturnPart({ toolName: "t", content: 1, toolCallId: "x" })] })
+    ]))
+    expect(encoded.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      { role: "assistant", content: [{ type: "text", text: "c" }, { type: "text", text: "d" }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "x", content: "1", is_error: false }, { type: "text", text: "e" }] }
+    ])
+    expect(encoded.system).toBeUndefined()
+  })
+
+  it("uses the instructions of the newest request only, before the system prompts", () => {
+    const encoded = Either.getOrThrow(encodeMessages([
+      new ModelRequest({ parts: [new UserPromptPart({ content: "a" })], instructions: "old" }),
+      response(new TextPart({ content: "b" })),
+      new ModelRequest({ parts: [new UserPromptPart({ content: "c" })], instructions: "new" })
+    ]))
+    expect(encoded.system).toBe("new")
+  })
+
+  it("sends signed thinking back as thinking, redacted as redacted, and omitted-display thinking with its signature", () => {
+    const warnings: Array<string> = []
+    const encoded = Either.getOrThrow(encodeMessages([
+      user("q"),
+      response(
+        new ThinkingPart({ content: "t", signature: "s" }),
+        new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}ENCRYPTED` }),
+        new ThinkingPart({ content: "", signature: "only-signature" }),
+        new ThinkingPart({ content: "" })
+      )
+    ], warnings))
+    expect(encoded.messages[1]?.content).toEqual([
+      { type: "thinking", thinking: "t", signature: "s" },
+      { type: "redacted_thinking", data: "ENCRYPTED" },
+      { type: "thinking", thinking: "", signature: "only-signature" }
+    ])
+    // the empty unsigned part is left out, but not silently
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain("left out")
+  })
+
+  it("round-trips a redacted_thinking block through decode and encode", () => {
+    const decoded = Either.getOrThrow(decodeMessage(message({ content: [{ type: "redacted_thinking", data: "abc==" }, { type: "text", text: "ok" }] })))
+    expect(decoded.parts[0]).toEqual(new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}abc==` }))
+    const encoded = Either.getOrThrow(encodeMessages([user("q"), decoded]))
+    expect(encoded.messages[1]?.content).toEqual([{ type: "redacted_thinking", data: "abc==" }, { type: "text", text: "ok" }])
+  })
+})
+
+describe("Anthropic codec: request body", () => {
+  it("defaults max_tokens to 4096 and lists only the settings it maps", () => {
+    expect(encode([user("x")]).body.max_tokens).toBe(defaultMaxTokens)
+    expect(defaultMaxTokens).toBe(4096)
+    expect(supportedSettings).not.toContain("seed")
+    expect(supportedSettings).not.toContain("presencePenalty")
+    expect(supportedSettings).not.toContain("frequencyPenalty")
+    expect(supportedSettings).toContain("parallelToolCalls")
+  })
+
+  it("puts disable_parallel_tool_use on an auto choice, keeps strict tools, and converts the timeout to ms", () => {
+    const encoded = encode([user("x")], { functionTools: [tool] }, { parallelToolCalls: false, timeout: 1.5, extraHeaders: { a: "b" } })
+    expect(encoded.body.tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true })
+    expect(encoded.body.tools).toEqual([{ name: "t", input_schema: { type: "object", properties: {} }, strict: true }])
+    expect(encoded.options).toEqual({ timeout: 1500, headers: { a: "b" } })
+  })
+
+  it("ignores toolChoice without tools (the API refuses it), with a warning", () => {
+    const encoded = encode([user("x")], {}, { toolChoice: "required" })
+    expect(encoded.body.tool_choice).toBeUndefined()
+    expect(encoded.warnings).toEqual(["toolChoice was ignored: the request offers no tools."])
+  })
+
+  it("lets extraBody add and override fields", () => {
+    const encoded = encode([user("x")], {}, { extraBody: { metadata: { user_id: "u" }, max_tokens: 7 } })
+    expect(encoded.body).toMatchObject({ metadata: { user_id: "u" }, max_tokens: 7 })
+  })
+})
+
+describe("Anthropic codec: decoding", () => {
+  it("maps every stop reason", () => {
+    expect(finishReason("end_turn")).toBe("stop")
+    expect(finishReason("stop_sequence")).toBe("stop")
+    expect(finishReason("pause_turn")).toBe("stop")
+    expect(finishReason("max_tokens")).toBe("length")
+    expect(finishReason("model_context_window_exceeded")).toBe("length")
+    expect(finishReason("tool_use")).toBe("tool_call")
+    expect(finishReason("refusal")).toBe("content_filter")
+    expect(finishReason(null)).toBeUndefined()
+    expect(finishReason("something_new")).toBeUndefined()
+  })
+
+  it("counts all input as input, cache included, and keeps the cache split", () => {
+    const decoded = Either.getOrThrow(decodeMessage(message()))
+    expect(decoded.usage.inputTokens).toBe(17)
+    expect(decoded.usage.cacheReadTokens).toBe(5)
+    expect(decoded.usage.cacheWriteTokens).toBe(2)
+    expect(decoded.usage.outputTokens).toBe(3)
+    expect(decoded.usage.details).toEqual({ ephemeral_5m_input_tokens: 2 })
+    expect(decoded.providerResponseId).toBe("msg_1")
+    expect(decoded.modelName).toBe("claude-x")
+  })
+
+  it("skips blocks it does not model (server tools) but fails on a broken block, naming the path", () => {
+    const ok = Either.getOrThrow(decodeMessage(message({ content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }, { type: "text", text: "hi" }] })))
+    expect(ok.parts).toEqual([new TextPart({ content: "hi" })])
+    const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+      [{ content: "nope" }, "content"],
+      [{ content: [{ text: "no type" }] }, "content.0.type"],
+      [{ content: [{ type: "thinking" }] }, "content.0.thinking"],
+      [{ usage: undefined }, "usage"],
+      [{ id: 3 }, "id"]
+    ]
+    for (const [overrides, path] of cases) {
+      const result = decodeMessage(message(overrides))
+      expect(Either.isLeft(result) && result.left.path).toBe(path)
+    }
+  })
+})
+
+describe("Anthropic stream decoder", () => {
+  const events = (decoder: StreamDecoder, wire: ReadonlyArray<unknown>) => wire.flatMap((e) => Either.getOrThrow(decoder.push(e)))
+
+  it("ignores ping, unknown events and citations; keeps message_start usage where message_delta is null", () => {
+    const decoder = new StreamDecoder(ModelRequestParameters.from(), "requested")
+    const out = events(decoder, [
+      { type: "message_start", message: { id: "msg_9", model: "claude-x", usage: { input_tokens: 12, output_tokens: 1, cache_read_input_tokens: 4 } } },
+      { type: "ping" },
+      { type: "content_block_start", index: 0, content_block: { type: "redacted_thinking", data: "R" } },
+      { type: "content_block_stop", index: 0 },
+      { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 1, delta: { type: "citations_delta", citation: {} } },
+      { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "A" } },
+      { type: "some_future_event", whatever: true },
+      { type: "content_block_stop", index: 1 },
+      { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 9, input_tokens: null, cache_read_input_tokens: null } }
+    ])
+    expect(decoder.complete).toBe(false)
+    expect(Either.isLeft(decoder.end())).toBe(true)
+    const all = [...out, ...Either.getOrThrow(decoder.push({ type: "message_stop" }))]
+    expect(decoder.complete).toBe(true)
+    expect(all[all.length - 1]?._tag).toBe("ResponseMetadataEvent")
+    const accumulated = StreamEvent.accumulate(all)
+    expect(accumulated.parts).toEqual([
+      new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}R` }),
+      new TextPart({ content: "A" })
+    ])
+    expect(accumulated.usage.inputTokens).toBe(16)
+    expect(accumulated.usage.cacheReadTokens).toBe(4)
+    expect(accumulated.usage.outputTokens).toBe(9)
+    expect(accumulated.modelName).toBe("claude-x")
+    expect(accumulated.providerResponseId).toBe("msg_9")
+    expect(accumulated.finishReason).toBe("stop")
+  })
+
+  it("fails on an event of the wrong shape with its path", () => {
+    const decoder = new StreamDecoder(ModelRequestParameters.from(), "m")
+    const result = decoder.push({ type: "content_block_start", index: "zero", content_block: { type: "text", text: "" } })
+    expect(Either.isLeft(result) && result.left.path).toBe("content_block_start.index")
+  })
+})
