@@ -93,8 +93,10 @@ const validate = (body: unknown): string | undefined => {
   return undefined
 }
 
-const headerNumber = (request: RecordedRequest, name: string): number | undefined => {
-  const raw = request.headers[name]
+type Headers = Readonly<Record<string, string | undefined>>
+
+const headerNumber = (headers: Headers, name: string): number | undefined => {
+  const raw = headers[name]
   const n = raw === undefined ? NaN : Number(raw)
   return Number.isFinite(n) ? n : undefined
 }
@@ -109,9 +111,9 @@ interface Answer {
 }
 
 /** Decides the whole answer (blocks, stop reason, usage) from the request. */
-const answer = (request: RecordedRequest, body: Json): Answer => {
+const answer = (body: Json, headers: Headers): Answer => {
   const output: ResponderOutput = respond(responderInput(body))
-  const pinned = request.headers["x-emulator-id"]
+  const pinned = headers["x-emulator-id"]
   const blocks: Array<Json> = []
   const thinking = isRecord(body.thinking) && (body.thinking.type === "enabled" || body.thinking.type === "adaptive")
   let stopReason = output.kind === "tool" ? "tool_use" : "end_turn"
@@ -140,7 +142,7 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
   } else {
     blocks.push({ type: "tool_use", id: pinned !== undefined ? `toolu_${pinned}_0` : nextId("toolu_emu_"), name: output.name, input: output.args })
   }
-  const forced = request.headers["x-emulator-stop-reason"]
+  const forced = headers["x-emulator-stop-reason"]
   if (forced !== undefined) stopReason = forced
   const outputText = blocks.map((b) => (b.type === "tool_use" ? JSON.stringify(b.input) : String(b.text ?? b.thinking ?? ""))).join("")
   return {
@@ -152,8 +154,8 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
     usage: {
       input: tokens(JSON.stringify(body.messages ?? []) + String(typeof body.system === "string" ? body.system : JSON.stringify(body.system ?? ""))),
       output: tokens(outputText),
-      cacheRead: headerNumber(request, "x-emulator-cache-read") ?? 0,
-      cacheWrite: headerNumber(request, "x-emulator-cache-write") ?? 0
+      cacheRead: headerNumber(headers, "x-emulator-cache-read") ?? 0,
+      cacheWrite: headerNumber(headers, "x-emulator-cache-write") ?? 0
     }
   }
 }
@@ -178,6 +180,14 @@ const messageJson = (a: Answer): Json => ({
   stop_sequence: a.stopSequence,
   usage: usageJson(a, a.usage.output)
 })
+
+/**
+ * The non-streamed Message JSON the emulator answers to a Messages API body (for example the
+ * `params` of a batch request, whose result line carries this message). `headers` take the
+ * same `x-emulator-*` steering as a request's.
+ */
+export const answerMessage = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
+  messageJson(answer(body as Json, headers))
 
 /** Exactly `n` pieces (some empty when the text is shorter than `n`). */
 const splitExactly = (text: string, n: number): Array<string> =>
@@ -248,10 +258,10 @@ export const messagesHandler = (request: RecordedRequest): Scripted => {
   const problem = validate(request.body)
   if (problem !== undefined) return anthropicError(400, "invalid_request_error", problem)
   const body = request.body as Json
-  const a = answer(request, body)
+  const a = answer(body, request.headers)
   const headers = { "request-id": nextId("req_emu_") }
   if (body.stream === true) {
-    const deltas = headerNumber(request, "x-emulator-deltas")
+    const deltas = headerNumber(request.headers, "x-emulator-deltas")
     return { sse: sseFrames(a, deltas !== undefined && deltas >= 1 ? Math.trunc(deltas) : undefined), headers }
   }
   return { json: messageJson(a), headers }
