@@ -10,7 +10,9 @@
  * - `x-emulator-chunk-delay-ms: N`: wait N ms between SSE frames;
  * - `x-emulator-delay-ms: N`: wait N ms before answering;
  * - `x-emulator-cached-tokens: N` / `x-emulator-reasoning-tokens: N`: usage details to report;
- * - `x-emulator-tool-calls: all`: call every offered tool (parallel tool calls), not only the first.
+ * - `x-emulator-tool-calls: all`: call every offered tool (parallel tool calls), not only the first;
+ * - `x-emulator-id: X`: the completion is `chatcmpl-X` and its tool calls `call_X_<n>` (without
+ *   it, ids are a hash of the request, so identical requests get identical ids anyway).
  */
 import { createHash } from "node:crypto"
 import { type ResponderInput, type ResponderOutput, respond, tokens } from "./responder.js"
@@ -160,7 +162,8 @@ const fingerprint = (body: Json): string =>
 
 const answer = (request: RecordedRequest, body: Json): Answer => {
   const input = responderInput(body)
-  const id = fingerprint(body)
+  const pinned = header(request, "x-emulator-id")
+  const id = pinned ?? fingerprint(body)
   const outputs: Array<ResponderOutput> = []
   const first = respond(input)
   outputs.push(first)
@@ -175,7 +178,7 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
   let toolCalls: Array<ToolCall> = []
   let deltas: Array<string> = []
   if (first.kind === "tool") {
-    toolCalls = outputs.flatMap((o, i) => (o.kind === "tool" ? [{ id: `call_${id.slice(0, 16)}${i}`, name: o.name, arguments: JSON.stringify(o.args) }] : []))
+    toolCalls = outputs.flatMap((o, i) => (o.kind === "tool" ? [{ id: pinned !== undefined ? `call_${pinned}_${i}` : `call_${id.slice(0, 16)}${i}`, name: o.name, arguments: JSON.stringify(o.args) }] : []))
     finishReason = "tool_calls"
   } else if (/\[refuse\]/i.test(input.lastUserText)) {
     refusal = "I'm sorry, I can't help with that."
