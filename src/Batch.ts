@@ -731,19 +731,20 @@ export function run(
     const all = Effect.forEach(units, runUnit, { concurrency: options.concurrency ?? "unbounded" })
 
     // ---- timeout: mark the run abandoned first, so the interrupted units cancel their batches
+    const timeout = options.timeout
     const timed =
-      options.timeout === undefined
+      timeout === undefined
         ? all
         : Effect.raceFirst(
             all,
-            Effect.sleep(options.timeout).pipe(Effect.zipRight(Ref.set(abandoned, true)), Effect.zipRight(Effect.fail(new TimedOut())))
+            Effect.sleep(timeout).pipe(Effect.zipRight(Ref.set(abandoned, true)), Effect.zipRight(Effect.fail(new TimedOut())))
           ).pipe(
             Effect.catchIf((e): e is TimedOut => e instanceof TimedOut, () => {
               const unfinished = latest.find((b) => b !== undefined && !b.isComplete) ?? latest.find((b) => b !== undefined)
               return Effect.fail(new BatchTimeoutError({
                 batchId: unfinished?.id ?? "(not created)",
                 provider: model.provider,
-                timeout: Duration.decode(options.timeout!)
+                timeout: Duration.decode(timeout)
               }))
             })
           )

@@ -2,7 +2,7 @@
  * Effect combinators the batch lifecycle needs.
  * @internal
  */
-import { Duration, Effect, Fiber, Option, Schedule, Stream } from "effect"
+import { type Duration, Effect, Fiber, Schedule, Stream } from "effect"
 
 /**
  * Runs `self` so that interrupting the caller does not stop it (the caller's interruption waits
@@ -16,17 +16,13 @@ export const uninterruptibleWithin = <A, E, R, E2>(
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
   Effect.uninterruptible(
-    Effect.gen(function* () {
-      // The child is interruptible, but only this fiber holds it: the caller's interruption is
-      // deferred by the uninterruptible region and never reaches it.
-      const fiber = yield* Effect.fork(Effect.interruptible(self))
-      const exit = yield* Effect.timeoutOption(Fiber.await(fiber), timeout)
-      if (Option.isNone(exit)) {
-        yield* Fiber.interrupt(fiber)
-        return yield* Effect.fail(onTimeout())
-      }
-      return yield* exit.value
-    })
+    Effect.flatMap(
+      // A daemon, not a child: an interrupt signal to this fiber is passed on to its children even
+      // while it is uninterruptible. The time-out runs inside the daemon, where `self` can be
+      // interrupted (a time-out outside would wait for the uninterruptible await to finish).
+      Effect.forkDaemon(Effect.interruptible(Effect.timeoutFail(self, { duration: timeout, onTimeout }))),
+      Fiber.join
+    )
   )
 
 /**
