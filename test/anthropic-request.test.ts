@@ -17,6 +17,7 @@ import {
   UserPromptPart
 } from "../src/Message.js"
 import type { ModelRequestParametersInput, ModelSettings } from "../src/Parameters.js"
+import * as AnthropicClient from "../src/providers/anthropic/AnthropicClient.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
 import * as StreamEvent from "../src/StreamEvent.js"
 import * as Tool from "../src/Tool.js"
@@ -387,6 +388,14 @@ describe("Anthropic layers", () => {
       expect(response.text).toBe("The capital of France is Paris.")
       expect(emulator().requests[0]?.apiKey).toBe("from-config-key")
     }))
+
+  it("builds the SDK with retries off and its own OpenTelemetry spans off unless asked", () => {
+    const plain = AnthropicClient.make({ apiKey: "k" })
+    expect(plain.sdk.maxRetries).toBe(0)
+    expect(plain.sdk.openTelemetry.traces.enabled).toBe(false)
+    expect(AnthropicClient.make({ apiKey: "k", sdkTelemetry: true }).sdk.openTelemetry.traces.enabled).toBe(true)
+    expect(AnthropicClient.make({ apiKey: "k", timeout: 2.5 }).timeoutMs).toBe(2500)
+  })
 
   it.effect("model() takes client options instead of the environment", () =>
     Effect.gen(function*() {
