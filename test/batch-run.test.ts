@@ -261,6 +261,14 @@ describe("Batch.run validation", () => {
       expect(yield* sim.calls).toEqual([])
     }))
 
+  it.effect("a batch complete at create needs no poll and no clock", () =>
+    Effect.gen(function* () {
+      const sim = yield* SimulatedBatch.make({ lifecycle: { statusCalls: 0 } })
+      const results = yield* Batch.run(reqs("a", "b")).pipe(Effect.provide(sim.layer))
+      expect(outcomes(results)).toEqual(["a:ok", "b:ok"])
+      expect(yield* sim.callCount("status")).toBe(0)
+    }))
+
   it.effect("one request is enough (the seeds' minimum of 2 is not a provider rule)", () =>
     Effect.gen(function* () {
       const sim = yield* SimulatedBatch.make()

@@ -60,7 +60,10 @@ export type Order = "submission" | "reversed" | ((customIds: ReadonlyArray<strin
 
 /** The script of one batch's life. */
 export interface Lifecycle {
-  /** Status calls until the batch is final (default 2, or unlimited when `duration` is set). */
+  /**
+   * Status calls until the batch is final (default 2, or unlimited when `duration` is set); 0
+   * completes it at create, so `Batch.run` needs no poll (useful outside TestClock).
+   */
   readonly statusCalls?: number | undefined
   /** Or clock time after create until it is final (checked at each status call). */
   readonly duration?: Duration.DurationInput | undefined
@@ -217,21 +220,23 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
       })
     }
 
+    const finish = (sim: SimBatch, now: number) => {
+      const n = sim.customIds.length
+      const outcome = sim.lifecycle.outcome ?? "completed"
+      const processed =
+        outcome === "completed" ? n : outcome === "failed" ? 0 : Math.min(n, sim.lifecycle.processed ?? Math.floor(n / 2))
+      sim.final = { status: outcome, processed, at: now }
+    }
+
     const advance = (sim: SimBatch, now: number) => {
       if (sim.final !== undefined) return
       sim.polls += 1
-      const n = sim.customIds.length
       if (sim.cancelAt !== undefined) {
         sim.final = { status: "cancelled", processed: sim.cancelAt, at: now }
         return
       }
       const duration = sim.lifecycle.duration
-      const due = sim.polls >= sim.statusCalls || (duration !== undefined && now - sim.createdAt >= Duration.toMillis(duration))
-      if (!due) return
-      const outcome = sim.lifecycle.outcome ?? "completed"
-      const processed =
-        outcome === "completed" ? n : outcome === "failed" ? 0 : Math.min(n, sim.lifecycle.processed ?? Math.floor(n / 2))
-      sim.final = { status: outcome, processed, at: now }
+      if (sim.polls >= sim.statusCalls || (duration !== undefined && now - sim.createdAt >= Duration.toMillis(duration))) finish(sim, now)
     }
 
     const lines = (sim: SimBatch): ReadonlyArray<BatchResult> => {
@@ -289,6 +294,7 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
             final: undefined
           }
           batches.set(sim.id, sim)
+          if (sim.statusCalls <= 0) finish(sim, sim.createdAt)
           return snapshot(sim)
         }),
       status: (id) =>
