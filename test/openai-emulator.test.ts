@@ -3,6 +3,7 @@
  * shape of the recorded streams, and its errors the shape of OpenAI's.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { answerChat } from "../src/testing/emulator/openai.js"
 import { useEmulator } from "./helpers/openai.js"
 
 const emulator = useEmulator()
@@ -101,5 +102,12 @@ describe("emulator: POST /v1/chat/completions", () => {
       expect(response.status).toBe(400)
       expect(((await response.json()) as any).error.type).toBe("invalid_request_error")
     }
+  })
+})
+
+describe("emulator: answerChat (for batch output lines)", () => {
+  it("gives the body the route answers for the same request", async () => {
+    const routed: any = await (await post(ask, { "x-emulator-deltas": "40" })).json()
+    expect(answerChat(ask, { "x-emulator-deltas": "40" })).toEqual(routed)
   })
 })

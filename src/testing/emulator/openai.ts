@@ -130,9 +130,12 @@ interface Answer {
   readonly deltas: ReadonlyArray<string>
 }
 
-const header = (request: RecordedRequest, name: string): string | undefined => request.headers[name]
-const intHeader = (request: RecordedRequest, name: string): number | undefined => {
-  const raw = header(request, name)
+/** Request headers, lower-case names (as node gives them). */
+type Headers = Readonly<Record<string, string | undefined>>
+
+const header = (headers: Headers, name: string): string | undefined => headers[name]
+const intHeader = (headers: Headers, name: string): number | undefined => {
+  const raw = header(headers, name)
   const n = raw === undefined ? NaN : Number.parseInt(raw, 10)
   return Number.isFinite(n) && n >= 0 ? n : undefined
 }
@@ -160,14 +163,14 @@ const fingerprint = (body: Json): string =>
     .replace(/[-_]/g, "")
     .slice(0, 24)
 
-const answer = (request: RecordedRequest, body: Json): Answer => {
+const answer = (headers: Headers, body: Json): Answer => {
   const input = responderInput(body)
-  const pinned = header(request, "x-emulator-id")
+  const pinned = header(headers, "x-emulator-id")
   const id = pinned ?? fingerprint(body)
   const outputs: Array<ResponderOutput> = []
   const first = respond(input)
   outputs.push(first)
-  if (first.kind === "tool" && header(request, "x-emulator-tool-calls") === "all") {
+  if (first.kind === "tool" && header(headers, "x-emulator-tool-calls") === "all") {
     for (const tool of input.tools.slice(1)) outputs.push(respond({ ...input, toolChoice: { name: tool.name } }))
   }
   const promptText = ((body.messages as Array<Json>) ?? []).map((m) => textOf(m.content)).join("\n")
@@ -185,7 +188,7 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
     deltas = wordDeltas(refusal)
   } else {
     let t = first.text
-    const wanted = intHeader(request, "x-emulator-deltas")
+    const wanted = intHeader(headers, "x-emulator-deltas")
     if (wanted !== undefined && wanted > 0) {
       const base = t
       while (t.length < wanted) t = `${t} ${base}`
@@ -206,12 +209,12 @@ const answer = (request: RecordedRequest, body: Json): Answer => {
     deltas = wanted !== undefined && wanted > 0 && t.length >= wanted ? splitExactly(t, wanted) : wordDeltas(t)
   }
   const completionText = (text ?? refusal ?? "") + toolCalls.map((c) => c.name + c.arguments).join("")
-  const reasoning = intHeader(request, "x-emulator-reasoning-tokens") ?? 0
+  const reasoning = intHeader(headers, "x-emulator-reasoning-tokens") ?? 0
   const usage = {
     prompt_tokens: inputTokens,
     completion_tokens: tokens(completionText) + reasoning,
     total_tokens: inputTokens + tokens(completionText) + reasoning,
-    prompt_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(request, "x-emulator-cached-tokens") ?? 0), audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? 0), audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
   }
   return {
@@ -303,6 +306,17 @@ const completionFrames = (a: Answer, includeUsage: boolean): Array<string> => {
 }
 
 /**
+ * The `chat.completion` JSON the route answers to a (valid, non-streaming) request body: what a
+ * batch output line's `response.body` carries for that request. `headers` take the same
+ * `x-emulator-*` steering as a request's.
+ */
+export const answerChat = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
+  completionJson(answer(headers, body as Json))
+
+/** Whether the route would reject this body with a 400 (and the error answer if so). */
+export const validateChat = (body: unknown): Scripted | undefined => validate(body)
+
+/**
  * The default `POST /v1/chat/completions` behaviour: checks the key and the body like the real
  * API, then answers from the responder, as JSON or (with `stream: true`) as SSE. Scripts can
  * wrap it: `emulator.script(route, async (r) => ({ ...(await chatCompletions(r)), chunkDelayMs: 50 }))`.
@@ -319,12 +333,12 @@ export const chatCompletions = (request: RecordedRequest): Scripted => {
   const invalid = validate(request.body)
   if (invalid !== undefined) return invalid
   const body = request.body as Json
-  const a = answer(request, body)
-  const delayMs = intHeader(request, "x-emulator-delay-ms")
+  const a = answer(request.headers, body)
+  const delayMs = intHeader(request.headers, "x-emulator-delay-ms")
   const timing = delayMs !== undefined ? { delayMs } : {}
   if (body.stream === true) {
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true
-    const chunkDelayMs = intHeader(request, "x-emulator-chunk-delay-ms")
+    const chunkDelayMs = intHeader(request.headers, "x-emulator-chunk-delay-ms")
     return {
       headers: { ...responseHeaders(), "content-type": "text/event-stream; charset=utf-8" },
       sse: completionFrames(a, includeUsage),
