@@ -42,7 +42,7 @@ describe("OpenAI errors by status", () => {
     ["422", openAiError(422, "Unprocessable."), "InvalidRequestError", "(422)"],
     ["500", openAiError(500, "The server had an error while processing your request."), "ProviderUnavailableError", "retry later"],
     ["503", openAiError(503, "The engine is currently overloaded."), "ProviderUnavailableError", "(503)"],
-    ["429 insufficient_quota", openAiError(429, "You exceeded your current quota, please check your plan and billing details.", { code: "insufficient_quota" }), "PermissionDeniedError", "billing"]
+    ["429 insufficient_quota", openAiError(429, "You exceeded your current quota, please check your plan and billing details.", { code: "insufficient_quota" }), "RateLimitError", "billing"]
   ]
   for (const [name, scripted, tag, advice] of cases) {
     it.effect(`${name} → ${tag}`, () =>

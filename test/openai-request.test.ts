@@ -8,7 +8,7 @@ import * as LanguageModel from "../src/LanguageModel.js"
 import { BinaryContent, ImageUrl, ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
 import { accumulate, type ModelResponseStreamEvent } from "../src/StreamEvent.js"
 import * as Tool from "../src/Tool.js"
-import { captureLogs, failureOf, modelLayer, useEmulator, wireBody } from "./helpers/openai.js"
+import { CHAT, captureLogs, failureOf, modelLayer, useEmulator, wireBody } from "./helpers/openai.js"
 
 const emulator = useEmulator()
 
@@ -117,6 +117,17 @@ describe("OpenAI request", () => {
       const response = yield* request(france, { settings: { maxTokens: 2 } })
       expect(response.finishReason).toBe("length")
       expect(response.text).toBe("The capi")
+    }))
+
+  it.effect("maps content_filter (scripted: the responder never filters)", () =>
+    Effect.gen(function* () {
+      emulator().script(CHAT, {
+        json: { id: "chatcmpl-cf", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: "Partial" }, finish_reason: "content_filter" }] }
+      })
+      const response = yield* request(france)
+      expect(response.finishReason).toBe("content_filter")
+      expect(response.text).toBe("Partial")
+      expect(response.usage.totalTokens).toBe(0)
     }))
 
   it.effect("decodes a refusal as text", () =>

@@ -87,8 +87,6 @@ export const fromSdkError = (error: unknown, options: { readonly secrets: Readon
       case 408:
         return new RequestTimeoutError(common)
       case 429:
-        // an exhausted quota is a billing problem: waiting and retrying does not help
-        if (error.code === "insufficient_quota") return new PermissionDeniedError(common)
         return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
     }
     if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
