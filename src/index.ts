@@ -5,12 +5,18 @@
  * @since 0.1.0
  */
 
+/** The Anthropic provider: client Layers and the Messages API model. */
+export * as Anthropic from "./providers/anthropic/index.js"
 /** Typed errors of requests, streams and batches. */
 export * as AiError from "./AiError.js"
 /** The `LanguageModel` service: request and requestStream. */
 export * as LanguageModel from "./LanguageModel.js"
 /** Messages: ModelRequest, ModelResponse and their parts. */
 export * as Message from "./Message.js"
+/** Model strings ("openai:gpt-4o-mini") resolved to provider Layers. */
+export * as ModelString from "./ModelString.js"
+/** The OpenAI provider: client Layers and the Chat Completions model. */
+export * as OpenAi from "./providers/openai/index.js"
 /** Request parameters and settings. */
 export * as Parameters from "./Parameters.js"
 /** The retry policies. */
