@@ -479,13 +479,12 @@ const watchWith = (
           Effect.tapError(annotateError),
           Effect.withSpan("batch.poll", spanOptions(model, { [BatchAttributes.id]: typeof previous === "string" ? previous : previous.id }))
         )
-      const emit = (b: Batch) => Option.some([b, b.isComplete ? Option.none<Batch>() : Option.some(b)] as const)
-      // state: None before the first poll, Some(last snapshot) after it; the stream ends after a
-      // final snapshot (its state is then absent) or when the schedule ends
+      // the stream ends after a final snapshot, or when the schedule ends
       type Step = { readonly _tag: "First" } | { readonly _tag: "Next"; readonly last: Batch } | { readonly _tag: "Done" }
+      const toStep = (b: Batch) =>
+        Option.some([b, b.isComplete ? ({ _tag: "Done" } as const) : ({ _tag: "Next", last: b } as const)] as const)
       return Stream.unfoldEffect<Step, Batch, AiError, never>({ _tag: "First" }, (step) => {
         if (step._tag === "Done") return Effect.succeed(Option.none())
-        const toStep = (b: Batch) => Option.map(emit(b), ([value, next]) => [value, Option.match(next, { onNone: () => ({ _tag: "Done" as const }), onSome: (last) => ({ _tag: "Next" as const, last }) })] as const)
         if (step._tag === "First") {
           // a snapshot already final cannot change: no call needed
           return typeof batch !== "string" && batch.isComplete ? Effect.succeed(toStep(batch)) : Effect.map(poll(batch), toStep)
