@@ -13,6 +13,24 @@
  *   (say, one streamed, one not) can get the very same answer.
  * A `thinking: {type: "enabled" | "adaptive"}` body answers with a signed thinking block first;
  * `stop_sequences` found in the answer cut it there; a small `max_tokens` cuts it short.
+ *
+ * Message batches (`POST /v1/messages/batches`, `GET /v1/messages/batches[/:id]`,
+ * `POST /v1/messages/batches/:id/cancel`, `GET /v1/messages/batches/:id/results` at the
+ * `results_url` each ended batch carries) are kept per emulator. A create is validated like the
+ * real API (custom id pattern, unique ids, each `params` checked like a `/v1/messages` body →
+ * 400). Each batch follows an {@link AnthropicBatchLifecycle} that advances one step per status
+ * call, never per second: the create request picks it with the `x-emulator-batch` header (JSON;
+ * build it with {@link batchLifecycleHeader} and set it on the client's `defaultHeaders`, which
+ * works for an emulator in another process too). Result lines carry {@link answerMessage} of
+ * each request's `params` (with the create's `x-emulator-*` headers), and are built at the first
+ * download and written in chunks. Faults on any call come from `emulator.script` with the keys
+ * of {@link batchRouteKeys}.
+ *
+ * @example
+ * const emulator = await startEmulator()
+ * const client = Anthropic.layer({ apiKey: "test", baseURL: emulator.anthropicBaseURL,
+ *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, outcome: "expired", processed: 1 }) })
+ * emulator.script(batchRouteKeys.retrieve, anthropicError(529, "overloaded_error", "Overloaded"))
  */
 import { respond, type ResponderInput, type ResponderOutput, splitInto, tokens } from "./responder.js"
 import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
@@ -267,7 +285,375 @@ export const messagesHandler = (request: RecordedRequest): Scripted => {
   return { json: messageJson(a), headers }
 }
 
-/** The Anthropic routes. */
-export const anthropicRoutes = (_context: RouteContext): ReadonlyArray<Route> => [
-  { method: "POST", path: "/v1/messages", handler: messagesHandler }
+/** The Anthropic routes: messages, and the message batches of this emulator instance. */
+export const anthropicRoutes = (context: RouteContext): ReadonlyArray<Route> => [
+  { method: "POST", path: "/v1/messages", handler: messagesHandler },
+  ...batchRoutes(context)
 ]
+
+// ---------------------------------------------------------------------------------------------
+// message batches
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The script of one emulated message batch, chosen per create request with the
+ * {@link batchLifecycleHeader} header (tests set it once on the client with `defaultHeaders`).
+ * Batches advance per status call (`GET /v1/messages/batches/:id`), never per second.
+ */
+export interface AnthropicBatchLifecycle {
+  /**
+   * Status calls until processing ends (default 2); 0 ends the batch at create, so its results
+   * can be read at once (benchmarks). While in progress, the counts grow with each call.
+   */
+  readonly statusCalls?: number | undefined
+  /**
+   * How it ends (default "completed"): every request answered; "expired": the unfinished
+   * requests expired; "cancelled": someone else cancelled it (the unfinished ones canceled).
+   */
+  readonly outcome?: "completed" | "expired" | "cancelled" | undefined
+  /** Requests (in submission order) finished before an expired or cancelled end (default half). */
+  readonly processed?: number | undefined
+  /** Custom ids answered with an errored line (`invalid_request_error`) instead of a message. */
+  readonly errored?: ReadonlyArray<string> | undefined
+  /** Order of the result lines (default "submission"; "shuffled" is a fixed permutation). */
+  readonly order?: "submission" | "reversed" | "shuffled" | undefined
+  /** Custom ids whose line is written twice. */
+  readonly duplicate?: ReadonlyArray<string> | undefined
+  /** Custom ids left out of the results. */
+  readonly omit?: ReadonlyArray<string> | undefined
+  /** Custom ids whose line is written as text that is not JSON. */
+  readonly malformed?: ReadonlyArray<string> | undefined
+  /** Status calls from `canceling` to `ended` after a cancel call (default 1; 0 ends at the cancel). */
+  readonly cancelStatusCalls?: number | undefined
+  /** Result lines per written chunk (default: chunks of about 64 KB). */
+  readonly linesPerChunk?: number | undefined
+  /** Delay between chunks of the results download, in milliseconds (streaming tests). */
+  readonly chunkDelayMs?: number | undefined
+  /** The first N downloads of the results are cut off (connection reset) after half the chunks. */
+  readonly truncateDownloads?: number | undefined
+}
+
+/** The request header that carries an {@link AnthropicBatchLifecycle} as JSON. */
+export const batchLifecycleHeaderName = "x-emulator-batch"
+
+/**
+ * The header that picks the lifecycle of the batches a client creates.
+ *
+ * @example
+ * Anthropic.layer({ apiKey, baseURL: emulator.anthropicBaseURL,
+ *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, order: "reversed", omit: ["q2"] }) })
+ */
+export const batchLifecycleHeader = (lifecycle: AnthropicBatchLifecycle): Record<string, string> => ({
+  [batchLifecycleHeaderName]: JSON.stringify(lifecycle)
+})
+
+/** The route keys of the message batch endpoints, as `emulator.script` takes them. */
+export const batchRouteKeys = {
+  create: "POST /v1/messages/batches",
+  retrieve: "GET /v1/messages/batches/:id",
+  cancel: "POST /v1/messages/batches/:id/cancel",
+  list: "GET /v1/messages/batches",
+  results: "GET /v1/messages/batches/:id/results"
+} as const
+
+const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/
+const maxBatchRequests = 100_000
+const dayMs = 24 * 60 * 60 * 1000
+
+interface EmulatedBatch {
+  readonly id: string
+  readonly seq: number
+  readonly createdAt: number
+  readonly customIds: ReadonlyArray<string>
+  readonly params: ReadonlyArray<Json>
+  /** the create's `x-emulator-*` steering headers, applied to every answer */
+  readonly steering: Headers
+  readonly lifecycle: AnthropicBatchLifecycle
+  polls: number
+  cancelInitiatedAt: number | undefined
+  cancelPolls: number
+  /** requests finished when the cancel arrived */
+  cancelProcessed: number
+  ended: { readonly at: number; readonly processed: number; readonly rest: "expired" | "canceled" } | undefined
+  downloads: number
+  /** the result lines, built at the first download (an ended batch never changes) */
+  chunks: ReadonlyArray<string> | undefined
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+const readLifecycle = (headers: Headers): AnthropicBatchLifecycle | string => {
+  const raw = headers[batchLifecycleHeaderName]
+  if (raw === undefined || raw === "") return {}
+  try {
+    const parsed: unknown = JSON.parse(raw)
+    return isRecord(parsed) ? (parsed as AnthropicBatchLifecycle) : `${batchLifecycleHeaderName}: expected a JSON object`
+  } catch {
+    return `${batchLifecycleHeaderName}: not JSON`
+  }
+}
+
+/** A fixed permutation (a seeded Fisher–Yates), so a retried download reads the same order. */
+const shuffled = <A>(items: ReadonlyArray<A>, seed: number): Array<A> => {
+  const out = [...items]
+  let state = (seed * 2654435761) >>> 0 || 1
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    const j = state % (i + 1)
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
+  const batches = new Map<string, EmulatedBatch>()
+  let seq = 0
+
+  const authFailure = (request: RecordedRequest): Scripted | undefined => {
+    const key = request.apiKey
+    if (key === undefined || key === "") return anthropicError(401, "authentication_error", "x-api-key header is required")
+    if (key.includes("invalid")) return anthropicError(401, "authentication_error", `invalid x-api-key: ${key}`)
+    return undefined
+  }
+  const notFound = (id: string) => anthropicError(404, "not_found_error", `message batch ${id} not found`)
+
+  const erroredIds = (b: EmulatedBatch) => new Set(b.lifecycle.errored ?? [])
+  /** Requests finished so far: all at a completed end, else a share growing with the polls. */
+  const processedNow = (b: EmulatedBatch): number => {
+    if (b.ended !== undefined) return b.ended.processed
+    if (b.cancelInitiatedAt !== undefined) return b.cancelProcessed
+    const calls = b.lifecycle.statusCalls ?? 2
+    return calls <= 0 ? b.customIds.length : Math.min(b.customIds.length, Math.floor((b.customIds.length * b.polls) / calls))
+  }
+
+  const end = (b: EmulatedBatch, now: number) => {
+    const n = b.customIds.length
+    if (b.cancelInitiatedAt !== undefined) {
+      b.ended = { at: now, processed: b.cancelProcessed, rest: "canceled" }
+      return
+    }
+    const outcome = b.lifecycle.outcome ?? "completed"
+    const processed = outcome === "completed" ? n : Math.min(n, b.lifecycle.processed ?? Math.floor(n / 2))
+    if (outcome === "cancelled") b.cancelInitiatedAt = now
+    b.ended = { at: now, processed, rest: outcome === "expired" ? "expired" : "canceled" }
+  }
+
+  /** One status call: the batch moves one step. */
+  const advance = (b: EmulatedBatch, now: number) => {
+    if (b.ended !== undefined) return
+    if (b.cancelInitiatedAt !== undefined) {
+      b.cancelPolls += 1
+      if (b.cancelPolls >= (b.lifecycle.cancelStatusCalls ?? 1)) end(b, now)
+      return
+    }
+    b.polls += 1
+    if (b.polls >= (b.lifecycle.statusCalls ?? 2)) end(b, now)
+  }
+
+  const batchJson = (b: EmulatedBatch): Json => {
+    const n = b.customIds.length
+    const processed = processedNow(b)
+    const errored = erroredIds(b)
+    let failed = 0
+    for (let i = 0; i < processed; i++) if (errored.has(b.customIds[i]!)) failed++
+    const rest = n - processed
+    return {
+      id: b.id,
+      type: "message_batch",
+      processing_status: b.ended !== undefined ? "ended" : b.cancelInitiatedAt !== undefined ? "canceling" : "in_progress",
+      request_counts: {
+        processing: b.ended !== undefined ? 0 : rest,
+        succeeded: processed - failed,
+        errored: failed,
+        canceled: b.ended?.rest === "canceled" ? rest : 0,
+        expired: b.ended?.rest === "expired" ? rest : 0
+      },
+      ended_at: b.ended !== undefined ? iso(b.ended.at) : null,
+      created_at: iso(b.createdAt),
+      expires_at: iso(b.createdAt + dayMs),
+      archived_at: null,
+      cancel_initiated_at: b.cancelInitiatedAt !== undefined ? iso(b.cancelInitiatedAt) : null,
+      results_url: b.ended !== undefined ? `${context.url()}/v1/messages/batches/${b.id}/results` : null
+    }
+  }
+
+  const resultLine = (b: EmulatedBatch, index: number, errored: ReadonlySet<string>, malformed: ReadonlySet<string>): string => {
+    const customId = b.customIds[index]!
+    if (malformed.has(customId)) return `{"custom_id": "${customId}", "result": this is not json`
+    const ended = b.ended!
+    const result: Json = index >= ended.processed
+      ? { type: ended.rest }
+      : errored.has(customId)
+      ? { type: "errored", error: { type: "error", error: { type: "invalid_request_error", message: `emulator: request ${customId} was scripted to fail` } } }
+      : { type: "succeeded", message: answerMessage(b.params[index]!, { ...b.steering, "x-emulator-id": `msg_${b.seq}_${customId}` }) }
+    return JSON.stringify({ custom_id: customId, result })
+  }
+
+  /** The JSONL of an ended batch, in chunks: lines in the scripted order, duplicated, left out. */
+  const buildChunks = (b: EmulatedBatch): ReadonlyArray<string> => {
+    const lifecycle = b.lifecycle
+    const indices = b.customIds.map((_, i) => i)
+    const order = lifecycle.order ?? "submission"
+    const ordered = order === "reversed" ? indices.reverse() : order === "shuffled" ? shuffled(indices, b.seq) : indices
+    const omitted = new Set(lifecycle.omit ?? [])
+    const errored = erroredIds(b)
+    const malformed = new Set(lifecycle.malformed ?? [])
+    const byId = new Map(b.customIds.map((id, i) => [id, i]))
+    const lines = ordered.filter((i) => !omitted.has(b.customIds[i]!))
+    for (const id of lifecycle.duplicate ?? []) {
+      const i = byId.get(id)
+      if (i !== undefined) lines.push(i)
+    }
+    const chunks: Array<string> = []
+    let chunk = ""
+    let count = 0
+    for (const i of lines) {
+      chunk += resultLine(b, i, errored, malformed) + "\n"
+      count += 1
+      if (lifecycle.linesPerChunk !== undefined ? count >= lifecycle.linesPerChunk : chunk.length >= 64 * 1024) {
+        chunks.push(chunk)
+        chunk = ""
+        count = 0
+      }
+    }
+    if (chunk !== "") chunks.push(chunk)
+    return chunks
+  }
+
+  const create = (request: RecordedRequest): Scripted => {
+    const denied = authFailure(request)
+    if (denied !== undefined) return denied
+    const invalid = (message: string) => anthropicError(400, "invalid_request_error", message)
+    const body = request.body
+    if (!isRecord(body) || !Array.isArray(body.requests)) return invalid("requests: Field required")
+    const items = body.requests as ReadonlyArray<unknown>
+    if (items.length === 0) return invalid("requests: List should have at least 1 item after validation, not 0")
+    if (items.length > maxBatchRequests) return invalid(`requests: List should have at most ${maxBatchRequests} items after validation, not ${items.length}`)
+    const lifecycle = readLifecycle(request.headers)
+    if (typeof lifecycle === "string") return invalid(lifecycle)
+    const seen = new Set<string>()
+    const customIds: Array<string> = []
+    const params: Array<Json> = []
+    for (const [i, item] of items.entries()) {
+      if (!isRecord(item)) return invalid(`requests.${i}: Input should be a valid dictionary`)
+      const customId = item.custom_id
+      if (typeof customId !== "string" || !customIdPattern.test(customId)) {
+        return invalid(`requests.${i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`)
+      }
+      if (seen.has(customId)) return invalid(`requests: custom_id values must be unique within a batch; ${customId} appears more than once`)
+      seen.add(customId)
+      const problem = validate(item.params)
+      if (problem !== undefined) return invalid(`requests.${i}.params.${problem}`)
+      customIds.push(customId)
+      params.push(item.params as Json)
+    }
+    const steering: Record<string, string | undefined> = {}
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (name.startsWith("x-emulator-") && name !== batchLifecycleHeaderName && name !== "x-emulator-id") steering[name] = value
+    }
+    seq += 1
+    const batch: EmulatedBatch = {
+      id: `msgbatch_emu_${seq.toString().padStart(6, "0")}`,
+      seq,
+      createdAt: Date.now(),
+      customIds,
+      params,
+      steering,
+      lifecycle,
+      polls: 0,
+      cancelInitiatedAt: undefined,
+      cancelPolls: 0,
+      cancelProcessed: 0,
+      ended: undefined,
+      downloads: 0,
+      chunks: undefined
+    }
+    if ((lifecycle.statusCalls ?? 2) <= 0) end(batch, batch.createdAt)
+    batches.set(batch.id, batch)
+    return { json: batchJson(batch), headers: { "request-id": nextId("req_emu_") } }
+  }
+
+  const withBatch = (request: RecordedRequest, f: (b: EmulatedBatch) => Scripted): Scripted => {
+    const denied = authFailure(request)
+    if (denied !== undefined) return denied
+    const id = request.params.id ?? ""
+    const b = batches.get(id)
+    return b === undefined ? notFound(id) : f(b)
+  }
+
+  const retrieve = (request: RecordedRequest): Scripted =>
+    withBatch(request, (b) => {
+      advance(b, Date.now())
+      return { json: batchJson(b), headers: { "request-id": nextId("req_emu_") } }
+    })
+
+  const cancel = (request: RecordedRequest): Scripted =>
+    withBatch(request, (b) => {
+      // cancelling an ended or cancelling batch changes nothing
+      if (b.ended === undefined && b.cancelInitiatedAt === undefined) {
+        b.cancelProcessed = processedNow(b)
+        b.cancelInitiatedAt = Date.now()
+        if ((b.lifecycle.cancelStatusCalls ?? 1) <= 0) end(b, b.cancelInitiatedAt)
+      }
+      return { json: batchJson(b), headers: { "request-id": nextId("req_emu_") } }
+    })
+
+  const results = (request: RecordedRequest): Scripted =>
+    withBatch(request, (b) => {
+      if (b.ended === undefined) return anthropicError(404, "not_found_error", `message batch ${b.id} has no results yet: it is still processing`)
+      b.chunks ??= buildChunks(b)
+      b.downloads += 1
+      const cut = b.downloads <= (b.lifecycle.truncateDownloads ?? 0)
+      // `sse` writes the chunks as they are; the content type is what the real endpoint sends
+      return {
+        headers: { "content-type": "application/binary", "request-id": nextId("req_emu_") },
+        sse: b.chunks,
+        ...(b.lifecycle.chunkDelayMs !== undefined ? { chunkDelayMs: b.lifecycle.chunkDelayMs } : {}),
+        ...(cut ? { fault: "truncate" as const } : {})
+      }
+    })
+
+  const list = (request: RecordedRequest): Scripted => {
+    const denied = authFailure(request)
+    if (denied !== undefined) return denied
+    const limitRaw = request.query.get("limit")
+    const limit = limitRaw === null ? 20 : Number(limitRaw)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return anthropicError(400, "invalid_request_error", "limit: Input should be between 1 and 1000")
+    }
+    const newestFirst = [...batches.values()].reverse()
+    const afterId = request.query.get("after_id")
+    const beforeId = request.query.get("before_id")
+    let page: Array<EmulatedBatch>
+    let hasMore: boolean
+    if (beforeId !== null) {
+      // the page just newer than before_id
+      const at = newestFirst.findIndex((b) => b.id === beforeId)
+      const newer = at === -1 ? [] : newestFirst.slice(0, at)
+      page = newer.slice(Math.max(0, newer.length - limit))
+      hasMore = newer.length > limit
+    } else {
+      const at = afterId === null ? -1 : newestFirst.findIndex((b) => b.id === afterId)
+      const older = afterId !== null && at === -1 ? [] : newestFirst.slice(at + 1)
+      page = older.slice(0, limit)
+      hasMore = older.length > limit
+    }
+    return {
+      json: {
+        data: page.map(batchJson),
+        has_more: hasMore,
+        first_id: page[0]?.id ?? null,
+        last_id: page[page.length - 1]?.id ?? null
+      },
+      headers: { "request-id": nextId("req_emu_") }
+    }
+  }
+
+  return [
+    { method: "POST", path: "/v1/messages/batches", handler: create },
+    { method: "GET", path: "/v1/messages/batches", handler: list },
+    { method: "GET", path: "/v1/messages/batches/:id", handler: retrieve },
+    { method: "POST", path: "/v1/messages/batches/:id/cancel", handler: cancel },
+    { method: "GET", path: "/v1/messages/batches/:id/results", handler: results }
+  ]
+}
