@@ -9,7 +9,9 @@
  * @since 0.1.0
  */
 import { type ConfigError, Layer } from "effect"
+import type * as BatchModel from "../../BatchModel.js"
 import type * as LanguageModel from "../../LanguageModel.js"
+import * as OpenAiBatchModel from "./OpenAiBatchModel.js"
 import { layer as clientLayer, layerConfig as clientLayerConfig, type OpenAiClient, type Options as ClientOptions } from "./OpenAiClient.js"
 import * as OpenAiLanguageModel from "./OpenAiLanguageModel.js"
 
@@ -41,8 +43,19 @@ export const languageModel = (name: string, options?: ModelOptions): Layer.Layer
   OpenAiLanguageModel.layer(name, options)
 
 /**
- * A ready model: its `LanguageModel` with the client from the environment ({@link layerConfig}),
- * or from `options.client` when given.
+ * The `BatchModel` of one OpenAI model over the client in context: the Batch API on Chat
+ * Completions (one model per batch; the model's default settings and system role apply to every
+ * request, as in direct requests).
+ *
+ * @example
+ * Batch.run(requests).pipe(Effect.provide(OpenAi.batchModel("gpt-4o-mini").pipe(Layer.provide(OpenAi.layer({ apiKey })))))
+ */
+export const batchModel = (name: string, options?: ModelOptions): Layer.Layer<BatchModel.BatchModel, never, OpenAiClient> =>
+  OpenAiBatchModel.layer(name, options)
+
+/**
+ * A ready model: its `LanguageModel` and `BatchModel`, with the client from the environment
+ * ({@link layerConfig}), or from `options.client` when given.
  *
  * @example
  * Effect.provide(program, OpenAi.model("gpt-4o-mini"))
@@ -50,8 +63,16 @@ export const languageModel = (name: string, options?: ModelOptions): Layer.Layer
 export const model = (
   name: string,
   options?: ModelOptions & { readonly client?: ClientOptions | undefined }
-): Layer.Layer<LanguageModel.LanguageModel, ConfigError.ConfigError> =>
-  languageModel(name, options).pipe(Layer.provide(options?.client !== undefined ? clientLayer(options.client) : clientLayerConfig()))
+): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, ConfigError.ConfigError> =>
+  Layer.merge(languageModel(name, options), batchModel(name, options)).pipe(
+    Layer.provide(options?.client !== undefined ? clientLayer(options.client) : clientLayerConfig())
+  )
 
 /** The Chat Completions codec (pure: our messages ⇄ wire JSON), for batch code and tests. */
 export * as Codec from "./codec.js"
+
+/** The Batch API's wire formats (input lines, batch objects, result lines), pure. */
+export * as BatchCodec from "./batchCodec.js"
+
+/** Seed 004's OpenAI batch API: createChatRequest, batchCreateJob, batchGetStatus, batchRetrieveJob, ... */
+export * as Batch from "./OpenAiBatch.js"

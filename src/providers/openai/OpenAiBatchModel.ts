@@ -1,0 +1,191 @@
+/**
+ * The OpenAI `BatchModel`: the Batch API on Chat Completions through the official SDK. Requests
+ * become a JSONL file (bodies built by the same codec as direct requests) uploaded through the
+ * Files API with purpose "batch"; the batch runs on `/v1/chat/completions` within "24h"; results
+ * are read from the output file, then the error file, as streams of lines. Every call is one
+ * attempt with the fiber's `AbortSignal`; `Batch.run` adds retries, ordering and cancellation.
+ *
+ * @example
+ * const results = yield* Batch.run(requests).pipe(Effect.provide(OpenAi.model("gpt-4o-mini")))
+ *
+ * @since 0.1.0
+ */
+import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { toFile } from "openai"
+import { type AiError, InvalidInputError } from "../../AiError.js"
+import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
+import * as BatchModel from "../../BatchModel.js"
+import type { ModelSettings } from "../../Parameters.js"
+import {
+  batchFromWire,
+  checkBatch,
+  COMPLETION_WINDOW,
+  decodeResultLine,
+  type EncodedLine,
+  encodeLine,
+  ENDPOINT,
+  filesOf,
+  LIMITS,
+  type WireBatch
+} from "./batchCodec.js"
+import { type EncodeOptions, PROVIDER } from "./codec.js"
+import { fromSdkError } from "./errors.js"
+import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+
+/** Options of the OpenAI batch model: default settings of every request, and the system prompt role. */
+export interface Options extends EncodeOptions {
+  /** Settings every request starts from (its own settings win). */
+  readonly settings?: ModelSettings | undefined
+}
+
+/** Largest page the list endpoint serves. */
+const PAGE_SIZE = 100
+
+// errors after which OpenAI certainly created no batch: the uploaded input file can go
+const noBatchCreated = (error: AiError): boolean =>
+  error._tag === "InvalidRequestError" ||
+  error._tag === "AuthenticationError" ||
+  error._tag === "PermissionDeniedError" ||
+  error._tag === "NotFoundError" ||
+  error._tag === "RateLimitError"
+
+/** The provider implementation over a client; `BatchModel.make` turns it into the service. */
+export const implementation = (client: ClientService, modelName: string, options?: Options): BatchModel.Implementation => {
+  const { sdk } = client
+  const secrets = [Redacted.value(client.apiKey)]
+  const mapError = (error: unknown): AiError => fromSdkError(error, { secrets, where: "body" })
+  const call = <A>(f: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, AiError> =>
+    Effect.tryPromise({ try: (signal) => Promise.resolve(f(signal)), catch: mapError })
+
+  // validate, encodedSize and create all need a request's line: encode each request once
+  const lines = new WeakMap<BatchRequest, Either.Either<EncodedLine, InvalidInputError>>()
+  const lineOf = (request: BatchRequest): Either.Either<EncodedLine, InvalidInputError> => {
+    let encoded = lines.get(request)
+    if (encoded === undefined) {
+      encoded =
+        request.messages.length === 0
+          ? Either.left(new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` }))
+          : encodeLine(request, modelName, options?.settings, options)
+      lines.set(request, encoded)
+    }
+    return encoded
+  }
+  const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<EncodedLine>, InvalidInputError> => {
+    const out: Array<EncodedLine> = []
+    for (const request of requests) {
+      const encoded = lineOf(request)
+      if (Either.isLeft(encoded)) return Either.left(encoded.left)
+      out.push(encoded.right)
+    }
+    return Either.right(out)
+  }
+
+  // one warning per kind, with how many requests it concerns, rather than 50,000 lines of log
+  const logWarnings = (encoded: ReadonlyArray<EncodedLine>): Effect.Effect<void> => {
+    const counts = new Map<string, number>()
+    for (const line of encoded) for (const w of line.warnings) counts.set(w, (counts.get(w) ?? 0) + 1)
+    return Effect.forEach(counts, ([warning, n]) => Effect.logWarning(n > 1 ? `${warning} (${n} requests)` : warning), { discard: true })
+  }
+
+  const status = (batchId: string): Effect.Effect<Batch, AiError> =>
+    Effect.map(call((signal) => sdk.batches.retrieve(batchId, { signal })), (wire) => batchFromWire(wire as WireBatch))
+
+  /** One result file as a stream of results, read line by line as its body arrives. */
+  const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
+    Stream.unwrapScoped(Effect.gen(function* () {
+      // the scope owns the download: closing it (done, interrupted, failed) aborts the response
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const response = yield* call((signal) => {
+        signal.addEventListener("abort", () => controller.abort(), { once: true })
+        return sdk.files.content(fileId, { signal: controller.signal })
+      })
+      const body = response.body
+      if (body === null) return Stream.empty
+      let line = 0
+      return Stream.fromReadableStream({ evaluate: () => body, onError: mapError }).pipe(
+        Stream.decodeText(),
+        Stream.splitLines,
+        Stream.mapChunksEffect((texts) => {
+          const results: Array<BatchResult> = []
+          for (const text of texts) {
+            line++
+            if (text.trim() === "") continue
+            const decoded = decodeResultLine(text, { file, fileId, line }, modelName)
+            if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+            results.push(decoded.right)
+          }
+          return Effect.succeed(Chunk.unsafeFromArray(results))
+        })
+      )
+    }))
+
+  return {
+    provider: PROVIDER,
+    modelName,
+    limits: LIMITS,
+    validate: (requests, { metadata }) =>
+      Effect.suspend(() =>
+        Either.match(Either.flatMap(encodeAll(requests), (encoded) => checkBatch(encoded, modelName, metadata)), {
+          onLeft: Effect.fail,
+          onRight: () => Effect.void
+        })),
+    encodedSize: (request) =>
+      Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason)).bytes,
+    create: (requests, { metadata }) =>
+      Effect.gen(function* () {
+        const encoded = yield* Either.match(encodeAll(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
+        yield* logWarnings(encoded)
+        // a Blob of the lines: the SDK uploads it as multipart without a file on disk or one big string
+        const input = yield* call(async (signal) =>
+          sdk.files.create({
+            file: await toFile(new Blob(encoded.map((l) => `${l.line}\n`), { type: "application/jsonl" }), "batch-input.jsonl"),
+            purpose: "batch"
+          }, { signal }))
+        const wire = yield* call((signal) =>
+          sdk.batches.create({
+            input_file_id: input.id,
+            endpoint: ENDPOINT,
+            completion_window: COMPLETION_WINDOW,
+            ...(metadata !== undefined ? { metadata: { ...metadata } } : {})
+          }, { signal })
+        ).pipe(
+          Effect.tapError((error) =>
+            noBatchCreated(error)
+              ? call((signal) => sdk.files.delete(input.id, { signal })).pipe(Effect.ignore)
+              : Effect.void)
+        )
+        return batchFromWire(wire as WireBatch, requests.length)
+      }),
+    status,
+    results: (batch) =>
+      Stream.unwrap(Effect.gen(function* () {
+        // a Batch that did not come from OpenAI (an id only, a hand-made value) lacks its file ids
+        const files = filesOf(batch) ?? filesOf(yield* status(batch.id)) ?? {}
+        return Stream.concat(
+          files.output === undefined ? Stream.empty : readFile("output", files.output),
+          files.error === undefined ? Stream.empty : readFile("error", files.error)
+        )
+      })),
+    cancel: (batchId) => Effect.map(call((signal) => sdk.batches.cancel(batchId, { signal })), (wire) => batchFromWire(wire as WireBatch)),
+    list: ({ after, limit }) =>
+      Stream.paginateChunkEffect(after, (cursor: string | undefined) =>
+        call((signal) => sdk.batches.list({ limit: Math.min(PAGE_SIZE, Math.max(1, limit ?? PAGE_SIZE)), ...(cursor !== undefined ? { after: cursor } : {}) }, { signal })).pipe(
+          Effect.map((page) => {
+            const last = page.data.at(-1)
+            return [
+              Chunk.unsafeFromArray(page.data.map((wire) => batchFromWire(wire as WireBatch))),
+              page.has_more && last !== undefined ? Option.some(last.id) : Option.none()
+            ] as const
+          })
+        ))
+  }
+}
+
+/** The service over the client in context. */
+export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, OpenAiClient> =>
+  Effect.map(OpenAiClient, (client) => BatchModel.make(implementation(client, modelName, options)))
+
+/** The `BatchModel` layer of one OpenAI model, over the client in context. */
+export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, OpenAiClient> =>
+  Layer.effect(BatchModel.BatchModel, make(modelName, options))

@@ -1,0 +1,341 @@
+/**
+ * The OpenAI Batch API's wire formats, as pure functions: a request as a JSONL input line (its
+ * body built by the same codec as a direct request), the provider's batch object as our
+ * {@link Batch}, and an output or error file line as a {@link BatchResult}. The services only
+ * call the SDK and these functions.
+ *
+ * @since 0.1.0
+ */
+import { Either, Schema } from "effect"
+import { BatchErrorItem, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
+import {
+  Batch,
+  type BatchRequest,
+  type BatchResult,
+  BatchResultFailure,
+  BatchResultSuccess,
+  type BatchStatus,
+  ResultError,
+  ResultErrorCode,
+  statusFromOpenAi
+} from "../../Batch.js"
+import type { Limits } from "../../BatchModel.js"
+import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
+import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
+
+/** The only endpoint this library batches: Chat Completions, like its direct requests. */
+export const ENDPOINT = "/v1/chat/completions" as const
+
+/** The only completion window OpenAI offers. */
+export const COMPLETION_WINDOW = "24h" as const
+
+/** OpenAI's limits of one batch: 50,000 requests and 200 MB of JSONL input. */
+export const LIMITS: Limits = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 }
+
+/** OpenAI's metadata limits: 16 pairs, keys of 64 characters, values of 512. */
+export const METADATA_LIMITS = { pairs: 16, keyLength: 64, valueLength: 512 } as const
+
+// ---------------------------------------------------------------------------------------------
+// input lines
+// ---------------------------------------------------------------------------------------------
+
+/** One encoded input line: its JSON text (no newline), its size with the newline, and warnings. */
+export interface EncodedLine {
+  readonly customId: string
+  readonly body: ChatRequestBody
+  readonly line: string
+  /** UTF-8 bytes of the line plus its newline: what it adds to the upload. */
+  readonly bytes: number
+  /** What the codec left out, and settings a batch line cannot carry (headers, timeout). */
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** A request's own model name, without a `openai:` model-string prefix. */
+export const requestModel = (request: BatchRequest): string | undefined =>
+  request.model === undefined ? undefined : request.model.startsWith(`${PROVIDER}:`) ? request.model.slice(PROVIDER.length + 1) : request.model
+
+/**
+ * A request as an input line: `{"custom_id","method":"POST","url":"/v1/chat/completions","body"}`,
+ * the body exactly what a direct request would send (model defaults merged under the request's
+ * settings). Fails with InvalidInputError naming the request when the codec cannot encode it
+ * (for example the output modes "native" and "prompted", not implemented yet).
+ */
+export const encodeLine = (
+  request: BatchRequest,
+  modelName: string,
+  defaults: ModelSettings | undefined,
+  options?: EncodeOptions
+): Either.Either<EncodedLine, InvalidInputError> => {
+  const settings = mergeSettings(defaults, request.settings)
+  const parameters = request.parameters ?? ModelRequestParameters.from(undefined)
+  const model = requestModel(request) ?? modelName
+  return Either.match(encodeRequest(model, request.messages, parameters, settings, options), {
+    onLeft: (error) =>
+      Either.left(new InvalidInputError({
+        provider: PROVIDER,
+        reason: `request ${JSON.stringify(request.customId)} cannot be sent in an OpenAI batch: ${error.message}`
+      })),
+    onRight: ({ body, warnings }) => {
+      const line = JSON.stringify({ custom_id: request.customId, method: "POST", url: ENDPOINT, body })
+      // a batch line has no headers and no per-request timeout: say so instead of dropping them quietly
+      const dropped = [
+        ...(settings.extraHeaders !== undefined && Object.keys(settings.extraHeaders).length > 0 ? ["extraHeaders"] : []),
+        ...(settings.timeout !== undefined ? ["timeout"] : [])
+      ]
+      const all = dropped.length === 0
+        ? warnings
+        : [...warnings, `${PROVIDER} batch lines carry no ${dropped.join(" or ")}; the setting${dropped.length > 1 ? "s were" : " was"} ignored.`]
+      return Either.right({ customId: request.customId, body, line, bytes: Buffer.byteLength(line, "utf8") + 1, warnings: all })
+    }
+  })
+}
+
+const describeIds = (ids: ReadonlyArray<string>): string => {
+  const shown = ids.slice(0, 3).map((id) => JSON.stringify(id)).join(", ")
+  return ids.length > 3 ? `${shown} and ${ids.length - 3} more` : shown
+}
+
+/**
+ * OpenAI's rules for a whole batch, before any network call: one model per batch (the batch's
+ * model; a request's `model`, or an `extraBody` model, that differs is refused), and metadata
+ * within 16 pairs, 64-character keys and 512-character values. The seeds' "at least 2 requests"
+ * is not an OpenAI rule and is not checked.
+ */
+export const checkBatch = (
+  lines: ReadonlyArray<EncodedLine>,
+  modelName: string,
+  metadata: Readonly<Record<string, string>> | undefined
+): Either.Either<void, InvalidInputError> => {
+  const invalid = (reason: string) => Either.left(new InvalidInputError({ provider: PROVIDER, reason }))
+  const others = new Map<string, Array<string>>()
+  for (const line of lines) {
+    const model = String(line.body.model)
+    if (model !== modelName) others.set(model, [...(others.get(model) ?? []), line.customId])
+  }
+  if (others.size > 0) {
+    const listed = [...others].map(([model, ids]) => `${JSON.stringify(model)} (requests ${describeIds(ids)})`).join(", ")
+    return invalid(
+      `OpenAI allows one model per batch: this batch is for ${JSON.stringify(modelName)}, but some requests ask for ${listed}. ` +
+        "Split the requests by model and run one batch per model (OpenAi.model for each), or use Anthropic, which allows a model per request."
+    )
+  }
+  if (metadata !== undefined) {
+    const entries = Object.entries(metadata)
+    if (entries.length > METADATA_LIMITS.pairs) {
+      return invalid(`OpenAI batch metadata holds at most ${METADATA_LIMITS.pairs} key/value pairs; got ${entries.length}. Drop or merge some keys.`)
+    }
+    for (const [key, value] of entries) {
+      if (key.length > METADATA_LIMITS.keyLength) {
+        return invalid(`OpenAI batch metadata keys are at most ${METADATA_LIMITS.keyLength} characters; ${JSON.stringify(key.slice(0, 20) + "…")} has ${key.length}. Shorten it.`)
+      }
+      if (typeof value !== "string") {
+        return invalid(`OpenAI batch metadata values must be strings; the value of ${JSON.stringify(key)} is a ${typeof value}.`)
+      }
+      if (value.length > METADATA_LIMITS.valueLength) {
+        return invalid(`OpenAI batch metadata values are at most ${METADATA_LIMITS.valueLength} characters; the value of ${JSON.stringify(key)} has ${value.length}. Shorten it.`)
+      }
+    }
+  }
+  return Either.void
+}
+
+// ---------------------------------------------------------------------------------------------
+// the batch object
+// ---------------------------------------------------------------------------------------------
+
+/** What we read of OpenAI's batch object (the SDK's `Batch`, every field but id optional here). */
+export interface WireBatch {
+  readonly id: string
+  readonly status?: string | undefined
+  readonly endpoint?: string | undefined
+  readonly completion_window?: string | undefined
+  readonly input_file_id?: string | undefined
+  readonly output_file_id?: string | null | undefined
+  readonly error_file_id?: string | null | undefined
+  readonly model?: string | null | undefined
+  readonly metadata?: Readonly<Record<string, string>> | null | undefined
+  readonly request_counts?: { readonly total?: number; readonly completed?: number; readonly failed?: number } | null | undefined
+  readonly errors?: { readonly data?: ReadonlyArray<{ readonly code?: string | null; readonly message?: string | null; readonly line?: number | null; readonly param?: string | null }> | null } | null | undefined
+  readonly created_at?: number | undefined
+  readonly in_progress_at?: number | null | undefined
+  readonly finalizing_at?: number | null | undefined
+  readonly completed_at?: number | null | undefined
+  readonly failed_at?: number | null | undefined
+  readonly expired_at?: number | null | undefined
+  readonly expires_at?: number | null | undefined
+  readonly cancelling_at?: number | null | undefined
+  readonly cancelled_at?: number | null | undefined
+  readonly usage?: unknown
+}
+
+const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : 0)
+const seconds = (t: unknown): Date | undefined => (typeof t === "number" && Number.isFinite(t) ? new Date(t * 1000) : undefined)
+const iso = (t: unknown): string | undefined => seconds(t)?.toISOString()
+
+/** The `details` keys of an OpenAI batch (JSON-safe; timestamps as ISO strings). */
+export interface Details {
+  readonly inputFileId?: string
+  readonly outputFileId?: string
+  readonly errorFileId?: string
+  readonly endpoint?: string
+  readonly completionWindow?: string
+  readonly model?: string
+  readonly metadata?: Readonly<Record<string, string>>
+  readonly requestCounts?: { readonly total: number; readonly completed: number; readonly failed: number }
+  readonly inProgressAt?: string
+  readonly finalizingAt?: string
+  readonly completedAt?: string
+  readonly failedAt?: string
+  readonly expiredAt?: string
+  readonly expiresAt?: string
+  readonly cancellingAt?: string
+  readonly cancelledAt?: string
+  readonly usage?: unknown
+}
+
+const defined = <A extends Record<string, unknown>>(record: A): Partial<A> =>
+  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null)) as Partial<A>
+
+/**
+ * OpenAI's batch object as our {@link Batch}: the status as is (`Batch.statusFromOpenAi`),
+ * `completedCount` = `request_counts.completed` (requests that succeeded), `failedCount` =
+ * `request_counts.failed`, and, once the batch is over, every request that did not succeed
+ * (expired and cancelled ones included, which OpenAI may not count). `requestCount` is at
+ * least `knownCount` (OpenAI reports 0 while validating). Batch-level `errors.data` become
+ * `errors`; file ids, endpoint, window, model, metadata, counts and timestamps go in `details`.
+ */
+export const batchFromWire = (wire: WireBatch, knownCount = 0): Batch => {
+  const status: BatchStatus = statusFromOpenAi(wire.status ?? "in_progress")
+  const counts = { total: count(wire.request_counts?.total), completed: count(wire.request_counts?.completed), failed: count(wire.request_counts?.failed) }
+  const requestCount = Math.max(counts.total, knownCount)
+  const over = status === "completed" || status === "expired" || status === "cancelled"
+  const completedAt = seconds(wire.completed_at ?? wire.failed_at ?? wire.expired_at ?? wire.cancelled_at)
+  const details: Details = defined({
+    inputFileId: wire.input_file_id,
+    outputFileId: wire.output_file_id ?? undefined,
+    errorFileId: wire.error_file_id ?? undefined,
+    endpoint: wire.endpoint,
+    completionWindow: wire.completion_window,
+    model: wire.model ?? undefined,
+    metadata: wire.metadata ?? undefined,
+    requestCounts: counts,
+    inProgressAt: iso(wire.in_progress_at),
+    finalizingAt: iso(wire.finalizing_at),
+    completedAt: iso(wire.completed_at),
+    failedAt: iso(wire.failed_at),
+    expiredAt: iso(wire.expired_at),
+    expiresAt: iso(wire.expires_at),
+    cancellingAt: iso(wire.cancelling_at),
+    cancelledAt: iso(wire.cancelled_at),
+    usage: wire.usage ?? undefined
+  })
+  return new Batch({
+    id: wire.id,
+    provider: PROVIDER,
+    status,
+    requestCount,
+    completedCount: counts.completed,
+    failedCount: over ? Math.max(counts.failed, requestCount - counts.completed) : counts.failed,
+    createdAt: seconds(wire.created_at) ?? new Date(0),
+    ...(completedAt !== undefined ? { completedAt } : {}),
+    errors: (wire.errors?.data ?? []).map((e) =>
+      new BatchErrorItem({
+        code: e.code ?? "unknown",
+        message: e.message ?? "",
+        ...(typeof e.line === "number" ? { line: e.line } : {}),
+        ...(typeof e.param === "string" ? { param: e.param } : {})
+      })),
+    details: details as Record<string, unknown>
+  })
+}
+
+/** The file ids of a batch's `details` (undefined when the Batch did not come from OpenAI). */
+export const filesOf = (batch: Batch): { readonly input?: string; readonly output?: string; readonly error?: string } | undefined => {
+  const d = batch.details as Details
+  if (typeof d.inputFileId !== "string") return undefined
+  return defined({ input: d.inputFileId, output: d.outputFileId, error: d.errorFileId })
+}
+
+// ---------------------------------------------------------------------------------------------
+// result lines
+// ---------------------------------------------------------------------------------------------
+
+const WireLine = Schema.Struct({
+  custom_id: Schema.String,
+  response: Schema.optional(Schema.NullOr(Schema.Struct({
+    status_code: Schema.Number,
+    request_id: Schema.optional(Schema.NullOr(Schema.String)),
+    body: Schema.optional(Schema.Unknown)
+  }))),
+  error: Schema.optional(Schema.NullOr(Schema.Struct({
+    code: Schema.optional(Schema.NullOr(Schema.String)),
+    message: Schema.optional(Schema.NullOr(Schema.String))
+  })))
+})
+const decodeWireLine = Schema.decodeUnknownEither(WireLine)
+
+/** Our code for a line-level `error.code` (OpenAI's `batch_expired` / `batch_cancelled`). */
+const lineErrorCode = (code: string | null | undefined): string =>
+  code === "batch_expired" ? ResultErrorCode.expired : code === "batch_cancelled" ? ResultErrorCode.cancelled : code ?? "error"
+
+/** The code of a failed request's result when its success body could not be decoded. */
+export const RESPONSE_DECODE_ERROR = "response_decode_error"
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Where a line came from, for error messages. */
+export interface LineSource {
+  /** "output" or "error". */
+  readonly file: "output" | "error"
+  readonly fileId: string
+  /** 1-based line number in that file. */
+  readonly line: number
+}
+
+/**
+ * One line of an output or error file as a {@link BatchResult}:
+ * - `response.status_code` < 400: the body decoded by `decodeChatCompletion` (a body that does
+ *   not decode is a failure with code "response_decode_error": the other results still count);
+ * - `response.status_code` ≥ 400: a failure with the provider's error code (else its type, else
+ *   `http_<status>`) and message;
+ * - no response: the line's `error`; `batch_expired` → "expired", `batch_cancelled` → "cancelled".
+ * A line that is not JSON or has no `custom_id` fails with ResponseDecodeError naming the file
+ * and line number: it cannot be attributed to a request, and dropping it would hide a result.
+ */
+export const decodeResultLine = (
+  text: string,
+  source: LineSource,
+  requestedModel: string
+): Either.Either<BatchResult, ResponseDecodeError> => {
+  const where = `${source.file} file ${source.fileId} line ${source.line}`
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where, detail: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }))
+  }
+  const decoded = decodeWireLine(json)
+  if (Either.isLeft(decoded)) {
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where, detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
+  }
+  const { custom_id: customId, response, error } = decoded.right
+  const fail = (code: string, message: string) => Either.right(new BatchResultFailure({ customId, error: new ResultError({ code, message }) }))
+  if (response !== null && response !== undefined) {
+    const status = response.status_code
+    if (status >= 400) {
+      const body = isRecord(response.body) && isRecord(response.body.error) ? response.body.error : {}
+      const code = typeof body.code === "string" ? body.code : typeof body.type === "string" ? body.type : `http_${status}`
+      const message = typeof body.message === "string" ? body.message : `the request failed with status ${status}`
+      return fail(code, message)
+    }
+    const requestId = response.request_id ?? undefined
+    return Either.match(decodeChatCompletion(response.body, { requestedModel, requestId }), {
+      onLeft: (e) => fail(RESPONSE_DECODE_ERROR, `${where}: ${e.message}`),
+      onRight: (r) => Either.right(new BatchResultSuccess({ customId, response: r }))
+    })
+  }
+  if (error !== null && error !== undefined) {
+    return fail(lineErrorCode(error.code), error.message ?? `the request failed (${error.code ?? "no code"})`)
+  }
+  return fail(RESPONSE_DECODE_ERROR, `${where}: the line has neither a response nor an error`)
+}
