@@ -1,6 +1,7 @@
 /**
  * The Anthropic provider: a client Layer (the official `@anthropic-ai/sdk`, from options or
- * `Config`) and a `LanguageModel` over the Messages API.
+ * `Config`), a `LanguageModel` over the Messages API and a `BatchModel` over the Message
+ * Batches API.
  *
  * @example
  * import { Anthropic, LanguageModel, Message } from "effect-llm-direct"
@@ -10,7 +11,9 @@
  * @since 0.1.0
  */
 import { type ConfigError, Layer } from "effect"
+import type * as BatchModel from "../../BatchModel.js"
 import type * as LanguageModel from "../../LanguageModel.js"
+import * as AnthropicBatchModel from "./AnthropicBatchModel.js"
 import { type AnthropicClient, layer, layerConfig, type Options as ClientOptions } from "./AnthropicClient.js"
 import * as AnthropicLanguageModel from "./AnthropicLanguageModel.js"
 
@@ -47,9 +50,32 @@ export const languageModel = (
   options?: ModelOptions
 ): Layer.Layer<LanguageModel.LanguageModel, never, AnthropicClient> => AnthropicLanguageModel.layer(name, options)
 
+/** Options of {@link batchModel}: settings every batch request starts from. */
+export type BatchModelOptions = AnthropicBatchModel.Options
+
+/** Anthropic's limits of one message batch (100,000 requests, 256 MB); `Batch.run` splits larger lists. */
+export const batchLimits: BatchModel.Limits = AnthropicBatchModel.limits
+
 /**
- * A ready `LanguageModel` for `name`: the client comes from {@link layerConfig} (the
- * environment) unless `options.client` gives its options.
+ * A `BatchModel` (Message Batches API) for `name` over an {@link AnthropicClient} you provide.
+ * `name` is the default model; a `BatchRequest.model` overrides it per request. Batches carry
+ * no metadata: passing `metadata` fails validation rather than dropping it.
+ *
+ * @example
+ * Batch.run(requests).pipe(Effect.provide(Anthropic.batchModel("claude-haiku-4-5").pipe(
+ *   Layer.provide(Anthropic.layer({ apiKey }))
+ * )))
+ */
+export const batchModel = (
+  name: string,
+  options?: BatchModelOptions
+): Layer.Layer<BatchModel.BatchModel, never, AnthropicClient> => AnthropicBatchModel.layer(name, options)
+
+/**
+ * A ready `LanguageModel` and `BatchModel` for `name`, sharing one client: it comes from
+ * {@link layerConfig} (the environment) unless `options.client` gives its options.
+ * `options.settings` apply to direct and batch requests alike; `options.retry` to direct
+ * requests (batch calls take theirs from `Batch.run`).
  *
  * @example
  * Effect.provide(program, Anthropic.model("claude-haiku-4-5"))
@@ -57,5 +83,7 @@ export const languageModel = (
 export const model = (
   name: string,
   options?: ModelOptions & { readonly client?: ClientOptions | undefined }
-): Layer.Layer<LanguageModel.LanguageModel, ConfigError.ConfigError> =>
-  languageModel(name, options).pipe(Layer.provide(options?.client !== undefined ? layer(options.client) : layerConfig()))
+): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, ConfigError.ConfigError> =>
+  Layer.merge(languageModel(name, options), batchModel(name, { settings: options?.settings })).pipe(
+    Layer.provide(options?.client !== undefined ? layer(options.client) : layerConfig())
+  )

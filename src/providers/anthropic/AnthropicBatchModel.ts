@@ -1,0 +1,231 @@
+/**
+ * The Anthropic `BatchModel`: the Message Batches API through the official SDK. Requests are
+ * encoded by the same codec as direct requests (a model per request allowed; default
+ * `max_tokens` 4096), results are read from the SDK's JSONL stream line by line (never the whole
+ * file at once), and every call is one attempt with the fiber's `AbortSignal`, so interruption
+ * aborts the HTTP request. Retries, deduplication, ordering and cancellation on interruption
+ * come from the `Batch` module on top.
+ *
+ * Anthropic message batches carry no metadata: a `metadata` option fails validation instead of
+ * being dropped.
+ *
+ * @since 0.1.0
+ */
+import Anthropic from "@anthropic-ai/sdk"
+import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
+import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
+import * as BatchModel from "../../BatchModel.js"
+import type { ModelSettings } from "../../Parameters.js"
+import { AnthropicClient } from "./AnthropicClient.js"
+import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, itemSize, linePath } from "./batchCodec.js"
+import { providerName } from "./codec.js"
+import { mapError } from "./errors.js"
+
+/** Anthropic's limits of one message batch: 100,000 requests, 256 MB. */
+export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 }
+
+/** Options of {@link make} and {@link layer}. */
+export interface Options {
+  /** Settings every request starts from (a request's own settings win). */
+  readonly settings?: ModelSettings | undefined
+}
+
+/** Page size of `list` (Anthropic allows 1 to 1000; it defaults to 20). */
+const listPageSize = 100
+
+/** Shows at most five values, then how many more. */
+const listed = (values: ReadonlyArray<string>): string => {
+  const shown = values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")
+  return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown
+}
+
+/**
+ * An async iterable whose `return()` aborts the request first: `Stream.fromAsyncIterable` calls
+ * `return()` on interruption, and an async generator queues it behind a pending `next()`, so
+ * without the abort, stopping a download that waits on the network would wait for the network.
+ */
+const abortOnReturn = <A>(iterable: AsyncIterable<A>, controller: AbortController): AsyncIterable<A> => ({
+  [Symbol.asyncIterator]: () => {
+    const iterator = iterable[Symbol.asyncIterator]()
+    return {
+      next: () => iterator.next(),
+      return: async (value?: unknown) => {
+        controller.abort()
+        return iterator.return !== undefined ? iterator.return(value) : { done: true as const, value: undefined as never }
+      }
+    }
+  }
+})
+
+/** Headers every request asked for with the same value: the only ones a batch create can send. */
+const commonHeaders = (encoded: ReadonlyArray<EncodedItem>): { readonly common: Record<string, string>; readonly dropped: ReadonlyArray<string> } => {
+  const names = new Set(encoded.flatMap((e) => Object.keys(e.headers ?? {})))
+  const common: Record<string, string> = {}
+  const dropped: Array<string> = []
+  for (const name of names) {
+    const value = encoded[0]?.headers?.[name]
+    if (value !== undefined && encoded.every((e) => e.headers?.[name] === value)) common[name] = value
+    else dropped.push(name)
+  }
+  return { common, dropped }
+}
+
+/** Builds the Anthropic `BatchModel` service for a default model. */
+export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, AnthropicClient> =>
+  Effect.map(AnthropicClient, (client) => {
+    const { sdk } = client
+    const apiKey = Redacted.value(client.apiKey)
+    const onError = mapError(apiKey)
+
+    // validate, encodedSize and create all need a request's encoding: encode each request once
+    const cache = new WeakMap<BatchRequest, Either.Either<EncodedItem, UnsupportedError | InvalidInputError>>()
+    const encode = (request: BatchRequest) => {
+      let encoded = cache.get(request)
+      if (encoded === undefined) {
+        encoded = encodeItem(modelName, options?.settings, request)
+        cache.set(request, encoded)
+      }
+      return encoded
+    }
+
+    const decoded = (wire: unknown): Effect.Effect<Batch, ResponseDecodeError> => decodeBatch(wire)
+
+    const validate = (requests: ReadonlyArray<BatchRequest>, createOptions: BatchModel.CreateOptions): Effect.Effect<void, InvalidInputError> =>
+      Effect.suspend(() => {
+        const invalid = (reason: string) => Effect.fail(new InvalidInputError({ provider: providerName, reason }))
+        const labels = Object.keys(createOptions.metadata ?? {})
+        if (labels.length > 0) {
+          return invalid(
+            `Anthropic message batches carry no metadata, so the labels ${listed(labels)} would be lost; ` +
+              "remove `metadata`, or keep your labels next to the batch id yourself."
+          )
+        }
+        const badIds = requests.filter((r) => !customIdPattern.test(r.customId)).map((r) => r.customId)
+        if (badIds.length > 0) {
+          return invalid(
+            `Anthropic custom ids must match ^[a-zA-Z0-9_-]{1,64}$ (letters, digits, "_" and "-", 1 to 64 characters); these do not: ${listed(badIds)}.`
+          )
+        }
+        const problems: Array<string> = []
+        for (const request of requests) {
+          const encoded = encode(request)
+          if (Either.isLeft(encoded)) problems.push(`request ${JSON.stringify(request.customId)}: ${encoded.left.message}`)
+          else if (encoded.right.item.params.messages.length === 0) {
+            problems.push(`request ${JSON.stringify(request.customId)}: it has no user or assistant message to send (Anthropic needs at least one)`)
+          }
+          if (problems.length >= 5) break
+        }
+        return problems.length > 0 ? invalid(`these batch requests cannot be sent to Anthropic: ${problems.join("; ")}.`) : Effect.void
+      })
+
+    const encodedSize = (request: BatchRequest): number =>
+      Either.match(encode(request), {
+        // only reached for a request that skipped validate; the batch planner reports the throw
+        onLeft: (error) => {
+          throw new Error(error.message)
+        },
+        onRight: (encoded) => itemSize(encoded.item)
+      })
+
+    const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>
+      Effect.gen(function*() {
+        const encoded = yield* Either.all(requests.map(encode))
+        // what the encoding could not carry, once per kind, naming the requests
+        const warned = new Map<string, Array<string>>()
+        for (const [i, e] of encoded.entries()) {
+          for (const w of e.warnings) warned.set(w, [...(warned.get(w) ?? []), requests[i]!.customId])
+        }
+        const { common, dropped } = commonHeaders(encoded)
+        if (dropped.length > 0) {
+          warned.set(
+            `the extraHeaders ${listed(dropped)} were not sent: a batch sends one set of headers for all its requests, and these differ between them.`,
+            []
+          )
+        }
+        for (const [warning, ids] of warned) {
+          yield* Effect.logWarning(`${providerName}: ${warning}${ids.length > 0 ? ` (requests ${listed(ids)})` : ""}`)
+        }
+        const wire = yield* Effect.tryPromise({
+          try: (signal) =>
+            sdk.messages.batches.create(
+              { requests: encoded.map((e) => e.item) },
+              { signal, ...(Object.keys(common).length > 0 ? { headers: common } : {}) }
+            ),
+          catch: onError
+        })
+        return yield* decoded(wire)
+      })
+
+    const status = (batchId: string): Effect.Effect<Batch, AiError> =>
+      Effect.flatMap(
+        Effect.tryPromise({ try: (signal) => sdk.messages.batches.retrieve(batchId, {}, { signal }), catch: onError }),
+        decoded
+      )
+
+    const cancel = (batchId: string): Effect.Effect<Batch, AiError> =>
+      Effect.flatMap(
+        Effect.tryPromise({ try: (signal) => sdk.messages.batches.cancel(batchId, {}, { signal }), catch: onError }),
+        decoded
+      )
+
+    const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
+      Stream.unwrapScoped(Effect.gen(function*() {
+        // the stream's scope owns the download: ending or interrupting the stream aborts it
+        const controller = new AbortController()
+        yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+        const lines = yield* Effect.tryPromise({
+          try: () => sdk.messages.batches.results(batch.id, {}, { signal: controller.signal }),
+          catch: (error): AiError =>
+            // the SDK's own refusal when the batch has no results_url yet (not a transient fault)
+            error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /results_url/.test(error.message)
+              ? new InvalidInputError({ provider: providerName, reason: `batch ${batch.id} has no results yet; wait until it has ended.` })
+              : onError(error)
+        })
+        let line = 0
+        const context = { batchId: batch.id, timestamp: batch.completedAt, secrets: [apiKey] }
+        return Stream.fromAsyncIterable(abortOnReturn(lines, controller), (error): AiError => {
+          const mapped = onError(error)
+          // a line that is not JSON: the SDK's JSON.parse threw; name the line
+          return error instanceof SyntaxError && mapped._tag === "ResponseDecodeError"
+            ? new ResponseDecodeError({ provider: providerName, path: linePath(line + 1), ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}) })
+            : mapped
+        }).pipe(Stream.mapEffect((json) => decodeResultLine(json, { ...context, line: ++line })))
+      }))
+
+    const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>
+      Stream.paginateChunkEffect(listOptions.after, (after) =>
+        Effect.tryPromise({
+          try: (signal) =>
+            sdk.messages.batches.list(
+              { limit: Math.min(listOptions.limit ?? listPageSize, listPageSize), ...(after !== undefined ? { after_id: after } : {}) },
+              { signal }
+            ),
+          catch: onError
+        }).pipe(
+          Effect.flatMap((page) =>
+            Effect.map(Effect.forEach(page.data, decoded), (batches) =>
+              [
+                Chunk.fromIterable(batches),
+                page.has_more && page.last_id ? Option.some<string | undefined>(page.last_id) : Option.none()
+              ] as const)
+          )
+        ))
+
+    return BatchModel.make({
+      provider: providerName,
+      modelName,
+      limits,
+      validate,
+      encodedSize,
+      create,
+      status,
+      results,
+      cancel,
+      list
+    })
+  })
+
+/** The Anthropic `BatchModel` as a Layer over the client. */
+export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, AnthropicClient> =>
+  Layer.effect(BatchModel.BatchModel, make(modelName, options))

@@ -1,0 +1,203 @@
+/**
+ * Pure functions between our batch data and the Anthropic Message Batches wire JSON: a request
+ * out as a `{custom_id, params}` item ({@link encodeItem}, whose `params` come from the same
+ * {@link encodeRequest} as a direct request), a `message_batch` in as a {@link Batch}
+ * ({@link decodeBatch}), a results line in as a {@link BatchResult} ({@link decodeResultLine}).
+ * No I/O, no logging: encoding returns its warnings and the caller logs them.
+ */
+import type Anthropic from "@anthropic-ai/sdk"
+import { Either, Schema } from "effect"
+import { type InvalidInputError, redact, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
+import {
+  Batch,
+  type BatchRequest,
+  type BatchResult,
+  BatchResultFailure,
+  BatchResultSuccess,
+  ResultError,
+  ResultErrorCode,
+  statusFromAnthropic
+} from "../../Batch.js"
+import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
+import { decodeAt, decodeMessage, encodeRequest, providerName, supportedSettings } from "./codec.js"
+
+/** What Anthropic allows as a custom id: letters, digits, `_` and `-`, 1 to 64 characters. */
+export const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/
+
+/** One item of a `messages.batches.create` body. */
+export type BatchItem = Anthropic.Messages.Batches.BatchCreateParams.Request
+
+/** A request encoded for a batch: the item, the headers it asked for, and what was not carried over. */
+export interface EncodedItem {
+  readonly item: BatchItem
+  /** The request's `extraHeaders`: a batch can only send headers for all its requests at once. */
+  readonly headers: Readonly<Record<string, string>> | undefined
+  readonly warnings: ReadonlyArray<string>
+}
+
+const defaultParameters = ModelRequestParameters.from(undefined)
+
+/**
+ * A batch request → its `{custom_id, params}` item. `params` is the body a direct request would
+ * send (model defaults merged under the request's settings; the request's `model` wins). A
+ * per-request `timeout` cannot travel in a batch and settings Anthropic lacks are ignored: both
+ * become warnings.
+ */
+export const encodeItem = (
+  modelName: string,
+  defaults: ModelSettings | undefined,
+  request: BatchRequest
+): Either.Either<EncodedItem, UnsupportedError | InvalidInputError> => {
+  const settings = mergeSettings(defaults, request.settings)
+  return Either.map(
+    encodeRequest(request.model ?? modelName, request.messages, { parameters: request.parameters ?? defaultParameters, settings }),
+    (encoded) => {
+      const warnings = [...encoded.warnings]
+      const unsupported = (Object.keys(settings) as Array<keyof ModelSettings>).filter(
+        (key) => settings[key] !== undefined && !supportedSettings.includes(key)
+      )
+      if (unsupported.length > 0) warnings.push(`Anthropic does not support the setting${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")}; ignored.`)
+      if (settings.timeout !== undefined) {
+        warnings.push("the timeout setting was ignored: a batch request cannot carry its own timeout (bound the whole batch with Batch.run's timeout).")
+      }
+      return {
+        item: { custom_id: request.customId, params: encoded.body },
+        headers: encoded.options.headers,
+        warnings
+      }
+    }
+  )
+}
+
+/** Bytes an item takes in the create body (its JSON and the comma after it). */
+export const itemSize = (item: BatchItem): number => Buffer.byteLength(JSON.stringify(item), "utf8") + 1
+
+// ---------------------------------------------------------------------------------------------
+// batches
+// ---------------------------------------------------------------------------------------------
+
+const Count = Schema.Number
+const OptionalText = Schema.optional(Schema.NullOr(Schema.String))
+
+const WireBatch = Schema.Struct({
+  id: Schema.String,
+  processing_status: Schema.String,
+  request_counts: Schema.Struct({ processing: Count, succeeded: Count, errored: Count, canceled: Count, expired: Count }),
+  created_at: Schema.String,
+  ended_at: OptionalText,
+  expires_at: OptionalText,
+  cancel_initiated_at: OptionalText,
+  archived_at: OptionalText,
+  results_url: OptionalText
+})
+
+const dateAt = (text: string, path: string): Either.Either<Date, ResponseDecodeError> => {
+  const date = new Date(text)
+  return Number.isNaN(date.getTime())
+    ? Either.left(new ResponseDecodeError({ provider: providerName, path, detail: `not a date: ${JSON.stringify(text)}` }))
+    : Either.right(date)
+}
+
+/**
+ * A `message_batch` → our {@link Batch}: the status through `statusFromAnthropic`,
+ * `completedCount` = succeeded, `failedCount` = errored + expired + canceled, and in `details`
+ * the provider's own fields (results URL, times, per-kind counts), JSON-safe.
+ */
+export const decodeBatch = (wire: unknown): Either.Either<Batch, ResponseDecodeError> =>
+  Either.gen(function*() {
+    const b = yield* decodeAt(WireBatch, wire, "")
+    const c = b.request_counts
+    const createdAt = yield* dateAt(b.created_at, "created_at")
+    const endedAt = b.ended_at != null ? yield* dateAt(b.ended_at, "ended_at") : undefined
+    return new Batch({
+      id: b.id,
+      provider: providerName,
+      status: statusFromAnthropic({
+        processingStatus: b.processing_status,
+        cancelInitiated: b.cancel_initiated_at != null,
+        requestCounts: c
+      }),
+      requestCount: c.processing + c.succeeded + c.errored + c.canceled + c.expired,
+      completedCount: c.succeeded,
+      failedCount: c.errored + c.expired + c.canceled,
+      createdAt,
+      ...(endedAt !== undefined ? { completedAt: endedAt } : {}),
+      details: {
+        processingStatus: b.processing_status,
+        resultsUrl: b.results_url ?? null,
+        expiresAt: b.expires_at ?? null,
+        endedAt: b.ended_at ?? null,
+        cancelInitiatedAt: b.cancel_initiated_at ?? null,
+        archivedAt: b.archived_at ?? null,
+        requestCounts: { processing: c.processing, succeeded: c.succeeded, errored: c.errored, canceled: c.canceled, expired: c.expired }
+      }
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// result lines
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The code of a result whose `message` could not be read: the line names its request, so that
+ * one request fails rather than the whole download.
+ */
+export const undecodableCode = "response_decode_error"
+
+const WireLine = Schema.Struct({ custom_id: Schema.String, result: Schema.Struct({ type: Schema.String }) })
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Where a line sits in the results file, for error paths: `results line 3`. */
+export const linePath = (line: number): string => `results line ${line}`
+
+/** What {@link decodeResultLine} needs besides the line. */
+export interface LineContext {
+  /** The batch id, for the messages of canceled and expired results. */
+  readonly batchId: string
+  /** 1-based line number, for error paths. */
+  readonly line: number
+  /** The responses' timestamp (the batch's end; lines carry none). */
+  readonly timestamp?: Date | undefined
+  /** Secrets to scrub from provider text. */
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
+const failure = (customId: string, code: string, message: string): BatchResult =>
+  new BatchResultFailure({ customId, error: new ResultError({ code, message }) })
+
+/**
+ * One results line → a {@link BatchResult}: succeeded → the decoded message; errored → the
+ * provider's error type as code and its message; canceled / expired → our codes "cancelled" /
+ * "expired". A line without a readable `custom_id` and `result.type` fails with a
+ * ResponseDecodeError naming the line (its request is unknown); a succeeded line whose message
+ * cannot be read fails only that request (code {@link undecodableCode}).
+ */
+export const decodeResultLine = (json: unknown, context: LineContext): Either.Either<BatchResult, ResponseDecodeError> =>
+  Either.map(decodeAt(WireLine, json, linePath(context.line)), (line) => {
+    const customId = line.custom_id
+    const result = (json as { readonly result: Record<string, unknown> }).result
+    const clean = (text: string) => redact(text, context.secrets)
+    switch (line.result.type) {
+      case "succeeded":
+        return Either.match(decodeMessage(result.message, { timestamp: context.timestamp }), {
+          onLeft: (e) =>
+            failure(customId, undecodableCode, clean(`the message of ${linePath(context.line)} could not be read at ${e.path === "$" ? "message" : `message.${e.path}`}: ${e.detail ?? "unexpected shape"}`)),
+          onRight: (response) => new BatchResultSuccess({ customId, response })
+        })
+      case "errored": {
+        // {"type": "error", "error": {"type": ..., "message": ...}}; read leniently, keep what is there
+        const outer = result.error
+        const inner = isRecord(outer) && isRecord(outer.error) ? outer.error : outer
+        const code = isRecord(inner) && typeof inner.type === "string" && inner.type !== "" ? inner.type : "errored"
+        const message = isRecord(inner) && typeof inner.message === "string" ? inner.message : "Anthropic reported an error for this request"
+        return failure(customId, code, clean(message))
+      }
+      case "canceled":
+        return failure(customId, ResultErrorCode.cancelled, `batch ${context.batchId} was cancelled before this request was processed`)
+      case "expired":
+        return failure(customId, ResultErrorCode.expired, `batch ${context.batchId} expired before this request was processed`)
+      default:
+        return failure(customId, line.result.type, `Anthropic reported the result type ${JSON.stringify(line.result.type)}, which this library does not know`)
+    }
+  })
