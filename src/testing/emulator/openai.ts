@@ -13,10 +13,16 @@
  * - `x-emulator-tool-calls: all`: call every offered tool (parallel tool calls), not only the first;
  * - `x-emulator-id: X`: the completion is `chatcmpl-X` and its tool calls `call_X_<n>` (without
  *   it, ids are a hash of the request, so identical requests get identical ids anyway).
+ *
+ * The Files and Batch APIs (`/v1/files`, `/v1/batches`) keep their state per emulator: uploads
+ * are validated like the real API's, batches follow a scripted lifecycle that advances per
+ * status call, and their output lines carry what the chat route would answer. See
+ * {@link OpenAiBatchLifecycle} for how a test chooses a batch's life, and
+ * {@link openAiBatchEmulator} for the controls.
  */
 import { createHash } from "node:crypto"
 import { type ResponderInput, type ResponderOutput, respond, tokens } from "./responder.js"
-import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
 
@@ -352,7 +358,618 @@ export const chatCompletions = (request: RecordedRequest): Scripted => {
 /** The route key of chat completions, as `emulator.script` takes it. */
 export const chatCompletionsRoute = "POST /v1/chat/completions" as const
 
-/** The OpenAI routes. */
-export const openAiRoutes = (_context: RouteContext): ReadonlyArray<Route> => [
-  { method: "POST", path: "/v1/chat/completions", handler: chatCompletions }
+/** The OpenAI routes: chat completions, and the Files and Batch APIs (see {@link OpenAiBatchLifecycle}). */
+export const openAiRoutes = (context: RouteContext): ReadonlyArray<Route> => [
+  { method: "POST", path: "/v1/chat/completions", handler: chatCompletions },
+  ...batchRoutes(context)
 ]
+
+// ---------------------------------------------------------------------------------------------
+// files and batches
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How an emulated OpenAI batch lives. Lifecycles advance per status call
+ * (`GET /v1/batches/:id`), never per second, so tests need no clock: with `statusCalls: N` the
+ * batch is `validating` at create, `in_progress` with growing request counts, `finalizing` at
+ * call N - 1 (N ≥ 3), and final at call N. A cancel makes it `cancelling`; the next status call
+ * makes it `cancelled`, with the requests finished by then in the output file.
+ *
+ * Choose it, from the most to the least specific:
+ * - per batch: the batch's metadata key `emulator_lifecycle`, a JSON text of this shape
+ *   (`Batch.run(requests, { metadata: { emulator_lifecycle: JSON.stringify({ statusCalls: 0 }) } })`);
+ * - per emulator, in process: `openAiBatchEmulator(emulator).lifecycle = { ... }`;
+ * - per emulator, from another process: `POST {url}/v1/emulator/batch-lifecycle` with the JSON
+ *   (or `null` to go back to the default).
+ * Faults on any call come from the emulator's scripts (`emulator.script("GET /v1/batches/:id",
+ * openAiError(429, ...))`); `openAiBatchEmulator(emulator).handler(key)` gives a route's default
+ * behaviour to wrap (`async (r) => ({ ...(await handler(r)), fault: "truncate" })`).
+ */
+export interface OpenAiBatchLifecycle {
+  /** Status calls until the batch is final (default 3); 0 makes it final at create. */
+  readonly statusCalls?: number | undefined
+  /** How it ends (default "completed"); "failed" fails validation with `batchErrors`. */
+  readonly outcome?: "completed" | "expired" | "cancelled" | "failed" | undefined
+  /** Requests (in submission order) finished before an expired or cancelled end (default half). */
+  readonly processed?: number | undefined
+  /** Requests that fail, by custom id: the HTTP status of their error line (400, 500, ...). */
+  readonly errors?: Readonly<Record<string, number>> | undefined
+  /** The `errors.data` of a "failed" outcome (default one `invalid_request` error on line 1). */
+  readonly batchErrors?: ReadonlyArray<{ readonly code: string; readonly message: string; readonly line?: number; readonly param?: string }> | undefined
+  /** Line order in the result files (default "shuffled", a fixed permutation: never input order). */
+  readonly order?: "submission" | "reversed" | "shuffled" | undefined
+  /** Custom ids whose line is written twice (the copy at the end of its file). */
+  readonly duplicate?: ReadonlyArray<string> | undefined
+  /** Custom ids left out of both files. */
+  readonly omit?: ReadonlyArray<string> | undefined
+  /** Whether requests unfinished at expiry or cancellation get an error line (default true). */
+  readonly unprocessedLines?: boolean | undefined
+  /** Lines per write of a result-file download (default 1000). */
+  readonly linesPerChunk?: number | undefined
+  /** Milliseconds between those writes (default none). */
+  readonly chunkDelayMs?: number | undefined
+}
+
+/** What the emulator knows of one batch, for assertions. */
+export interface EmulatedBatch {
+  readonly id: string
+  readonly status: string
+  readonly customIds: ReadonlyArray<string>
+  /** Status calls answered so far. */
+  readonly statusCalls: number
+  /** Cancel calls answered so far. */
+  readonly cancelCalls: number
+  readonly inputFileId: string
+  readonly outputFileId: string | undefined
+  readonly errorFileId: string | undefined
+  readonly metadata: Readonly<Record<string, string>>
+}
+
+/** The route keys of the Files and Batch APIs, as `emulator.script` takes them. */
+export const batchRouteKeys = {
+  uploadFile: "POST /v1/files",
+  retrieveFile: "GET /v1/files/:id",
+  fileContent: "GET /v1/files/:id/content",
+  deleteFile: "DELETE /v1/files/:id",
+  createBatch: "POST /v1/batches",
+  retrieveBatch: "GET /v1/batches/:id",
+  cancelBatch: "POST /v1/batches/:id/cancel",
+  listBatches: "GET /v1/batches",
+  setLifecycle: "POST /v1/emulator/batch-lifecycle"
+} as const
+
+/** A route key of the Files and Batch APIs. */
+export type BatchRouteKey = (typeof batchRouteKeys)[keyof typeof batchRouteKeys]
+
+/** Controls of one emulator's OpenAI files and batches (see {@link openAiBatchEmulator}). */
+export interface OpenAiBatchEmulator {
+  /** The lifecycle of batches created from now on (a batch's `emulator_lifecycle` metadata wins). */
+  lifecycle: OpenAiBatchLifecycle | undefined
+  /** Every batch so far, oldest first. */
+  readonly batches: () => ReadonlyArray<EmulatedBatch>
+  /** The text of a stored file (an upload or a result file). */
+  readonly fileText: (fileId: string) => string | undefined
+  /** A route's default behaviour, to wrap in a script. */
+  readonly handler: (key: BatchRouteKey) => Handler
+  /** Forgets every file and batch and the default lifecycle (emulator.reset() does not). */
+  readonly reset: () => void
+}
+
+interface StoredFile {
+  readonly id: string
+  readonly filename: string
+  readonly purpose: string
+  readonly createdAt: number
+  readonly bytes: number
+  /** the upload, as received */
+  readonly raw?: Buffer | undefined
+  /** result files: lines grouped for writing, each group ending in a newline */
+  readonly chunks?: ReadonlyArray<string> | undefined
+  readonly chunkDelayMs?: number | undefined
+}
+
+interface InputLine {
+  readonly customId: string
+  readonly body: Json
+}
+
+interface BatchState {
+  readonly id: string
+  readonly seq: number
+  readonly createdAt: number
+  readonly inputFileId: string
+  readonly endpoint: string
+  readonly metadata: Record<string, string>
+  readonly lifecycle: OpenAiBatchLifecycle
+  readonly model: string | undefined
+  readonly customIds: ReadonlyArray<string>
+  /** the parsed input, dropped once the result files exist */
+  lines: ReadonlyArray<InputLine> | undefined
+  /** per request: the status of its answer (200, or the error line's status) */
+  readonly statuses: ReadonlyArray<number>
+  readonly headers: Headers
+  readonly validationErrors: ReadonlyArray<Json>
+  status: string
+  polls: number
+  cancels: number
+  /** requests finished when the cancel came */
+  cancelledAfter: number | undefined
+  processed: number
+  times: Record<string, number>
+  outputFileId: string | undefined
+  errorFileId: string | undefined
+  errors: ReadonlyArray<Json> | undefined
+}
+
+const now = (): number => Math.floor(Date.now() / 1000)
+
+/** FNV-1a: a cheap, stable hash for the "shuffled" order. */
+const hash = (text: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+const SUPPORTED_ENDPOINTS = new Set(["/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations"])
+const FINAL = new Set(["completed", "failed", "expired", "cancelled"])
+
+const keyError = (request: RecordedRequest): Scripted | undefined => {
+  const key = request.apiKey
+  if (key === undefined || key === "") {
+    return openAiError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+  }
+  if (key.includes("invalid")) {
+    return openAiError(401, `Incorrect API key provided: ${key}. You can find your API key at https://platform.openai.com/account/api-keys.`, { code: "invalid_api_key" })
+  }
+  return undefined
+}
+
+const withKey = (handler: Handler): Handler => (request) => keyError(request) ?? handler(request)
+
+/** Reads the input file like the real API's validation: the batch fails with these errors. */
+const readInput = (raw: Buffer, endpoint: string): { lines: Array<InputLine>; errors: Array<Json> } => {
+  const lines: Array<InputLine> = []
+  const errors: Array<Json> = []
+  const seen = new Set<string>()
+  let model: string | undefined
+  const error = (line: number, code: string, message: string, param: string | null = null) => {
+    if (errors.length < 100) errors.push({ code, message, param, line })
+  }
+  const texts = raw.toString("utf8").split("\n")
+  texts.forEach((text, i) => {
+    const n = i + 1
+    if (text.trim() === "") return
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return error(n, "invalid_json_line", "This line is not parseable as valid JSON.")
+    }
+    if (!isRecord(json)) return error(n, "invalid_json_line", "This line is not a JSON object.")
+    if (typeof json.custom_id !== "string" || json.custom_id === "") return error(n, "missing_required_parameter", "Missing required parameter: 'custom_id'.", "custom_id")
+    if (json.method !== "POST") return error(n, "invalid_request", "The method for this request must be POST.", "method")
+    if (json.url !== endpoint) return error(n, "invalid_url", `The URL provided for this request does not match the batch endpoint (${endpoint}).`, "url")
+    if (!isRecord(json.body)) return error(n, "missing_required_parameter", "Missing required parameter: 'body'.", "body")
+    if (seen.has(json.custom_id)) {
+      return error(n, "duplicate_custom_id", "The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.", "custom_id")
+    }
+    seen.add(json.custom_id)
+    const lineModel = typeof json.body.model === "string" ? json.body.model : undefined
+    if (model === undefined) model = lineModel
+    else if (lineModel !== model) {
+      return error(n, "mismatched_model", `The provided model '${lineModel}' does not match the model of the other requests in this batch ('${model}'). A batch may only use one model.`, "body.model")
+    }
+    lines.push({ customId: json.custom_id, body: json.body })
+  })
+  if (lines.length === 0 && errors.length === 0) error(1, "empty_file", "The input file has no requests.")
+  if (lines.length > 50_000) error(50_001, "too_many_requests", "A batch may hold at most 50,000 requests.")
+  return { lines, errors }
+}
+
+const lifecycleFromMetadata = (metadata: Record<string, string>): OpenAiBatchLifecycle | undefined => {
+  const raw = metadata.emulator_lifecycle
+  if (raw === undefined) return undefined
+  try {
+    const parsed: unknown = JSON.parse(raw)
+    return isRecord(parsed) ? (parsed as OpenAiBatchLifecycle) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface Registered {
+  readonly context: RouteContext
+  readonly control: OpenAiBatchEmulator
+}
+// route modules only get a context: controls are found by the emulator's URL
+const registry: Array<Registered> = []
+
+/**
+ * The batch controls of a running emulator (this process only; from another process use the
+ * `POST /v1/emulator/batch-lifecycle` route).
+ *
+ * @example
+ * const batches = openAiBatchEmulator(emulator)
+ * batches.lifecycle = { statusCalls: 2, outcome: "expired", processed: 1 }
+ */
+export const openAiBatchEmulator = (emulator: { readonly url: string }): OpenAiBatchEmulator => {
+  const found = registry.find((r) => r.context.url() === emulator.url)
+  if (found === undefined) throw new Error(`emulator: no OpenAI batch routes at ${emulator.url}`)
+  return found.control
+}
+
+const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
+  const files = new Map<string, StoredFile>()
+  const batches = new Map<string, BatchState>()
+  let counter = 0
+  const nextId = (prefix: string) => `${prefix}${(++counter).toString(36).padStart(6, "0")}emu`
+  let defaultLifecycle: OpenAiBatchLifecycle | undefined
+
+  const fileJson = (f: StoredFile): Json => ({
+    id: f.id,
+    object: "file",
+    bytes: f.bytes,
+    created_at: f.createdAt,
+    filename: f.filename,
+    purpose: f.purpose,
+    status: "processed",
+    status_details: null
+  })
+
+  const statusOf = (b: BatchState): number => b.statuses.length
+  const succeeded = (b: BatchState, k: number): number => b.statuses.slice(0, k).filter((s) => s < 400).length
+
+  const batchJson = (b: BatchState): Json => {
+    const n = statusOf(b)
+    const validating = b.status === "validating" || (b.status === "failed" && b.validationErrors.length > 0)
+    const final = FINAL.has(b.status)
+    const done = b.status === "finalizing" ? n : b.processed
+    const ok = succeeded(b, done)
+    // at the end the unfinished requests of an expired or cancelled batch count as failed
+    const failed = final && b.status !== "completed" ? n - ok : done - ok
+    const t = b.times
+    return {
+      id: b.id,
+      object: "batch",
+      endpoint: b.endpoint,
+      model: b.model ?? null,
+      errors: b.errors === undefined ? null : { object: "list", data: b.errors },
+      input_file_id: b.inputFileId,
+      completion_window: "24h",
+      status: b.status,
+      output_file_id: b.outputFileId ?? null,
+      error_file_id: b.errorFileId ?? null,
+      created_at: b.createdAt,
+      in_progress_at: t.in_progress ?? null,
+      expires_at: b.createdAt + 86_400,
+      finalizing_at: t.finalizing ?? null,
+      completed_at: t.completed ?? null,
+      failed_at: t.failed ?? null,
+      expired_at: t.expired ?? null,
+      cancelling_at: t.cancelling ?? null,
+      cancelled_at: t.cancelled ?? null,
+      request_counts: validating ? { total: 0, completed: 0, failed: 0 } : { total: n, completed: ok, failed },
+      metadata: b.metadata
+    }
+  }
+
+  /** Writes the result files: finished requests answer, the rest expire or are cancelled. */
+  const finish = (b: BatchState, status: "completed" | "expired" | "cancelled", processed: number) => {
+    const lc = b.lifecycle
+    const lines = b.lines ?? []
+    const output: Array<{ id: string; text: string }> = []
+    const errorLines: Array<{ id: string; text: string }> = []
+    lines.forEach((line, i) => {
+      const lineId = `batch_req_${b.id.slice(6)}_${i}`
+      const requestId = `req_emu_batch_${b.seq}_${i}`
+      const wrap = (response: Json | null, error: Json | null) =>
+        JSON.stringify({ id: lineId, custom_id: line.customId, response, error })
+      if (i >= processed) {
+        if (lc.unprocessedLines === false) return
+        const error = status === "expired"
+          ? { code: "batch_expired", message: "This request could not be executed before the completion window expired." }
+          : { code: "batch_cancelled", message: "This request was not executed because the batch was cancelled." }
+        errorLines.push({ id: line.customId, text: wrap(null, error) })
+        return
+      }
+      const code = b.statuses[i]!
+      if (code < 400) {
+        output.push({ id: line.customId, text: wrap({ status_code: 200, request_id: requestId, body: answerChat(line.body, b.headers) }, null) })
+        return
+      }
+      const rejected = validateChat(line.body)
+      const body = rejected?.json ?? openAiError(code, code >= 500 ? "The server had an error while processing your request." : `emulator: request ${line.customId} was scripted to fail.`).json
+      errorLines.push({ id: line.customId, text: wrap({ status_code: code, request_id: requestId, body }, null) })
+    })
+    const omitted = new Set(lc.omit ?? [])
+    const order = lc.order ?? "shuffled"
+    const arrange = (items: Array<{ id: string; text: string }>): Array<string> => {
+      const kept = items.filter((item) => !omitted.has(item.id))
+      if (order === "reversed") kept.reverse()
+      else if (order === "shuffled") {
+        const keys = new Map(kept.map((item) => [item.id, hash(`${b.id}:${item.id}`)]))
+        kept.sort((x, y) => keys.get(x.id)! - keys.get(y.id)!)
+      }
+      const texts = kept.map((item) => item.text)
+      for (const id of lc.duplicate ?? []) {
+        const item = kept.find((k) => k.id === id)
+        if (item !== undefined) texts.push(item.text)
+      }
+      return texts
+    }
+    const store = (texts: Array<string>): string | undefined => {
+      if (texts.length === 0) return undefined
+      const per = Math.max(1, lc.linesPerChunk ?? 1000)
+      const chunks: Array<string> = []
+      let bytes = 0
+      for (let i = 0; i < texts.length; i += per) {
+        const chunk = `${texts.slice(i, i + per).join("\n")}\n`
+        bytes += Buffer.byteLength(chunk)
+        chunks.push(chunk)
+      }
+      const id = nextId("file-")
+      files.set(id, {
+        id,
+        filename: `${b.id}_${id}.jsonl`,
+        purpose: "batch_output",
+        createdAt: now(),
+        bytes,
+        chunks,
+        chunkDelayMs: lc.chunkDelayMs
+      })
+      return id
+    }
+    b.outputFileId = store(arrange(output))
+    b.errorFileId = store(arrange(errorLines))
+    b.processed = processed
+    b.status = status
+    b.times[status] = now()
+    b.lines = undefined // the answers are written: keep the batch compact
+  }
+
+  const fail = (b: BatchState, errors: ReadonlyArray<Json>) => {
+    b.status = "failed"
+    b.errors = errors
+    b.times.failed = now()
+    b.lines = undefined
+  }
+
+  const processedBy = (b: BatchState, polls: number): number => {
+    const n = statusOf(b)
+    const lc = b.lifecycle
+    const target = lc.outcome === "expired" || lc.outcome === "cancelled" ? Math.min(n, lc.processed ?? Math.floor(n / 2)) : n
+    const calls = Math.max(1, lc.statusCalls ?? 3)
+    return Math.min(target, Math.floor((target * polls) / calls))
+  }
+
+  /** One status call's step of the lifecycle. */
+  const advance = (b: BatchState) => {
+    if (FINAL.has(b.status)) return
+    b.polls += 1
+    const lc = b.lifecycle
+    if (b.validationErrors.length > 0) return fail(b, b.validationErrors)
+    if (lc.outcome === "failed") return fail(b, lc.batchErrors ?? [{ code: "invalid_request", message: "emulator: this batch was scripted to fail validation.", param: null, line: 1 }])
+    if (b.status === "cancelling") return finish(b, "cancelled", b.cancelledAfter ?? 0)
+    const calls = lc.statusCalls ?? 3
+    if (b.polls >= calls) {
+      const outcome = lc.outcome ?? "completed"
+      return finish(b, outcome, outcome === "completed" ? statusOf(b) : processedBy(b, calls))
+    }
+    if (calls >= 3 && b.polls === calls - 1) {
+      b.status = "finalizing"
+      b.times.finalizing ??= now()
+      b.processed = processedBy(b, b.polls)
+      return
+    }
+    b.status = "in_progress"
+    b.times.in_progress ??= now()
+    b.processed = processedBy(b, b.polls)
+  }
+
+  const notFound = (what: string, id: string) => openAiError(404, `No ${what} found with id '${id}'.`, { type: "invalid_request_error" })
+
+  const uploadFile: Handler = async (request) => {
+    const type = request.headers["content-type"] ?? ""
+    if (!type.startsWith("multipart/form-data")) return openAiError(400, "The request must be multipart/form-data.")
+    // the web Response parses multipart bodies (Node has no other built-in parser)
+    const form = await new Response(new Uint8Array(request.rawBody), { headers: { "content-type": type } }).formData()
+    const file = form.get("file")
+    const purpose = form.get("purpose")
+    if (file === null || typeof file === "string") return openAiError(400, "Missing required parameter: 'file'.", { param: "file" })
+    if (typeof purpose !== "string") return openAiError(400, "Missing required parameter: 'purpose'.", { param: "purpose" })
+    if (!["assistants", "batch", "fine-tune", "vision", "user_data", "evals"].includes(purpose)) {
+      return openAiError(400, `Invalid value for 'purpose': '${purpose}'.`, { param: "purpose", code: "invalid_value" })
+    }
+    const filename = (file as File).name ?? "upload"
+    if (purpose === "batch" && !filename.endsWith(".jsonl")) {
+      return openAiError(400, "Invalid file format for Batch API. Must be .jsonl", { param: "file" })
+    }
+    const raw = Buffer.from(await file.arrayBuffer())
+    const id = nextId("file-")
+    const stored: StoredFile = { id, filename, purpose, createdAt: now(), bytes: raw.length, raw }
+    files.set(id, stored)
+    return { headers: responseHeaders(), json: fileJson(stored) }
+  }
+
+  const retrieveFile: Handler = (request) => {
+    const f = files.get(request.params.id ?? "")
+    return f === undefined ? notFound("file", request.params.id ?? "") : { headers: responseHeaders(), json: fileJson(f) }
+  }
+
+  const fileContent: Handler = (request) => {
+    const f = files.get(request.params.id ?? "")
+    if (f === undefined) return notFound("file", request.params.id ?? "")
+    const headers = { ...responseHeaders(), "content-type": "application/octet-stream" }
+    if (f.chunks !== undefined) {
+      // written a group of lines at a time (the SSE writer sends frames as they are)
+      return { headers, sse: f.chunks, ...(f.chunkDelayMs !== undefined ? { chunkDelayMs: f.chunkDelayMs } : {}) }
+    }
+    return { headers, text: (f.raw ?? Buffer.alloc(0)).toString("utf8") }
+  }
+
+  const deleteFile: Handler = (request) => {
+    const id = request.params.id ?? ""
+    if (!files.delete(id)) return notFound("file", id)
+    return { headers: responseHeaders(), json: { id, object: "file", deleted: true } }
+  }
+
+  const createBatch: Handler = (request) => {
+    const body = request.body
+    if (!isRecord(body)) return openAiError(400, "We could not parse the JSON body of your request.")
+    const inputFileId = body.input_file_id
+    if (typeof inputFileId !== "string") return openAiError(400, "Missing required parameter: 'input_file_id'.", { param: "input_file_id" })
+    const endpoint = body.endpoint
+    if (typeof endpoint !== "string" || !SUPPORTED_ENDPOINTS.has(endpoint)) {
+      return openAiError(400, `Invalid value for 'endpoint': '${String(endpoint)}'.`, { param: "endpoint", code: "invalid_value" })
+    }
+    if (body.completion_window !== "24h") {
+      return openAiError(400, `Invalid value for 'completion_window': '${String(body.completion_window)}'. Supported values are: '24h'.`, { param: "completion_window", code: "invalid_value" })
+    }
+    const metadata: Record<string, string> = {}
+    if (body.metadata !== undefined && body.metadata !== null) {
+      if (!isRecord(body.metadata)) return openAiError(400, "Invalid type for 'metadata': expected an object.", { param: "metadata" })
+      const entries = Object.entries(body.metadata)
+      if (entries.length > 16) return openAiError(400, "Invalid 'metadata': too many properties. Expected an object with at most 16 properties.", { param: "metadata" })
+      for (const [k, v] of entries) {
+        if (k.length > 64) return openAiError(400, `Invalid 'metadata': key '${k}' is longer than 64 characters.`, { param: "metadata" })
+        if (typeof v !== "string" || v.length > 512) return openAiError(400, `Invalid 'metadata': the value of '${k}' must be a string of at most 512 characters.`, { param: "metadata" })
+        metadata[k] = v
+      }
+    }
+    const file = files.get(inputFileId)
+    if (file === undefined || file.raw === undefined) return notFound("file", inputFileId)
+    if (file.purpose !== "batch") return openAiError(400, `File ${inputFileId} was not uploaded with purpose 'batch'.`, { param: "input_file_id" })
+    const { lines, errors } = readInput(file.raw, endpoint)
+    const lifecycle = lifecycleFromMetadata(metadata) ?? defaultLifecycle ?? {}
+    const failing = lifecycle.errors ?? {}
+    const b: BatchState = {
+      id: nextId("batch_"),
+      seq: batches.size + 1,
+      createdAt: now(),
+      inputFileId,
+      endpoint,
+      metadata,
+      lifecycle,
+      model: lines[0] !== undefined && typeof lines[0].body.model === "string" ? lines[0].body.model : undefined,
+      customIds: lines.map((l) => l.customId),
+      lines,
+      // a body the chat route would reject fails like it, with status 400
+      statuses: lines.map((l) => failing[l.customId] ?? (validateChat(l.body) !== undefined ? 400 : 200)),
+      headers: request.headers,
+      validationErrors: errors,
+      status: "validating",
+      polls: 0,
+      cancels: 0,
+      cancelledAfter: undefined,
+      processed: 0,
+      times: {},
+      outputFileId: undefined,
+      errorFileId: undefined,
+      errors: undefined
+    }
+    batches.set(b.id, b)
+    if ((lifecycle.statusCalls ?? 3) <= 0) {
+      if (errors.length > 0) fail(b, errors)
+      else if (lifecycle.outcome === "failed") advance(b)
+      else {
+        const outcome = lifecycle.outcome ?? "completed"
+        finish(b, outcome, outcome === "completed" ? lines.length : Math.min(lines.length, lifecycle.processed ?? Math.floor(lines.length / 2)))
+      }
+    }
+    return { headers: responseHeaders(), json: batchJson(b) }
+  }
+
+  const retrieveBatch: Handler = (request) => {
+    const b = batches.get(request.params.id ?? "")
+    if (b === undefined) return notFound("batch", request.params.id ?? "")
+    advance(b)
+    return { headers: responseHeaders(), json: batchJson(b) }
+  }
+
+  const cancelBatch: Handler = (request) => {
+    const b = batches.get(request.params.id ?? "")
+    if (b === undefined) return notFound("batch", request.params.id ?? "")
+    b.cancels += 1
+    if (FINAL.has(b.status)) return openAiError(400, `Cannot cancel a batch with status '${b.status}'.`, { code: "invalid_request" })
+    if (b.status !== "cancelling") {
+      b.cancelledAfter = b.processed
+      b.status = "cancelling"
+      b.times.cancelling = now()
+    }
+    return { headers: responseHeaders(), json: batchJson(b) }
+  }
+
+  const listBatches: Handler = (request) => {
+    const rawLimit = Number.parseInt(request.query.get("limit") ?? "20", 10)
+    const limit = Number.isFinite(rawLimit) ? Math.min(100, Math.max(1, rawLimit)) : 20
+    const after = request.query.get("after")
+    const newestFirst = [...batches.values()].reverse()
+    const start = after === null ? 0 : newestFirst.findIndex((b) => b.id === after) + 1
+    const page = newestFirst.slice(start, start + limit)
+    return {
+      headers: responseHeaders(),
+      json: {
+        object: "list",
+        data: page.map(batchJson),
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: start + limit < newestFirst.length
+      }
+    }
+  }
+
+  const setLifecycle: Handler = (request) => {
+    defaultLifecycle = isRecord(request.body) ? (request.body as OpenAiBatchLifecycle) : undefined
+    return { json: { lifecycle: defaultLifecycle ?? null } }
+  }
+
+  const handlers: Record<BatchRouteKey, Handler> = {
+    [batchRouteKeys.uploadFile]: withKey(uploadFile),
+    [batchRouteKeys.retrieveFile]: withKey(retrieveFile),
+    [batchRouteKeys.fileContent]: withKey(fileContent),
+    [batchRouteKeys.deleteFile]: withKey(deleteFile),
+    [batchRouteKeys.createBatch]: withKey(createBatch),
+    [batchRouteKeys.retrieveBatch]: withKey(retrieveBatch),
+    [batchRouteKeys.cancelBatch]: withKey(cancelBatch),
+    [batchRouteKeys.listBatches]: withKey(listBatches),
+    [batchRouteKeys.setLifecycle]: setLifecycle
+  }
+
+  const control: OpenAiBatchEmulator = {
+    get lifecycle() {
+      return defaultLifecycle
+    },
+    set lifecycle(value) {
+      defaultLifecycle = value
+    },
+    batches: () =>
+      [...batches.values()].map((b) => ({
+        id: b.id,
+        status: b.status,
+        customIds: b.customIds,
+        statusCalls: b.polls,
+        cancelCalls: b.cancels,
+        inputFileId: b.inputFileId,
+        outputFileId: b.outputFileId,
+        errorFileId: b.errorFileId,
+        metadata: b.metadata
+      })),
+    fileText: (fileId) => {
+      const f = files.get(fileId)
+      return f === undefined ? undefined : f.chunks !== undefined ? f.chunks.join("") : f.raw?.toString("utf8")
+    },
+    handler: (key) => handlers[key],
+    reset: () => {
+      files.clear()
+      batches.clear()
+      defaultLifecycle = undefined
+    }
+  }
+  registry.push({ context, control })
+
+  return (Object.entries(handlers) as Array<[BatchRouteKey, Handler]>).map(([key, handler]) => {
+    const [method, path] = key.split(" ") as [string, string]
+    return { method, path, handler }
+  })
+}
+
