@@ -19,21 +19,22 @@
  * `results_url` each ended batch carries) are kept per emulator. A create is validated like the
  * real API (custom id pattern, unique ids, each `params` checked like a `/v1/messages` body →
  * 400). Each batch follows an {@link AnthropicBatchLifecycle} that advances one step per status
- * call, never per second: the create request picks it with the `x-emulator-batch` header (JSON;
- * build it with {@link batchLifecycleHeader} and set it on the client's `defaultHeaders`, which
- * works for an emulator in another process too). Result lines carry {@link answerMessage} of
- * each request's `params` (with the create's `x-emulator-*` headers), and are built at the first
- * download and written in chunks. Faults on any call come from `emulator.script` with the keys
- * of {@link batchRouteKeys}.
+ * call, never per second, chosen by the create's `x-emulator-batch` header
+ * ({@link batchLifecycleHeader}, set once on the client's `defaultHeaders`), else by the
+ * emulator's default ({@link anthropicBatchEmulator}`(emulator).lifecycle`, or
+ * `POST /v1/emulator/anthropic-batch-lifecycle` from another process). Result lines carry
+ * {@link answerMessage} of each request's `params` (with the create's `x-emulator-*` headers);
+ * they are built at the first download and written a group of lines at a time. Faults on any
+ * call come from `emulator.script` with the keys of {@link batchRouteKeys}.
  *
  * @example
  * const emulator = await startEmulator()
  * const client = Anthropic.layer({ apiKey: "test", baseURL: emulator.anthropicBaseURL,
  *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, outcome: "expired", processed: 1 }) })
- * emulator.script(batchRouteKeys.retrieve, anthropicError(529, "overloaded_error", "Overloaded"))
+ * emulator.script(batchRouteKeys.retrieveBatch, anthropicError(529, "overloaded_error", "Overloaded"))
  */
 import { respond, type ResponderInput, type ResponderOutput, splitInto, tokens } from "./responder.js"
-import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 /** An error body in Anthropic's format: `{"type":"error","error":{"type":…,"message":…}}`. */
 export const anthropicError = (status: number, type: string, message: string, headers?: Readonly<Record<string, string>>): Scripted => ({
@@ -296,41 +297,58 @@ export const anthropicRoutes = (context: RouteContext): ReadonlyArray<Route> => 
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The script of one emulated message batch, chosen per create request with the
- * {@link batchLifecycleHeader} header (tests set it once on the client with `defaultHeaders`).
- * Batches advance per status call (`GET /v1/messages/batches/:id`), never per second.
+ * How an emulated message batch lives (the same fields as the OpenAI emulator's
+ * `OpenAiBatchLifecycle` where the APIs agree). Lifecycles advance per status call
+ * (`GET /v1/messages/batches/:id`), never per second: with `statusCalls: N` the batch is
+ * `in_progress` with growing request counts until call N, which ends it. A cancel makes it
+ * `canceling`; the next status call ends it, with the requests finished by then answered and
+ * the rest canceled.
+ *
+ * Choose it, from the most to the least specific:
+ * - per create request: the `x-emulator-batch` header, a JSON text of this shape; set it on the
+ *   client once with `defaultHeaders: batchLifecycleHeader({ ... })` (Anthropic batches carry no
+ *   metadata, so a header takes the place of OpenAI's `emulator_lifecycle` metadata);
+ * - per emulator, in process: `anthropicBatchEmulator(emulator).lifecycle = { ... }`;
+ * - per emulator, from another process: `POST {url}/v1/emulator/anthropic-batch-lifecycle`
+ *   with the JSON (or `null` to go back to the default).
+ * Faults on any call come from the emulator's scripts (`emulator.script(batchRouteKeys.retrieveBatch,
+ * anthropicError(529, "overloaded_error", "Overloaded"))`); `anthropicBatchEmulator(emulator)
+ * .handler(key)` gives a route's default behaviour to wrap.
  */
 export interface AnthropicBatchLifecycle {
-  /**
-   * Status calls until processing ends (default 2); 0 ends the batch at create, so its results
-   * can be read at once (benchmarks). While in progress, the counts grow with each call.
-   */
+  /** Status calls until processing ends (default 3); 0 ends the batch at create (benchmarks). */
   readonly statusCalls?: number | undefined
   /**
-   * How it ends (default "completed"): every request answered; "expired": the unfinished
+   * How it ends (default "completed": every request answered); "expired": the unfinished
    * requests expired; "cancelled": someone else cancelled it (the unfinished ones canceled).
    */
   readonly outcome?: "completed" | "expired" | "cancelled" | undefined
   /** Requests (in submission order) finished before an expired or cancelled end (default half). */
   readonly processed?: number | undefined
-  /** Custom ids answered with an errored line (`invalid_request_error`) instead of a message. */
-  readonly errored?: ReadonlyArray<string> | undefined
-  /** Order of the result lines (default "submission"; "shuffled" is a fixed permutation). */
+  /**
+   * Requests that fail, by custom id: an errored line whose error type is that of the HTTP
+   * status (400 `invalid_request_error`, 429 `rate_limit_error`, 500 `api_error`, 529
+   * `overloaded_error`, ...).
+   */
+  readonly errors?: Readonly<Record<string, number>> | undefined
+  /** Line order of the results (default "shuffled", a fixed permutation: never submission order). */
   readonly order?: "submission" | "reversed" | "shuffled" | undefined
-  /** Custom ids whose line is written twice. */
+  /** Custom ids whose line is written twice (the copy at the end). */
   readonly duplicate?: ReadonlyArray<string> | undefined
   /** Custom ids left out of the results. */
   readonly omit?: ReadonlyArray<string> | undefined
+  /** Whether requests unfinished at expiry or cancellation get a line (default true, as the real API). */
+  readonly unprocessedLines?: boolean | undefined
+  /** Result lines per write of a download (default 1000). */
+  readonly linesPerChunk?: number | undefined
+  /** Milliseconds between those writes (default none). */
+  readonly chunkDelayMs?: number | undefined
   /** Custom ids whose line is written as text that is not JSON. */
   readonly malformed?: ReadonlyArray<string> | undefined
-  /** Status calls from `canceling` to `ended` after a cancel call (default 1; 0 ends at the cancel). */
-  readonly cancelStatusCalls?: number | undefined
-  /** Result lines per written chunk (default: chunks of about 64 KB). */
-  readonly linesPerChunk?: number | undefined
-  /** Delay between chunks of the results download, in milliseconds (streaming tests). */
-  readonly chunkDelayMs?: number | undefined
-  /** The first N downloads of the results are cut off (connection reset) after half the chunks. */
+  /** The first N downloads are cut off (connection reset) after half their writes. */
   readonly truncateDownloads?: number | undefined
+  /** Status calls from `canceling` to `ended` after a cancel (default 1; 0 ends it at the cancel). */
+  readonly cancelStatusCalls?: number | undefined
 }
 
 /** The request header that carries an {@link AnthropicBatchLifecycle} as JSON. */
@@ -347,20 +365,89 @@ export const batchLifecycleHeader = (lifecycle: AnthropicBatchLifecycle): Record
   [batchLifecycleHeaderName]: JSON.stringify(lifecycle)
 })
 
-/** The route keys of the message batch endpoints, as `emulator.script` takes them. */
+/** What the emulator knows of one message batch, for assertions. */
+export interface EmulatedAnthropicBatch {
+  readonly id: string
+  /** `in_progress`, `canceling` or `ended`. */
+  readonly processingStatus: string
+  readonly customIds: ReadonlyArray<string>
+  /** Each request's `params`, as received. */
+  readonly params: ReadonlyArray<Readonly<Record<string, unknown>>>
+  /** Status calls answered so far (the SDK's results call makes one too). */
+  readonly statusCalls: number
+  /** Cancel calls answered so far. */
+  readonly cancelCalls: number
+  /** Results downloads started so far. */
+  readonly downloads: number
+}
+
+/** The route keys of the Message Batches API, as `emulator.script` takes them. */
 export const batchRouteKeys = {
-  create: "POST /v1/messages/batches",
-  retrieve: "GET /v1/messages/batches/:id",
-  cancel: "POST /v1/messages/batches/:id/cancel",
-  list: "GET /v1/messages/batches",
-  results: "GET /v1/messages/batches/:id/results"
+  createBatch: "POST /v1/messages/batches",
+  retrieveBatch: "GET /v1/messages/batches/:id",
+  cancelBatch: "POST /v1/messages/batches/:id/cancel",
+  listBatches: "GET /v1/messages/batches",
+  batchResults: "GET /v1/messages/batches/:id/results",
+  setLifecycle: "POST /v1/emulator/anthropic-batch-lifecycle"
 } as const
+
+/** A route key of the Message Batches API. */
+export type BatchRouteKey = (typeof batchRouteKeys)[keyof typeof batchRouteKeys]
+
+/** Controls of one emulator's Anthropic message batches (see {@link anthropicBatchEmulator}). */
+export interface AnthropicBatchEmulator {
+  /** The lifecycle of batches created from now on (the `x-emulator-batch` header wins). */
+  lifecycle: AnthropicBatchLifecycle | undefined
+  /** Every batch so far, oldest first. */
+  readonly batches: () => ReadonlyArray<EmulatedAnthropicBatch>
+  /** A route's default behaviour, to wrap in a script. */
+  readonly handler: (key: BatchRouteKey) => Handler
+  /** Forgets every batch and the default lifecycle (emulator.reset() does not). */
+  readonly reset: () => void
+}
+
+interface Registered {
+  readonly context: RouteContext
+  readonly control: AnthropicBatchEmulator
+}
+// route modules only get a context: controls are found by the emulator's URL
+const registry: Array<Registered> = []
+
+/**
+ * The message batch controls of a running emulator (this process only; from another process
+ * use the `x-emulator-batch` header or the `POST /v1/emulator/anthropic-batch-lifecycle` route).
+ *
+ * @example
+ * const batches = anthropicBatchEmulator(emulator)
+ * batches.lifecycle = { statusCalls: 2, outcome: "expired", processed: 1 }
+ */
+export const anthropicBatchEmulator = (emulator: { readonly url: string }): AnthropicBatchEmulator => {
+  const found = registry.find((r) => r.context.url() === emulator.url)
+  if (found === undefined) throw new Error(`emulator: no Anthropic batch routes at ${emulator.url}`)
+  return found.control
+}
 
 const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/
 const maxBatchRequests = 100_000
 const dayMs = 24 * 60 * 60 * 1000
 
-interface EmulatedBatch {
+/** The error type Anthropic gives an HTTP status. */
+const errorTypeOf = (status: number): string =>
+  Object.entries(statusOfErrorType).find(([, s]) => s === status)?.[0] ?? (status >= 500 ? "api_error" : "invalid_request_error")
+const statusOfErrorType: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529
+}
+
+interface BatchState {
   readonly id: string
   readonly seq: number
   readonly createdAt: number
@@ -370,21 +457,24 @@ interface EmulatedBatch {
   readonly steering: Headers
   readonly lifecycle: AnthropicBatchLifecycle
   polls: number
+  retrieves: number
+  cancels: number
   cancelInitiatedAt: number | undefined
   cancelPolls: number
   /** requests finished when the cancel arrived */
   cancelProcessed: number
   ended: { readonly at: number; readonly processed: number; readonly rest: "expired" | "canceled" } | undefined
   downloads: number
-  /** the result lines, built at the first download (an ended batch never changes) */
+  /** the result lines in writes, built at the first download (an ended batch never changes) */
   chunks: ReadonlyArray<string> | undefined
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-const readLifecycle = (headers: Headers): AnthropicBatchLifecycle | string => {
+/** A lifecycle from the header; a string says what is wrong with it. */
+const lifecycleFromHeader = (headers: Headers): AnthropicBatchLifecycle | string | undefined => {
   const raw = headers[batchLifecycleHeaderName]
-  if (raw === undefined || raw === "") return {}
+  if (raw === undefined || raw === "") return undefined
   try {
     const parsed: unknown = JSON.parse(raw)
     return isRecord(parsed) ? (parsed as AnthropicBatchLifecycle) : `${batchLifecycleHeaderName}: expected a JSON object`
@@ -393,53 +483,54 @@ const readLifecycle = (headers: Headers): AnthropicBatchLifecycle | string => {
   }
 }
 
-/** A fixed permutation (a seeded Fisher–Yates), so a retried download reads the same order. */
-const shuffled = <A>(items: ReadonlyArray<A>, seed: number): Array<A> => {
-  const out = [...items]
-  let state = (seed * 2654435761) >>> 0 || 1
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
-    const j = state % (i + 1)
-    ;[out[i], out[j]] = [out[j]!, out[i]!]
-  }
-  return out
+/** FNV-1a: a cheap, stable hash for the "shuffled" order (a retried download reads the same order). */
+const hash = (text: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
 }
 
 const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
-  const batches = new Map<string, EmulatedBatch>()
+  const batches = new Map<string, BatchState>()
   let seq = 0
+  let defaultLifecycle: AnthropicBatchLifecycle | undefined
 
-  const authFailure = (request: RecordedRequest): Scripted | undefined => {
+  const keyError = (request: RecordedRequest): Scripted | undefined => {
     const key = request.apiKey
     if (key === undefined || key === "") return anthropicError(401, "authentication_error", "x-api-key header is required")
     if (key.includes("invalid")) return anthropicError(401, "authentication_error", `invalid x-api-key: ${key}`)
     return undefined
   }
+  const withKey = (handler: Handler): Handler => (request) => keyError(request) ?? handler(request)
+  const ok = (json: Json): Scripted => ({ json, headers: { "request-id": nextId("req_emu_") } })
   const notFound = (id: string) => anthropicError(404, "not_found_error", `message batch ${id} not found`)
 
-  const erroredIds = (b: EmulatedBatch) => new Set(b.lifecycle.errored ?? [])
-  /** Requests finished so far: all at a completed end, else a share growing with the polls. */
-  const processedNow = (b: EmulatedBatch): number => {
+  const failing = (b: BatchState) => b.lifecycle.errors ?? {}
+  /** Requests finished so far: a share growing with the status calls, fixed once ended or cancelled. */
+  const processedNow = (b: BatchState): number => {
     if (b.ended !== undefined) return b.ended.processed
     if (b.cancelInitiatedAt !== undefined) return b.cancelProcessed
-    const calls = b.lifecycle.statusCalls ?? 2
-    return calls <= 0 ? b.customIds.length : Math.min(b.customIds.length, Math.floor((b.customIds.length * b.polls) / calls))
+    const n = b.customIds.length
+    const calls = b.lifecycle.statusCalls ?? 3
+    const outcome = b.lifecycle.outcome ?? "completed"
+    const target = outcome === "completed" ? n : Math.min(n, b.lifecycle.processed ?? Math.floor(n / 2))
+    return calls <= 0 ? target : Math.min(target, Math.floor((target * b.polls) / calls))
   }
 
-  const end = (b: EmulatedBatch, now: number) => {
-    const n = b.customIds.length
+  const end = (b: BatchState, now: number) => {
     if (b.cancelInitiatedAt !== undefined) {
       b.ended = { at: now, processed: b.cancelProcessed, rest: "canceled" }
       return
     }
+    const n = b.customIds.length
     const outcome = b.lifecycle.outcome ?? "completed"
     const processed = outcome === "completed" ? n : Math.min(n, b.lifecycle.processed ?? Math.floor(n / 2))
     if (outcome === "cancelled") b.cancelInitiatedAt = now
     b.ended = { at: now, processed, rest: outcome === "expired" ? "expired" : "canceled" }
   }
 
-  /** One status call: the batch moves one step. */
-  const advance = (b: EmulatedBatch, now: number) => {
+  /** One status call's step of the lifecycle. */
+  const advance = (b: BatchState, now: number) => {
     if (b.ended !== undefined) return
     if (b.cancelInitiatedAt !== undefined) {
       b.cancelPolls += 1
@@ -447,15 +538,15 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       return
     }
     b.polls += 1
-    if (b.polls >= (b.lifecycle.statusCalls ?? 2)) end(b, now)
+    if (b.polls >= (b.lifecycle.statusCalls ?? 3)) end(b, now)
   }
 
-  const batchJson = (b: EmulatedBatch): Json => {
+  const batchJson = (b: BatchState): Json => {
     const n = b.customIds.length
     const processed = processedNow(b)
-    const errored = erroredIds(b)
-    let failed = 0
-    for (let i = 0; i < processed; i++) if (errored.has(b.customIds[i]!)) failed++
+    const errors = failing(b)
+    let errored = 0
+    for (let i = 0; i < processed; i++) if (errors[b.customIds[i]!] !== undefined) errored++
     const rest = n - processed
     return {
       id: b.id,
@@ -463,8 +554,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       processing_status: b.ended !== undefined ? "ended" : b.cancelInitiatedAt !== undefined ? "canceling" : "in_progress",
       request_counts: {
         processing: b.ended !== undefined ? 0 : rest,
-        succeeded: processed - failed,
-        errored: failed,
+        succeeded: processed - errored,
+        errored,
         canceled: b.ended?.rest === "canceled" ? rest : 0,
         expired: b.ended?.rest === "expired" ? rest : 0
       },
@@ -477,60 +568,64 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     }
   }
 
-  const resultLine = (b: EmulatedBatch, index: number, errored: ReadonlySet<string>, malformed: ReadonlySet<string>): string => {
+  /** One result line, or undefined when the request gets none. */
+  const resultLine = (b: BatchState, index: number, malformed: ReadonlySet<string>): string | undefined => {
     const customId = b.customIds[index]!
-    if (malformed.has(customId)) return `{"custom_id": "${customId}", "result": this is not json`
     const ended = b.ended!
+    if (index >= ended.processed && b.lifecycle.unprocessedLines === false) return undefined
+    if (malformed.has(customId)) return `{"custom_id": "${customId}", "result": this is not json`
+    const status = failing(b)[customId]
     const result: Json = index >= ended.processed
       ? { type: ended.rest }
-      : errored.has(customId)
-      ? { type: "errored", error: { type: "error", error: { type: "invalid_request_error", message: `emulator: request ${customId} was scripted to fail` } } }
-      : { type: "succeeded", message: answerMessage(b.params[index]!, { ...b.steering, "x-emulator-id": `msg_${b.seq}_${customId}` }) }
+      : status !== undefined
+      ? { type: "errored", error: { type: "error", error: { type: errorTypeOf(status), message: `emulator: request ${customId} was scripted to fail with ${status}` } } }
+      : { type: "succeeded", message: answerMessage(b.params[index]!, { ...b.steering, "x-emulator-id": `msg_emu_${b.seq}_${customId}` }) }
     return JSON.stringify({ custom_id: customId, result })
   }
 
-  /** The JSONL of an ended batch, in chunks: lines in the scripted order, duplicated, left out. */
-  const buildChunks = (b: EmulatedBatch): ReadonlyArray<string> => {
+  /** The JSONL of an ended batch, in writes: lines in the scripted order, duplicated, left out. */
+  const buildChunks = (b: BatchState): ReadonlyArray<string> => {
     const lifecycle = b.lifecycle
-    const indices = b.customIds.map((_, i) => i)
-    const order = lifecycle.order ?? "submission"
-    const ordered = order === "reversed" ? indices.reverse() : order === "shuffled" ? shuffled(indices, b.seq) : indices
     const omitted = new Set(lifecycle.omit ?? [])
-    const errored = erroredIds(b)
     const malformed = new Set(lifecycle.malformed ?? [])
+    const indices = b.customIds.map((_, i) => i).filter((i) => !omitted.has(b.customIds[i]!))
+    const order = lifecycle.order ?? "shuffled"
+    if (order === "reversed") indices.reverse()
+    else if (order === "shuffled") {
+      const keys = indices.map((i) => hash(`${b.id}:${b.customIds[i]}`))
+      const position = new Map(indices.map((index, k) => [index, keys[k]!]))
+      indices.sort((x, y) => position.get(x)! - position.get(y)!)
+    }
     const byId = new Map(b.customIds.map((id, i) => [id, i]))
-    const lines = ordered.filter((i) => !omitted.has(b.customIds[i]!))
     for (const id of lifecycle.duplicate ?? []) {
       const i = byId.get(id)
-      if (i !== undefined) lines.push(i)
+      if (i !== undefined && !omitted.has(id)) indices.push(i)
     }
+    const per = Math.max(1, lifecycle.linesPerChunk ?? 1000)
     const chunks: Array<string> = []
-    let chunk = ""
-    let count = 0
-    for (const i of lines) {
-      chunk += resultLine(b, i, errored, malformed) + "\n"
-      count += 1
-      if (lifecycle.linesPerChunk !== undefined ? count >= lifecycle.linesPerChunk : chunk.length >= 64 * 1024) {
-        chunks.push(chunk)
-        chunk = ""
-        count = 0
+    let lines: Array<string> = []
+    for (const i of indices) {
+      const line = resultLine(b, i, malformed)
+      if (line === undefined) continue
+      lines.push(line)
+      if (lines.length >= per) {
+        chunks.push(`${lines.join("\n")}\n`)
+        lines = []
       }
     }
-    if (chunk !== "") chunks.push(chunk)
+    if (lines.length > 0) chunks.push(`${lines.join("\n")}\n`)
     return chunks
   }
 
-  const create = (request: RecordedRequest): Scripted => {
-    const denied = authFailure(request)
-    if (denied !== undefined) return denied
+  const createBatch: Handler = (request) => {
     const invalid = (message: string) => anthropicError(400, "invalid_request_error", message)
     const body = request.body
     if (!isRecord(body) || !Array.isArray(body.requests)) return invalid("requests: Field required")
     const items = body.requests as ReadonlyArray<unknown>
     if (items.length === 0) return invalid("requests: List should have at least 1 item after validation, not 0")
     if (items.length > maxBatchRequests) return invalid(`requests: List should have at most ${maxBatchRequests} items after validation, not ${items.length}`)
-    const lifecycle = readLifecycle(request.headers)
-    if (typeof lifecycle === "string") return invalid(lifecycle)
+    const chosen = lifecycleFromHeader(request.headers)
+    if (typeof chosen === "string") return invalid(chosen)
     const seen = new Set<string>()
     const customIds: Array<string> = []
     const params: Array<Json> = []
@@ -552,7 +647,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       if (name.startsWith("x-emulator-") && name !== batchLifecycleHeaderName && name !== "x-emulator-id") steering[name] = value
     }
     seq += 1
-    const batch: EmulatedBatch = {
+    const lifecycle = chosen ?? defaultLifecycle ?? {}
+    const b: BatchState = {
       id: `msgbatch_emu_${seq.toString().padStart(6, "0")}`,
       seq,
       createdAt: Date.now(),
@@ -561,6 +657,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       steering,
       lifecycle,
       polls: 0,
+      retrieves: 0,
+      cancels: 0,
       cancelInitiatedAt: undefined,
       cancelPolls: 0,
       cancelProcessed: 0,
@@ -568,63 +666,56 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       downloads: 0,
       chunks: undefined
     }
-    if ((lifecycle.statusCalls ?? 2) <= 0) end(batch, batch.createdAt)
-    batches.set(batch.id, batch)
-    return { json: batchJson(batch), headers: { "request-id": nextId("req_emu_") } }
+    if ((lifecycle.statusCalls ?? 3) <= 0) end(b, b.createdAt)
+    batches.set(b.id, b)
+    return ok(batchJson(b))
   }
 
-  const withBatch = (request: RecordedRequest, f: (b: EmulatedBatch) => Scripted): Scripted => {
-    const denied = authFailure(request)
-    if (denied !== undefined) return denied
+  const withBatch = (f: (b: BatchState) => Scripted): Handler => (request) => {
     const id = request.params.id ?? ""
     const b = batches.get(id)
     return b === undefined ? notFound(id) : f(b)
   }
 
-  const retrieve = (request: RecordedRequest): Scripted =>
-    withBatch(request, (b) => {
-      advance(b, Date.now())
-      return { json: batchJson(b), headers: { "request-id": nextId("req_emu_") } }
-    })
+  const retrieveBatch = withBatch((b) => {
+    b.retrieves += 1
+    advance(b, Date.now())
+    return ok(batchJson(b))
+  })
 
-  const cancel = (request: RecordedRequest): Scripted =>
-    withBatch(request, (b) => {
-      // cancelling an ended or cancelling batch changes nothing
-      if (b.ended === undefined && b.cancelInitiatedAt === undefined) {
-        b.cancelProcessed = processedNow(b)
-        b.cancelInitiatedAt = Date.now()
-        if ((b.lifecycle.cancelStatusCalls ?? 1) <= 0) end(b, b.cancelInitiatedAt)
-      }
-      return { json: batchJson(b), headers: { "request-id": nextId("req_emu_") } }
-    })
+  const cancelBatch = withBatch((b) => {
+    b.cancels += 1
+    // cancelling an ended or canceling batch changes nothing
+    if (b.ended === undefined && b.cancelInitiatedAt === undefined) {
+      b.cancelProcessed = processedNow(b)
+      b.cancelInitiatedAt = Date.now()
+      if ((b.lifecycle.cancelStatusCalls ?? 1) <= 0) end(b, b.cancelInitiatedAt)
+    }
+    return ok(batchJson(b))
+  })
 
-  const results = (request: RecordedRequest): Scripted =>
-    withBatch(request, (b) => {
-      if (b.ended === undefined) return anthropicError(404, "not_found_error", `message batch ${b.id} has no results yet: it is still processing`)
-      b.chunks ??= buildChunks(b)
-      b.downloads += 1
-      const cut = b.downloads <= (b.lifecycle.truncateDownloads ?? 0)
-      // `sse` writes the chunks as they are; the content type is what the real endpoint sends
-      return {
-        headers: { "content-type": "application/binary", "request-id": nextId("req_emu_") },
-        sse: b.chunks,
-        ...(b.lifecycle.chunkDelayMs !== undefined ? { chunkDelayMs: b.lifecycle.chunkDelayMs } : {}),
-        ...(cut ? { fault: "truncate" as const } : {})
-      }
-    })
+  const batchResults = withBatch((b) => {
+    if (b.ended === undefined) return anthropicError(404, "not_found_error", `message batch ${b.id} has no results yet: it is still processing`)
+    b.chunks ??= buildChunks(b)
+    b.downloads += 1
+    const cut = b.downloads <= (b.lifecycle.truncateDownloads ?? 0)
+    // the SSE writer sends its frames as they are: here, groups of JSONL lines
+    return {
+      headers: { "content-type": "application/binary", "request-id": nextId("req_emu_") },
+      sse: b.chunks,
+      ...(b.lifecycle.chunkDelayMs !== undefined ? { chunkDelayMs: b.lifecycle.chunkDelayMs } : {}),
+      ...(cut ? { fault: "truncate" as const } : {})
+    }
+  })
 
-  const list = (request: RecordedRequest): Scripted => {
-    const denied = authFailure(request)
-    if (denied !== undefined) return denied
+  const listBatches: Handler = (request) => {
     const limitRaw = request.query.get("limit")
     const limit = limitRaw === null ? 20 : Number(limitRaw)
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return anthropicError(400, "invalid_request_error", "limit: Input should be between 1 and 1000")
-    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return anthropicError(400, "invalid_request_error", "limit: Input should be between 1 and 1000")
     const newestFirst = [...batches.values()].reverse()
     const afterId = request.query.get("after_id")
     const beforeId = request.query.get("before_id")
-    let page: Array<EmulatedBatch>
+    let page: Array<BatchState>
     let hasMore: boolean
     if (beforeId !== null) {
       // the page just newer than before_id
@@ -638,22 +729,50 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       page = older.slice(0, limit)
       hasMore = older.length > limit
     }
-    return {
-      json: {
-        data: page.map(batchJson),
-        has_more: hasMore,
-        first_id: page[0]?.id ?? null,
-        last_id: page[page.length - 1]?.id ?? null
-      },
-      headers: { "request-id": nextId("req_emu_") }
-    }
+    return ok({ data: page.map(batchJson), has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null })
   }
 
-  return [
-    { method: "POST", path: "/v1/messages/batches", handler: create },
-    { method: "GET", path: "/v1/messages/batches", handler: list },
-    { method: "GET", path: "/v1/messages/batches/:id", handler: retrieve },
-    { method: "POST", path: "/v1/messages/batches/:id/cancel", handler: cancel },
-    { method: "GET", path: "/v1/messages/batches/:id/results", handler: results }
-  ]
+  const setLifecycle: Handler = (request) => {
+    defaultLifecycle = isRecord(request.body) ? (request.body as AnthropicBatchLifecycle) : undefined
+    return { json: { lifecycle: defaultLifecycle ?? null } }
+  }
+
+  const handlers: Record<BatchRouteKey, Handler> = {
+    [batchRouteKeys.createBatch]: withKey(createBatch),
+    [batchRouteKeys.retrieveBatch]: withKey(retrieveBatch),
+    [batchRouteKeys.cancelBatch]: withKey(cancelBatch),
+    [batchRouteKeys.listBatches]: withKey(listBatches),
+    [batchRouteKeys.batchResults]: withKey(batchResults),
+    [batchRouteKeys.setLifecycle]: setLifecycle
+  }
+
+  const control: AnthropicBatchEmulator = {
+    get lifecycle() {
+      return defaultLifecycle
+    },
+    set lifecycle(value) {
+      defaultLifecycle = value
+    },
+    batches: () =>
+      [...batches.values()].map((b) => ({
+        id: b.id,
+        processingStatus: String(batchJson(b).processing_status),
+        customIds: b.customIds,
+        params: b.params,
+        statusCalls: b.retrieves,
+        cancelCalls: b.cancels,
+        downloads: b.downloads
+      })),
+    handler: (key) => handlers[key],
+    reset: () => {
+      batches.clear()
+      defaultLifecycle = undefined
+    }
+  }
+  registry.push({ context, control })
+
+  return (Object.entries(handlers) as Array<[BatchRouteKey, Handler]>).map(([key, handler]) => {
+    const [method, path] = key.split(" ") as [string, string]
+    return { method, path, handler }
+  })
 }
