@@ -5,14 +5,13 @@
  *
  * Environment (all optional):
  *   BENCH_SCENARIOS=openai-request,openai-stream   only these scenarios
- *   BENCH_BUDGET_S=15       time for the rounds of one scenario (the round count follows)
- *   BENCH_ROUNDS=30         a fixed round count instead
- *   BENCH_BATCH_MS=200      the raw SDK's time for one batch (the batch size N follows)
+ *   BENCH_ROUNDS=15         rounds per scenario
+ *   BENCH_BUDGET_S=15       time for the rounds of one scenario (the batch size N follows)
  *   BENCH_WARMUP_MS=1500    warm-up per contender
  *   BENCH_GC=0              no forced GC between rounds
  */
 import { mkdirSync, writeFileSync } from "node:fs"
-import { availableParallelism, cpus } from "node:os"
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { startEmulatorProcess } from "./lib/emulator.js"
 import { runScenario, type ScenarioResult } from "./lib/rounds.js"
@@ -40,13 +39,10 @@ try {
   for (const scenario of selected) {
     results.push(await runScenario(scenario, emulator, {
       warmupMs: num("BENCH_WARMUP_MS", 1_500),
-      targetBatchMs: num("BENCH_BATCH_MS", 200),
-      minBatch: 5,
-      maxBatch: 1_000,
-      minRounds: 9,
-      maxRounds: 60,
+      rounds: Math.round(num("BENCH_ROUNDS", 15)),
       budgetMs: num("BENCH_BUDGET_S", 15) * 1_000,
-      rounds: process.env.BENCH_ROUNDS ? num("BENCH_ROUNDS", 30) : undefined,
+      minBatch: 3,
+      maxBatch: 2_000,
       gcEachRound: process.env.BENCH_GC !== "0",
       log
     }))
@@ -59,8 +55,9 @@ const wallS = (performance.now() - started) / 1000
 const cpu = cpus()[0]?.model.trim() ?? "unknown CPU"
 const header = [
   `effect-llm-direct bench · node ${process.version} · ${process.platform} ${process.arch} · ${availableParallelism()} CPUs (${cpu}) · emulator in a child process on loopback`,
-  "ratio = the contender's batch time ÷ the raw SDK's batch time in the same round (N sequential ops each, rotating order); median over rounds.",
-  `per op = batch time ÷ N, median over rounds. Bench wall time ${wallS.toFixed(1)} s.`
+  "ratio to raw = the contender's batch time ÷ the raw SDK's batch time in the same round (N sequential ops each, rotating order); median over rounds.",
+  "per op = batch time ÷ N; CPU per op = this process's CPU time ÷ N (the emulator runs in its own process); medians over rounds.",
+  `Bench wall time ${wallS.toFixed(1)} s (load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}).`
 ]
 console.log(renderTable(results, header))
 

@@ -14,16 +14,12 @@ import { type Op, type Sample, type Scenario, Unavailable } from "../scenarios/t
 export interface RoundsOptions {
   /** Warm-up time per contender (two passes in alternating order), ms. */
   readonly warmupMs: number
-  /** The baseline's time for one batch, ms; N is sized to reach it. */
-  readonly targetBatchMs: number
+  /** Rounds per scenario. */
+  readonly rounds: number
+  /** The time all rounds of the scenario should take, ms; the batch size N is sized to it. */
+  readonly budgetMs: number
   readonly minBatch: number
   readonly maxBatch: number
-  readonly minRounds: number
-  readonly maxRounds: number
-  /** The time all rounds of the scenario should take, ms; the round count is sized to it. */
-  readonly budgetMs: number
-  /** Fixed round count (overrides the budget). */
-  readonly rounds?: number | undefined
   /** Force a full GC (outside the timed region) before each round, when --expose-gc is on. */
   readonly gcEachRound: boolean
   readonly log: (line: string) => void
@@ -39,9 +35,12 @@ export interface ContenderResult {
   readonly sample?: Sample | undefined
   /** Per round: batch time / N, ms. */
   readonly perOpMs: ReadonlyArray<number>
+  /** Per round: this process's CPU time (user + system) / N, ms; the emulator's is not in it. */
+  readonly cpuPerOpMs: ReadonlyArray<number>
   /** Per round: batch time / the baseline's batch time in the same round. */
   readonly ratios: ReadonlyArray<number>
   readonly perOp?: Summary | undefined
+  readonly cpuPerOp?: Summary | undefined
   readonly ratio?: Summary | undefined
 }
 
@@ -88,9 +87,10 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     note?: string
     sample?: Sample
     perOpMs: Array<number>
+    cpuPerOpMs: Array<number>
     ratios: Array<number>
   }
-  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], ratios: [] }))
+  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], cpuPerOpMs: [], ratios: [] }))
 
   // prepare and check outputs
   for (const [i, contender] of scenario.contenders.entries()) {
@@ -121,8 +121,10 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       note: c.note,
       sample: c.sample,
       perOpMs: c.perOpMs,
+      cpuPerOpMs: c.cpuPerOpMs,
       ratios: c.ratios,
       perOp: c.perOpMs.length > 0 ? summarize(c.perOpMs) : undefined,
+      cpuPerOp: c.cpuPerOpMs.length > 0 ? summarize(c.cpuPerOpMs) : undefined,
       ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined
     }))
   })
@@ -143,10 +145,10 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     const order = pass === 0 ? running : [...running].reverse()
     for (const c of order) opMs.set(c.label, await warm(c.op, options.warmupMs / 2))
   }
-  const baseMs = opMs.get(base.label)!
-  const batch = Math.max(options.minBatch, Math.min(options.maxBatch, Math.round(options.targetBatchMs / baseMs)))
-  const roundMs = batch * running.reduce((sum, c) => sum + opMs.get(c.label)!, 0)
-  const rounds = options.rounds ?? Math.max(options.minRounds, Math.min(options.maxRounds, Math.floor(options.budgetMs / roundMs)))
+  // N so that all rounds take about the budget: each round runs every contender for N ops
+  const rounds = options.rounds
+  const opsMsPerRound = running.reduce((sum, c) => sum + opMs.get(c.label)!, 0)
+  const batch = Math.max(options.minBatch, Math.min(options.maxBatch, Math.round(options.budgetMs / (rounds * opsMsPerRound))))
   log(`warm: ${running.map((c) => `${c.label} ${opMs.get(c.label)!.toFixed(3)} ms`).join(", ")}; ${rounds} rounds × ${batch} ops`)
 
   let done = 0
@@ -166,17 +168,21 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     if (options.gcEachRound) gc()
     const shift = round % running.length
     const order = [...running.slice(shift), ...running.slice(0, shift)]
-    const times = new Map<Live, number>()
+    const times = new Map<Live, { wall: number; cpu: number }>()
     for (const c of order) {
+      const cpu0 = process.cpuUsage()
       const t0 = performance.now()
       for (let i = 0; i < batch; i++) await c.op.run()
-      times.set(c, performance.now() - t0)
+      const wall = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      times.set(c, { wall, cpu: (cpu.user + cpu.system) / 1000 })
     }
-    const baseTime = times.get(base)!
+    const baseTime = times.get(base)!.wall
     for (const c of running) {
       const t = times.get(c)!
-      c.perOpMs.push(t / batch)
-      c.ratios.push(t / baseTime)
+      c.perOpMs.push(t.wall / batch)
+      c.cpuPerOpMs.push(t.cpu / batch)
+      c.ratios.push(t.wall / baseTime)
     }
   }
 }
