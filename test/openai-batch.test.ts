@@ -97,7 +97,7 @@ describe("OpenAI Batch.run", () => {
         const snapshots = yield* driven(Stream.runCollect(Batch.watch(created, "10 seconds")), model.traffic)
         expect(Chunk.toArray(snapshots).map((b) => b.status)).toEqual(["in_progress", "in_progress", "finalizing", "completed"])
         expect(Chunk.toArray(snapshots).map((b) => b.completedCount)).toEqual([0, 1, 2, 2])
-        const final = Chunk.lastNonEmpty(snapshots)
+        const final = Chunk.toArray(snapshots).at(-1)!
         expect(final.customIds).toEqual(["x", "y"])
         expect(final.completedAt).toBeInstanceOf(Date)
         expect(final.details).toMatchObject({

@@ -12,7 +12,7 @@
  */
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { toFile } from "openai"
-import { type AiError, InvalidInputError } from "../../AiError.js"
+import { type AiError, InvalidInputError, type ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import type { ModelSettings } from "../../Parameters.js"
@@ -36,6 +36,24 @@ import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
 export interface Options extends EncodeOptions {
   /** Settings every request starts from (its own settings win). */
   readonly settings?: ModelSettings | undefined
+}
+
+/** The JSONL upload in parts of about 1 MB each. */
+const jsonlParts = (encoded: ReadonlyArray<EncodedLine>): Array<string> => {
+  const parts: Array<string> = []
+  let group: Array<string> = []
+  let size = 0
+  for (const { line, bytes } of encoded) {
+    group.push(line, "\n")
+    size += bytes
+    if (size >= 1024 * 1024) {
+      parts.push(group.join(""))
+      group = []
+      size = 0
+    }
+  }
+  if (group.length > 0) parts.push(group.join(""))
+  return parts
 }
 
 /** Largest page the list endpoint serves. */
@@ -103,21 +121,28 @@ export const implementation = (client: ClientService, modelName: string, options
       const body = response.body
       if (body === null) return Stream.empty
       let line = 0
-      return Stream.fromReadableStream({ evaluate: () => body, onError: mapError }).pipe(
+      // an unreadable line fails the stream after the results before it (same chunk included)
+      let failure: ResponseDecodeError | undefined
+      const results = Stream.fromReadableStream({ evaluate: () => body, onError: mapError }).pipe(
         Stream.decodeText(),
         Stream.splitLines,
-        Stream.mapChunksEffect((texts) => {
-          const results: Array<BatchResult> = []
+        Stream.takeWhile(() => failure === undefined),
+        Stream.mapChunks((texts) => {
+          const out: Array<BatchResult> = []
           for (const text of texts) {
             line++
             if (text.trim() === "") continue
             const decoded = decodeResultLine(text, { file, fileId, line }, modelName)
-            if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-            results.push(decoded.right)
+            if (Either.isLeft(decoded)) {
+              failure = decoded.left
+              break
+            }
+            out.push(decoded.right)
           }
-          return Effect.succeed(Chunk.unsafeFromArray(results))
+          return Chunk.unsafeFromArray(out)
         })
       )
+      return Stream.concat(results, Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure))))
     }))
 
   return {
@@ -136,10 +161,11 @@ export const implementation = (client: ClientService, modelName: string, options
       Effect.gen(function* () {
         const encoded = yield* Either.match(encodeAll(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
         yield* logWarnings(encoded)
-        // a Blob of the lines: the SDK uploads it as multipart without a file on disk or one big string
+        // uploaded from memory (no file on disk), as a Blob of ~1 MB parts: neither one string
+        // of up to 200 MB nor 50,000 tiny parts, which the multipart encoder sends slowly
         const input = yield* call(async (signal) =>
           sdk.files.create({
-            file: await toFile(new Blob(encoded.map((l) => `${l.line}\n`), { type: "application/jsonl" }), "batch-input.jsonl"),
+            file: await toFile(new Blob(jsonlParts(encoded), { type: "application/jsonl" }), "batch-input.jsonl"),
             purpose: "batch"
           }, { signal }))
         const wire = yield* call((signal) =>
