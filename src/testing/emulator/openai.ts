@@ -378,6 +378,8 @@ export const openAiRoutes = (context: RouteContext): ReadonlyArray<Route> => [
  * Choose it, from the most to the least specific:
  * - per batch: the batch's metadata key `emulator_lifecycle`, a JSON text of this shape
  *   (`Batch.run(requests, { metadata: { emulator_lifecycle: JSON.stringify({ statusCalls: 0 }) } })`);
+ * - per client: the create's `x-emulator-batch` header, set once on an SDK's `defaultHeaders`
+ *   with {@link openAiBatchLifecycleHeader} (as for Anthropic);
  * - per emulator, in process: `openAiBatchEmulator(emulator).lifecycle = { ... }`;
  * - per emulator, from another process: `POST {url}/v1/emulator/batch-lifecycle` with the JSON
  *   (or `null` to go back to the default).
@@ -566,8 +568,18 @@ const readInput = (raw: Buffer, endpoint: string): { lines: Array<InputLine>; er
   return { lines, errors }
 }
 
-const lifecycleFromMetadata = (metadata: Record<string, string>): OpenAiBatchLifecycle | undefined => {
-  const raw = metadata.emulator_lifecycle
+/** The header that chooses a batch's lifecycle on `POST /v1/batches` (the same as Anthropic's). */
+export const openAiBatchLifecycleHeaderName = "x-emulator-batch"
+
+/**
+ * The header for a client's `defaultHeaders` that gives every batch it creates this lifecycle
+ * (the `emulator_lifecycle` metadata key still wins).
+ */
+export const openAiBatchLifecycleHeader = (lifecycle: OpenAiBatchLifecycle): Record<string, string> => ({
+  [openAiBatchLifecycleHeaderName]: JSON.stringify(lifecycle)
+})
+
+const parseLifecycle = (raw: string | undefined): OpenAiBatchLifecycle | undefined => {
   if (raw === undefined) return undefined
   try {
     const parsed: unknown = JSON.parse(raw)
@@ -840,7 +852,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     if (file === undefined || file.raw === undefined) return notFound("file", inputFileId)
     if (file.purpose !== "batch") return openAiError(400, `File ${inputFileId} was not uploaded with purpose 'batch'.`, { param: "input_file_id" })
     const { lines, errors } = readInput(file.raw, endpoint)
-    const lifecycle = lifecycleFromMetadata(metadata) ?? defaultLifecycle ?? {}
+    const lifecycle = parseLifecycle(metadata.emulator_lifecycle) ?? parseLifecycle(request.headers[openAiBatchLifecycleHeaderName]) ?? defaultLifecycle ?? {}
     const failing = lifecycle.errors ?? {}
     const b: BatchState = {
       id: nextId("batch_"),
