@@ -8,13 +8,15 @@
  * @since 0.1.0
  */
 import { Effect, Layer, Stream } from "effect"
+import * as BatchModel from "../BatchModel.js"
 import type { AiError } from "../AiError.js"
 import { EventBuilder, responseToEvents } from "../internal/eventBuilder.js"
 import * as LanguageModel from "../LanguageModel.js"
 import { type ModelMessage, ModelResponse, type ModelResponsePart, TextPart } from "../Message.js"
-import type { ModelRequestParameters, ModelSettings } from "../Parameters.js"
+import { ModelRequestParameters, type ModelSettings } from "../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../StreamEvent.js"
 import { RequestUsage } from "../Usage.js"
+import * as SimulatedBatch from "./SimulatedBatch.js"
 
 /** What the function learns about the call. */
 export interface CallInfo {
@@ -41,6 +43,8 @@ export interface Options {
   readonly stream?: StreamFunction | undefined
   /** The model name reported (default "function"). */
   readonly modelName?: string | undefined
+  /** The lifecycle of simulated batches (default: complete at create). */
+  readonly batch?: SimulatedBatch.Lifecycle | undefined
 }
 
 const toResponse = (answer: Answer, modelName: string): ModelResponse =>
@@ -97,6 +101,30 @@ export const make = (fn: RequestFunction, options?: Options): LanguageModel.Serv
   }, { retry: false })
 }
 
-/** A Layer providing {@link make}'s `LanguageModel`. */
-export const layer = (fn: RequestFunction, options?: Options): Layer.Layer<LanguageModel.LanguageModel> =>
-  Layer.sync(LanguageModel.LanguageModel, () => make(fn, options))
+/**
+ * A simulated `BatchModel` whose results are the function's answers (a failing answer becomes an
+ * error result coded with the error's tag), on the Effect clock.
+ */
+export const batchLayer = (fn: RequestFunction, options?: Options): Layer.Layer<BatchModel.BatchModel> => {
+  const modelName = options?.modelName ?? "function"
+  return Layer.effect(
+    BatchModel.BatchModel,
+    Effect.map(
+      SimulatedBatch.make({
+        provider: "function",
+        modelName,
+        answer: (request) => {
+          const parameters = ModelRequestParameters.from(request.parameters)
+          const out = fn(request.messages, { parameters, settings: request.settings ?? {}, modelName })
+          return Effect.map(Effect.isEffect(out) ? out : Effect.succeed(out), (a) => toResponse(a, modelName))
+        },
+        lifecycle: options?.batch ?? { statusCalls: 0 }
+      }),
+      (simulation) => simulation.service
+    )
+  )
+}
+
+/** A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}). */
+export const layer = (fn: RequestFunction, options?: Options): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel> =>
+  Layer.merge(Layer.sync(LanguageModel.LanguageModel, () => make(fn, options)), batchLayer(fn, options))

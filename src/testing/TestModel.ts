@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { Effect, Layer, Stream } from "effect"
+import * as BatchModel from "../BatchModel.js"
 import { responseToEvents } from "../internal/eventBuilder.js"
 import { sample } from "../internal/jsonSchemaSample.js"
 import * as LanguageModel from "../LanguageModel.js"
@@ -23,8 +24,9 @@ import {
   type ToolReturnPart,
   ToolCallPart
 } from "../Message.js"
-import type { ModelRequestParameters } from "../Parameters.js"
+import { ModelRequestParameters } from "../Parameters.js"
 import { RequestUsage } from "../Usage.js"
+import * as SimulatedBatch from "./SimulatedBatch.js"
 
 /** Options of {@link make} and {@link layer}. */
 export interface Options {
@@ -38,6 +40,11 @@ export interface Options {
   readonly modelName?: string | undefined
   /** Varies the sampled arguments (default 0). */
   readonly seed?: number | undefined
+  /**
+   * The lifecycle of simulated batches (default: complete at create, so no polling is needed
+   * outside `TestClock`); e.g. `{ statusCalls: 3, outcome: "expired" }` to test polling code.
+   */
+  readonly batch?: SimulatedBatch.Lifecycle | undefined
 }
 
 const words = (text: string): number => text.split(/[\s",.:;]+/).filter((w) => w.length > 0).length
@@ -109,6 +116,21 @@ export const make = (options?: Options): LanguageModel.Service =>
       Effect.sync(() => Stream.fromIterable(responseToEvents(answer(messages, parameters, options), parameters)))
   }, { retry: false })
 
-/** A Layer providing {@link make}'s `LanguageModel`. */
-export const layer = (options?: Options): Layer.Layer<LanguageModel.LanguageModel> =>
-  Layer.sync(LanguageModel.LanguageModel, () => make(options))
+/** A simulated `BatchModel` whose results are TestModel's answers, on the Effect clock. */
+export const batchLayer = (options?: Options): Layer.Layer<BatchModel.BatchModel> =>
+  Layer.effect(
+    BatchModel.BatchModel,
+    Effect.map(
+      SimulatedBatch.make({
+        provider: "test",
+        modelName: options?.modelName ?? "test",
+        answer: (request) => answer(request.messages, ModelRequestParameters.from(request.parameters), options),
+        lifecycle: options?.batch ?? { statusCalls: 0 }
+      }),
+      (simulation) => simulation.service
+    )
+  )
+
+/** A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}). */
+export const layer = (options?: Options): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel> =>
+  Layer.merge(Layer.sync(LanguageModel.LanguageModel, () => make(options)), batchLayer(options))
