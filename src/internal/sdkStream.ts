@@ -1,0 +1,127 @@
+/**
+ * An SDK's stream of wire chunks (an async iterable) as a Stream of decoded events, read in
+ * batches. `Stream.fromAsyncIterable(...).pipe(Stream.mapEffect(decode))` pays Effect's per-element
+ * costs (a suspended fiber resumed per `next()`, an effect per decode) for every SSE chunk: about
+ * 20 µs each, several times what the SDK itself spends on one. Here a plain loop pulls the
+ * iterable and decodes each chunk as it comes; the Stream takes whatever has accumulated since its
+ * last pull (everything one network read delivered), so those costs are paid per batch.
+ *
+ * - Backpressure: the loop pauses once `highWaterMark` events wait unread.
+ * - Order and errors: events keep their order; a decode failure or an SDK error (mapped by
+ *   `onError`) fails the stream after the events decoded before it.
+ * - Closing the stream (done, failed or interrupted) stops the loop and calls the iterator's
+ *   `return()`; the caller's scope still owns the HTTP response (its AbortController).
+ */
+import { Chunk, Effect, Either, Option, Stream } from "effect"
+
+/** Turns wire chunks into events: per chunk, and once at the end. */
+export interface ChunkDecoder<In, Out, E> {
+  readonly chunk: (input: In) => Either.Either<Iterable<Out>, E>
+  readonly end: () => Either.Either<Iterable<Out>, E>
+}
+
+export const fromSdkStream = <In, Out, E>(
+  iterable: AsyncIterable<In>,
+  decoder: ChunkDecoder<In, Out, E>,
+  onError: (error: unknown) => E,
+  options?: { readonly highWaterMark?: number | undefined }
+): Stream.Stream<Out, E> =>
+  Stream.suspend(() => {
+    const highWaterMark = options?.highWaterMark ?? 512
+    let iterator: AsyncIterator<In> | undefined
+    let buffer: Array<Out> = []
+    let failure: Option.Option<E> = Option.none()
+    let done = false
+    let closed = false
+    let wake: (() => void) | undefined
+    let wakeScheduled = false
+    let room: (() => void) | undefined
+
+    const notify = () => {
+      wakeScheduled = false
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+    // wake the reader after the current network read is fully decoded, not per chunk
+    const notifySoon = () => {
+      if (wake !== undefined && !wakeScheduled) {
+        wakeScheduled = true
+        setImmediate(notify)
+      }
+    }
+    const push = (result: Either.Either<Iterable<Out>, E>): boolean => {
+      if (Either.isLeft(result)) {
+        failure = Option.some(result.left)
+        return false
+      }
+      for (const event of result.right) buffer.push(event)
+      return true
+    }
+    const pump = async (it: AsyncIterator<In>): Promise<void> => {
+      try {
+        for (;;) {
+          const next = await it.next()
+          if (closed) return
+          if (next.done === true) {
+            if (push(decoder.end())) done = true
+            return
+          }
+          if (!push(decoder.chunk(next.value))) return
+          if (buffer.length >= highWaterMark) {
+            notify()
+            await new Promise<void>((resolve) => (room = resolve))
+            if (closed) return
+          } else {
+            notifySoon()
+          }
+        }
+      } catch (error) {
+        if (!closed) failure = Option.some(onError(error))
+      } finally {
+        notify()
+      }
+    }
+
+    const pull: Effect.Effect<Chunk.Chunk<Out>, Option.Option<E>> = Effect.suspend(() => {
+      if (iterator === undefined) {
+        iterator = iterable[Symbol.asyncIterator]()
+        void pump(iterator)
+      }
+      if (buffer.length > 0) {
+        const out = buffer
+        buffer = []
+        const resume = room
+        room = undefined
+        resume?.()
+        return Effect.succeed(Chunk.unsafeFromArray(out))
+      }
+      if (Option.isSome(failure)) return Effect.fail(failure)
+      if (done) return Effect.fail(Option.none())
+      return Effect.flatMap(
+        Effect.async<void>((resume) => {
+          wake = () => resume(Effect.void)
+          return Effect.sync(() => {
+            wake = undefined
+          })
+        }),
+        () => pull
+      )
+    })
+
+    const close = Effect.sync(() => {
+      closed = true
+      const resume = room
+      room = undefined
+      resume?.()
+      const it = iterator
+      if (it?.return === undefined || done) return
+      try {
+        void it.return().catch(() => undefined)
+      } catch {
+        // an iterator whose return() throws is closed all the same
+      }
+    })
+
+    return Stream.ensuring(Stream.repeatEffectChunkOption(pull), close)
+  })
