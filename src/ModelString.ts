@@ -7,6 +7,7 @@
  */
 import { type ConfigError, Effect, Layer } from "effect"
 import { InvalidInputError } from "./AiError.js"
+import type * as BatchModel from "./BatchModel.js"
 import type * as LanguageModel from "./LanguageModel.js"
 import * as Anthropic from "./providers/anthropic/index.js"
 import * as OpenAi from "./providers/openai/index.js"
@@ -53,8 +54,11 @@ const configured = (spec: ModelString) => (error: ConfigError.ConfigError): Inva
     reason: `${spec.provider}:${spec.model} needs ${environment[spec.provider]} in the environment: ${String(error)}`
   })
 
-/** The Layer of a model string; configuration problems become an InvalidInputError naming the variable. */
-export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel, InvalidInputError> =>
+/**
+ * The Layer of a model string: a `LanguageModel` and the provider's `BatchModel`.
+ * Configuration problems become an InvalidInputError naming the variable.
+ */
+export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, InvalidInputError> =>
   Layer.unwrapEffect(
     Effect.map(parse(input), (spec) => {
       switch (spec.provider) {

@@ -12,14 +12,19 @@
  * @since 0.1.0
  */
 import { Cause, Effect, Exit, Option, Scope, Stream } from "effect"
+import * as BatchApi from "./Batch.js"
+import type * as BatchModel from "./BatchModel.js"
+import { make as fileStore } from "./internal/fileStore.js"
 import * as LanguageModel from "./LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "./Message.js"
 import type { ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
 import { Accumulator, type ModelResponseStreamEvent } from "./StreamEvent.js"
 import type { RequestUsage } from "./Usage.js"
+import { KeyValueStore as KeyValueStoreTag } from "@effect/platform/KeyValueStore"
 import { forString, type ModelInput, runPromise, runtimeFor } from "./internal/runtimes.js"
 
 export * from "./AiError.js"
+export { Batch, BatchRequest, BatchResult, BatchResultFailure, BatchResultSuccess, BatchStatus, ResultError } from "./Batch.js"
 export * from "./Message.js"
 export { ModelRequestParameters, ModelSettings, type ModelRequestParametersInput, type ToolChoice } from "./Parameters.js"
 export * from "./StreamEvent.js"
@@ -178,3 +183,140 @@ export const modelRequestStream = (model: ModelInput, messages: ReadonlyArray<Mo
   })
   return new StreamedResponse(runPull, open, defaults, signal)
 }
+
+// ---------------------------------------------------------------------------------------------
+// batches
+// ---------------------------------------------------------------------------------------------
+
+/** A batch request as pydantic-ai writes it: `[customId, messages]` or `[customId, messages, parameters]`. */
+export type BatchRequestTuple = readonly [customId: string, messages: ReadonlyArray<ModelMessage>, parameters?: ModelRequestParametersInput]
+
+/** A model for the batch functions: a model string, or a Layer providing a `BatchModel`. */
+export type BatchModelInput = ModelInput<BatchModel.BatchModel>
+
+/** Options of {@link batchCreate}. */
+export interface BatchCreateOptions {
+  /** Settings for every request. */
+  readonly modelSettings?: ModelSettings | undefined
+  /** Parameters for requests given without their own. */
+  readonly modelRequestParameters?: ModelRequestParametersInput | undefined
+  /** Labels stored with the batch (OpenAI only: at most 16 pairs). */
+  readonly metadata?: Readonly<Record<string, string>> | undefined
+  /** Aborts the call (a create already sent is cancelled); rejects with `signal.reason`. */
+  readonly signal?: AbortSignal | undefined
+  /** `false` turns this call's spans off. */
+  readonly instrument?: boolean | undefined
+}
+
+/** Options of {@link modelRequestBatch}; times are in seconds, as in pydantic-ai. */
+export interface BatchRunOptions extends BatchCreateOptions {
+  /** Seconds between status checks (default 60). */
+  readonly pollInterval?: number | undefined
+  /** Seconds before the batch is cancelled and the call rejects with BatchTimeoutError. */
+  readonly timeout?: number | undefined
+  /**
+   * Records the submitted batch under this key (in `resumeDirectory`), so that a program stopped
+   * after submission and started again resumes polling it instead of paying twice.
+   */
+  readonly resumeKey?: string | undefined
+  /** Where resume records are kept (default `.effect-llm-direct/batches` in the working directory). */
+  readonly resumeDirectory?: string | undefined
+  /** Split into provider batches of at most this many requests. */
+  readonly maxRequestsPerBatch?: number | undefined
+  /** Split into provider batches of at most this many bytes. */
+  readonly maxBytesPerBatch?: number | undefined
+}
+
+const batchRuntime = (model: BatchModelInput) => runtimeFor(model, (s) => forString(s))
+
+const runBatch = <A, E>(model: BatchModelInput, effect: Effect.Effect<A, E, BatchModel.BatchModel>, options?: { readonly signal?: AbortSignal | undefined; readonly instrument?: boolean | undefined }) =>
+  runPromise(batchRuntime(model), options?.instrument === false ? Effect.withTracerEnabled(effect, false) : effect, options?.signal)
+
+const toBatchRequests = (requests: ReadonlyArray<BatchRequestTuple | BatchApi.BatchRequestInput>, options: BatchCreateOptions | undefined): Array<BatchApi.BatchRequestInput> =>
+  requests.map((request) => {
+    if (!Array.isArray(request)) return request as BatchApi.BatchRequestInput
+    const [customId, messages, parameters] = request as BatchRequestTuple
+    const chosen = parameters ?? options?.modelRequestParameters
+    return {
+      customId,
+      messages,
+      ...(chosen !== undefined ? { parameters: chosen } : {}),
+      ...(options?.modelSettings !== undefined ? { settings: options.modelSettings } : {})
+    }
+  })
+
+/**
+ * Runs requests through the provider's batch API (half price, own rate limits): submits, polls,
+ * and resolves with one result per request, in submission order. Rejects with
+ * BatchTimeoutError after `timeout` seconds (the batch is cancelled first); aborting `signal`
+ * cancels the batch (unless `resumeKey` is set, which leaves it running for the next call).
+ *
+ * @example
+ * const results = await modelRequestBatch("openai:gpt-4o-mini", [
+ *   ["math-1", [ModelRequest.userTextPrompt("What is 2 + 2?")]],
+ *   ["math-2", [ModelRequest.userTextPrompt("What is the square root of 144?")]]
+ * ], { pollInterval: 60, timeout: 1800 })
+ */
+export const modelRequestBatch = (
+  model: BatchModelInput,
+  requests: ReadonlyArray<BatchRequestTuple | BatchApi.BatchRequestInput>,
+  options?: BatchRunOptions
+): Promise<ReadonlyArray<BatchApi.BatchResult>> => {
+  const runOptions: BatchApi.RunOptions & { readonly resumeKey?: undefined } = {
+    pollInterval: `${options?.pollInterval ?? 60} seconds`,
+    ...(options?.timeout !== undefined ? { timeout: `${options.timeout} seconds` } : {}),
+    ...(options?.maxRequestsPerBatch !== undefined ? { maxRequestsPerBatch: options.maxRequestsPerBatch } : {}),
+    ...(options?.maxBytesPerBatch !== undefined ? { maxBytesPerBatch: options.maxBytesPerBatch } : {}),
+    ...(options?.metadata !== undefined ? { metadata: options.metadata } : {})
+  }
+  const batchRequests = toBatchRequests(requests, options)
+  const resumeKey = options?.resumeKey
+  const program = resumeKey === undefined
+    ? BatchApi.run(batchRequests, runOptions)
+    : BatchApi.run(batchRequests, { ...runOptions, resumeKey }).pipe(
+        Effect.provideService(KeyValueStoreTag, fileStore(options?.resumeDirectory ?? ".effect-llm-direct/batches"))
+      )
+  return runBatch(model, program, options)
+}
+
+/**
+ * Submits a batch and resolves at once with it (usually `validating`); poll with
+ * {@link batchStatus}, then read {@link batchResults}.
+ *
+ * @example
+ * const batch = await batchCreate("openai:gpt-4o-mini", requests)
+ * console.log(`Batch ${batch.id} submitted with ${batch.requestCount} requests`)
+ */
+export const batchCreate = (
+  model: BatchModelInput,
+  requests: ReadonlyArray<BatchRequestTuple | BatchApi.BatchRequestInput>,
+  options?: BatchCreateOptions
+): Promise<BatchApi.Batch> =>
+  runBatch(model, BatchApi.create(toBatchRequests(requests, options), options?.metadata !== undefined ? { metadata: options.metadata } : {}), options)
+
+/** Options of the single-batch calls. */
+export interface BatchCallOptions {
+  /** Aborts the call; rejects with `signal.reason`. */
+  readonly signal?: AbortSignal | undefined
+  /** `false` turns this call's spans off. */
+  readonly instrument?: boolean | undefined
+}
+
+/** The batch as it is now. */
+export const batchStatus = (model: BatchModelInput, batch: BatchApi.Batch | string, options?: BatchCallOptions): Promise<BatchApi.Batch> =>
+  runBatch(model, BatchApi.status(batch), options)
+
+/**
+ * The results of a finished batch, one per request (requests the provider left out included,
+ * when `batch` is the Batch object that `batchCreate` returned).
+ */
+export const batchResults = (model: BatchModelInput, batch: BatchApi.Batch | string, options?: BatchCallOptions): Promise<Array<BatchApi.BatchResult>> =>
+  runBatch(model, Effect.map(Stream.runCollect(BatchApi.results(batch)), (chunk) => Array.from(chunk)), options)
+
+/** Cancels a batch; resolves with it (usually `cancelling`). */
+export const batchCancel = (model: BatchModelInput, batch: BatchApi.Batch | string, options?: BatchCallOptions): Promise<BatchApi.Batch> =>
+  runBatch(model, BatchApi.cancel(batch), options)
+
+/** The newest batches (default 20). */
+export const batchList = (model: BatchModelInput, options?: BatchCallOptions & { readonly limit?: number | undefined }): Promise<Array<BatchApi.Batch>> =>
+  runBatch(model, Effect.map(Stream.runCollect(BatchApi.list({ limit: options?.limit ?? 20 })), (chunk) => Array.from(chunk)), options)

@@ -5,6 +5,7 @@
  */
 import { Cause, type Effect, Exit, type Layer, ManagedRuntime } from "effect"
 import type { InvalidInputError } from "../AiError.js"
+import type * as BatchModel from "../BatchModel.js"
 import type * as LanguageModel from "../LanguageModel.js"
 import * as ModelString from "../ModelString.js"
 
@@ -13,7 +14,9 @@ export type ModelInput<R = LanguageModel.LanguageModel> = string | Layer.Layer<R
 
 type Runtime<R> = ManagedRuntime.ManagedRuntime<R, unknown>
 
-const byString = new Map<string, Runtime<LanguageModel.LanguageModel>>()
+type Services = LanguageModel.LanguageModel | BatchModel.BatchModel
+
+const byString = new Map<string, Runtime<Services>>()
 const byLayer = new WeakMap<object, Runtime<unknown>>()
 
 // The configuration a model string reads; a change (a test pointing at another server, a new key)
@@ -23,7 +26,7 @@ const configVariables = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "
 const stringKey = (model: string): string => `${model}\u0000${configVariables.map((name) => process.env[name] ?? "").join("\u0000")}`
 
 /** The runtime for a model string. */
-export const forString = (model: string, makeLayer: (model: string) => Layer.Layer<LanguageModel.LanguageModel, InvalidInputError> = ModelString.layer): Runtime<LanguageModel.LanguageModel> => {
+export const forString = (model: string, makeLayer: (model: string) => Layer.Layer<Services, InvalidInputError> = ModelString.layer): Runtime<Services> => {
   const key = stringKey(model)
   let runtime = byString.get(key)
   if (runtime === undefined) {
