@@ -19,6 +19,7 @@ import * as BatchModel from "../../BatchModel.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, itemSize, linePath } from "./batchCodec.js"
+import { fromLines } from "./batchStream.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 
@@ -39,24 +40,6 @@ const listed = (values: ReadonlyArray<string>): string => {
   const shown = values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")
   return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown
 }
-
-/**
- * An async iterable whose `return()` aborts the request first: `Stream.fromAsyncIterable` calls
- * `return()` on interruption, and an async generator queues it behind a pending `next()`, so
- * without the abort, stopping a download that waits on the network would wait for the network.
- */
-const abortOnReturn = <A>(iterable: AsyncIterable<A>, controller: AbortController): AsyncIterable<A> => ({
-  [Symbol.asyncIterator]: () => {
-    const iterator = iterable[Symbol.asyncIterator]()
-    return {
-      next: () => iterator.next(),
-      return: async (value?: unknown) => {
-        controller.abort()
-        return iterator.return !== undefined ? iterator.return(value) : { done: true as const, value: undefined as never }
-      }
-    }
-  }
-})
 
 /** Headers every request asked for with the same value: the only ones a batch create can send. */
 const commonHeaders = (encoded: ReadonlyArray<EncodedItem>): { readonly common: Record<string, string>; readonly dropped: ReadonlyArray<string> } => {
@@ -182,15 +165,14 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
               ? new InvalidInputError({ provider: providerName, reason: `batch ${batch.id} has no results yet; wait until it has ended.` })
               : onError(error)
         })
-        let line = 0
         const context = { batchId: batch.id, timestamp: batch.completedAt, secrets: [apiKey] }
-        return Stream.fromAsyncIterable(abortOnReturn(lines, controller), (error): AiError => {
+        return fromLines(lines, (json, line) => decodeResultLine(json, { ...context, line }), (error, line): AiError => {
           const mapped = onError(error)
           // a line that is not JSON: the SDK's JSON.parse threw; name the line
           return error instanceof SyntaxError && mapped._tag === "ResponseDecodeError"
-            ? new ResponseDecodeError({ provider: providerName, path: linePath(line + 1), ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}) })
+            ? new ResponseDecodeError({ provider: providerName, path: linePath(line), ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}) })
             : mapped
-        }).pipe(Stream.mapEffect((json) => decodeResultLine(json, { ...context, line: ++line })))
+        })
       }))
 
     const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>
