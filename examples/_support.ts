@@ -12,8 +12,14 @@ export const usingRealProviders = (): boolean =>
   Boolean(process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL?.includes("127.0.0.1")) ||
   Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1"))
 
-/** Points both SDKs at an emulator: base URLs and placeholder keys. Returns a function that restores the environment. */
-export const useEmulator = (emulator: Emulator): (() => void) => {
+/**
+ * Points both SDKs at an emulator: base URLs and placeholder keys. Its batches finish after
+ * `statusCalls` status checks (default 0: at create, so the seeds' 60-second polls cost nothing).
+ * Returns a function that restores the environment.
+ */
+export const useEmulator = (emulator: Emulator, batches: { readonly statusCalls?: number } = {}): (() => void) => {
+  emulator.openaiBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
+  emulator.anthropicBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
   process.env.OPENAI_API_KEY = "sk-emulator"
@@ -27,6 +33,13 @@ export const useEmulator = (emulator: Emulator): (() => void) => {
     }
   }
 }
+
+/**
+ * Waits `seconds`, as the seeds' polling loops do; against the emulator a second lasts a
+ * millisecond, so examples keep their real intervals and still run in the test suite.
+ */
+export const wait = (seconds: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, usingRealProviders() ? seconds * 1000 : seconds))
 
 /** Throws when a check fails (only against the emulator, whose answers are known). */
 export const check = (condition: boolean, what: string): void => {

@@ -9,6 +9,10 @@
 export * as Anthropic from "./providers/anthropic/index.js"
 /** Typed errors of requests, streams and batches. */
 export * as AiError from "./AiError.js"
+/** Batches: types and the run / watch / create / status / results / cancel / list programs. */
+export * as Batch from "./Batch.js"
+/** The `BatchModel` capability service that providers implement. */
+export * as BatchModel from "./BatchModel.js"
 /** The `LanguageModel` service: request and requestStream. */
 export * as LanguageModel from "./LanguageModel.js"
 /** Messages: ModelRequest, ModelResponse and their parts. */

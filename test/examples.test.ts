@@ -9,7 +9,24 @@ import { disposeAll } from "../src/direct.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import { useEmulator } from "../examples/_support.js"
 
-const examples = ["direct-basic", "direct-tools", "direct-stream", "promise-forms", "effect-request"]
+// the emulator's batches finish after this many status checks (0: at create)
+const examples: ReadonlyArray<readonly [string, number]> = [
+  ["direct-basic", 0],
+  ["direct-tools", 0],
+  ["direct-stream", 0],
+  ["promise-forms", 0],
+  ["effect-request", 0],
+  ["batch-basic", 2],
+  ["batch-quick-start", 0],
+  ["batch-timeout", 0],
+  ["batch-manual-cancel", 0],
+  ["batch-tools", 0],
+  ["batch-results-handling", 0],
+  ["batch-custom-polling", 0],
+  ["batch-properties", 0],
+  ["batch-progress", 3],
+  ["batch-resume", 3]
+]
 
 let emulator: Emulator
 let restore: () => void
@@ -24,8 +41,10 @@ afterAll(async () => {
 })
 
 describe("examples", () => {
-  for (const name of examples) {
+  for (const [name, statusCalls] of examples) {
     it(name, async () => {
+      emulator.openaiBatches.lifecycle = { statusCalls }
+      emulator.anthropicBatches.lifecycle = { statusCalls }
       const mod = (await import(`../examples/${name}.ts`)) as { main: () => Promise<void> }
       await mod.main()
     })

@@ -6,17 +6,25 @@
  * @example
  * const emulator = await startEmulator()
  * emulator.script("POST /v1/chat/completions", { status: 429, headers: { "retry-after": "2" }, json: { error: { message: "slow down" } } })
+ * emulator.openaiBatches.lifecycle = { statusCalls: 2, outcome: "expired" }   // batches advance per status call
  * // OpenAi.layer({ apiKey: Redacted.make("test"), baseURL: emulator.openaiBaseURL })
  * await emulator.close()
  *
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import { anthropicRoutes } from "./emulator/anthropic.js"
-import { openAiRoutes } from "./emulator/openai.js"
+import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
+import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes } from "./emulator/openai.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
 
 export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/Server.js"
+export {
+  type AnthropicBatchEmulator,
+  type AnthropicBatchLifecycle,
+  batchLifecycleHeader as anthropicBatchLifecycleHeader,
+  type EmulatedAnthropicBatch
+} from "./emulator/anthropic.js"
+export { type EmulatedBatch as EmulatedOpenAiBatch, type OpenAiBatchEmulator, type OpenAiBatchLifecycle, openAiBatchLifecycleHeader } from "./emulator/openai.js"
 
 /** A running emulator. */
 export interface Emulator extends ServerControls {
@@ -24,6 +32,10 @@ export interface Emulator extends ServerControls {
   readonly openaiBaseURL: string
   /** The base URL for the Anthropic SDK (`url`). */
   readonly anthropicBaseURL: string
+  /** OpenAI batch controls: the lifecycle of new batches, and the batches so far. */
+  readonly openaiBatches: OpenAiBatchEmulator
+  /** Anthropic message batch controls: the lifecycle of new batches, and the batches so far. */
+  readonly anthropicBatches: AnthropicBatchEmulator
 }
 
 /** Options of {@link startEmulator}. */
@@ -37,7 +49,13 @@ export interface EmulatorOptions {
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
   const server = await startServer([openAiRoutes, anthropicRoutes], options)
-  return { ...server, openaiBaseURL: `${server.url}/v1`, anthropicBaseURL: server.url }
+  return {
+    ...server,
+    openaiBaseURL: `${server.url}/v1`,
+    anthropicBaseURL: server.url,
+    openaiBatches: openAiBatchEmulator(server),
+    anthropicBatches: anthropicBatchEmulator(server)
+  }
 }
 
 /** The emulator as a service, for {@link layer}. */
