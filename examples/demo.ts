@@ -1,12 +1,16 @@
 /**
- * `npm run demo`: a request and a streamed request to each provider, through the real provider
- * Layers and SDKs. With no arguments it starts the library's emulator in-process (no API key,
- * no network). Give model strings to use real providers, with their keys in the environment:
+ * `npm run demo`: a request, a streamed request and a batch (with its progress) to each provider,
+ * through the real provider Layers and SDKs. With no arguments it starts the library's emulator
+ * in-process (no API key, no network). Give model strings to use real providers, with their keys
+ * in the environment (add `--batch` to also run a real batch, which can take minutes to hours):
  *
  *   OPENAI_API_KEY=sk-... npm run demo -- openai:gpt-4o-mini
- *   ANTHROPIC_API_KEY=sk-ant-... npm run demo -- anthropic:claude-haiku-4-5
+ *   ANTHROPIC_API_KEY=sk-ant-... npm run demo -- anthropic:claude-haiku-4-5 --batch
  */
+import { Console, Duration, Effect, Stream } from "effect"
 import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { Batch, ModelString } from "../src/index.js"
+import { draw, progressBar } from "./batch-progress.js"
 import { startEmulator } from "../src/testing/Emulator.js"
 import { useEmulator } from "./_support.js"
 
@@ -28,8 +32,31 @@ const demoModel = async (model: string): Promise<void> => {
   console.log(`\n           ${stream.usage.inputTokens} in / ${stream.usage.outputTokens} out tokens`)
 }
 
+const demoBatch = (model: string, every: Duration.DurationInput): Promise<void> => {
+  const questions = ["What is 2 + 2?", "What is the square root of 144?", "What is photosynthesis?", "Explain gravity in one sentence."]
+  const requests = questions.map((q, i) => ({ customId: `q${i + 1}`, messages: [ModelRequest.userTextPrompt(q)] }))
+  const program = Effect.gen(function* () {
+    const batch = yield* Batch.create(requests)
+    yield* Console.log(`batch    → ${batch.id} submitted with ${batch.requestCount} requests`)
+    const last = yield* Batch.watch(batch, every).pipe(
+      Stream.tap((snapshot) => draw(`           ${progressBar(snapshot)}`)),
+      Stream.runLast
+    )
+    if (process.stdout.isTTY) yield* Console.log("")
+    const results = yield* Stream.runCollect(Batch.results(last._tag === "Some" ? last.value : batch))
+    const byId = new Map(Array.from(results, (r) => [r.customId, r]))
+    for (const { customId } of requests) {
+      const r = byId.get(customId)
+      yield* Console.log(`           ${customId}: ${r === undefined ? "?" : r.isSuccessful ? r.response.text : `ERROR ${r.error.code}: ${r.error.message}`}`)
+    }
+  })
+  return Effect.runPromise(program.pipe(Effect.provide(ModelString.layer(model))))
+}
+
 const main = async (): Promise<void> => {
-  const requested = process.argv.slice(2).filter((a) => a !== "--")
+  const args = process.argv.slice(2).filter((a) => a !== "--")
+  const withBatch = args.includes("--batch")
+  const requested = args.filter((a) => a !== "--batch")
   if (requested.length > 0) {
     for (const model of requested) {
       const variable = keyFor[model.split(":")[0] ?? ""]
@@ -37,14 +64,24 @@ const main = async (): Promise<void> => {
         throw new Error(`${model} needs ${variable} in the environment (or run \`npm run demo\` with no arguments to use the emulator)`)
       }
     }
-    for (const model of requested) await demoModel(model)
+    for (const model of requested) {
+      await demoModel(model)
+      if (withBatch) await demoBatch(model, "30 seconds")
+    }
+    await disposeAll()
     return
   }
   const emulator = await startEmulator()
   const restore = useEmulator(emulator)
+  // emulated batches move one step per status check: a few polls show the progress
+  emulator.openaiBatches.lifecycle = { statusCalls: 4 }
+  emulator.anthropicBatches.lifecycle = { statusCalls: 4 }
   console.log(`No model given: using the in-process emulator at ${emulator.url} (no API key, no network).`)
   try {
-    for (const model of defaults) await demoModel(model)
+    for (const model of defaults) {
+      await demoModel(model)
+      await demoBatch(model, "150 millis")
+    }
   } finally {
     await disposeAll()
     restore()
