@@ -9,7 +9,7 @@ import { Duration, Effect, Fiber, Layer, Option, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
 import { BatchModel } from "../src/BatchModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
-import { ModelRequest } from "../src/Message.js"
+import { BinaryContent, ModelRequest, UserPromptPart } from "../src/Message.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
 import * as Retry from "../src/Retry.js"
 import { anthropicBatchEmulator, anthropicError, batchRouteKeys } from "../src/testing/emulator/anthropic.js"
@@ -170,6 +170,9 @@ describe("Anthropic Batch.run cancellation", () => {
       expect(h.count(routes.retrieve)).toBe(0)
       expect(h.count(routes.cancel)).toBe(1)
       expect(batches()[0]!.processingStatus).toBe("canceling")
+      const after = yield* Batch.status(batches()[0]!.id).pipe(Effect.provide(h.layer))
+      expect(after.status).toBe("cancelled")
+      expect(outcomes(yield* Stream.runCollect(Batch.results(after)).pipe(Effect.provide(h.layer), Effect.map((c) => Array.from(c)))).toSorted()).toEqual(["a:cancelled", "b:cancelled"])
     }))
 
   it.effect("the cancel is retried on transient faults a bounded number of times", () =>
@@ -218,7 +221,7 @@ describe("Anthropic Batch.run resume", () => {
 })
 
 describe("Anthropic Batch.run validation and splitting", () => {
-  it.effect("bad custom ids, metadata and unsupported output modes fail before any network call", () =>
+  it.effect("bad custom ids, metadata and requests the codec cannot encode fail before any network call", () =>
     Effect.gen(function*() {
       const h = harness(emulator())
       const reason = (effect: Effect.Effect<unknown, unknown, BatchModel>) =>
@@ -234,9 +237,15 @@ describe("Anthropic Batch.run validation and splitting", () => {
       const metadata = yield* reason(Batch.run(reqs("a"), { metadata: { team: "evals" } }))
       expect(metadata).toContain("carry no metadata")
       expect(metadata).toContain('"team"')
-      const native = yield* reason(Batch.create([{ customId: "n", messages: [ModelRequest.userTextPrompt("hi")], parameters: { outputMode: "native" } }]))
-      expect(native).toContain('request "n"')
-      expect(native).toContain("native")
+      // a request the codec cannot encode (here: inline audio) is refused with the codec's reason
+      const audio = new BinaryContent({ data: new Uint8Array([82, 73, 70, 70]), mediaType: "audio/wav" })
+      const unencodable = yield* reason(Batch.create([
+        { customId: "fine", messages: [ModelRequest.userTextPrompt("hi")] },
+        { customId: "n", messages: [new ModelRequest({ parts: [new UserPromptPart({ content: ["listen", audio] })] })] }
+      ]))
+      expect(unencodable).toContain('request "n"')
+      expect(unencodable).toContain("audio/wav")
+      expect(unencodable).not.toContain('"fine"')
       expect(yield* reason(Batch.run([{ customId: "empty", messages: [] }]))).toContain("no user or assistant message")
       expect(emulator().requests).toHaveLength(0)
     }))
