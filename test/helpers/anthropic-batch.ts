@@ -71,6 +71,7 @@ const routeOf = (method: string, path: string) => `${method} ${path.replace(/msg
 export const harness = (emulator: Emulator, options: HarnessOptions = {}): Harness => {
   const calls: Array<Call> = []
   let inFlight = 0
+  let completed = 0
   let virtualNow = 0
 
   // in flight from the request until its response body is read to the end, fails or is cancelled
@@ -83,6 +84,7 @@ export const harness = (emulator: Emulator, options: HarnessOptions = {}): Harne
       if (!released) {
         released = true
         inFlight -= 1
+        completed += 1
       }
     }
     try {
@@ -133,23 +135,36 @@ export const harness = (emulator: Emulator, options: HarnessOptions = {}): Harne
   const layer = AnthropicBatchModel.layer(options.model ?? modelName, { settings: options.settings }).pipe(Layer.provide(client))
 
   const busy = () => inFlight > 0
-  // moves the clock to the next sleep once nothing is in flight and the sleeps have not changed
-  // for a moment (real time): the program then waits on the clock alone
+  // Moves the clock to the next sleep once nothing is in flight and the sleeps have not changed
+  // for a moment (real time): the program then waits on the clock alone. TestClock keeps the
+  // sleeps of interrupted fibers listed (a create's time-out, say); jumping to one wakes nothing,
+  // but done between a response and the sleep it leads to, it would shift that sleep. So after a
+  // response the loop waits for a new sleep to appear (or, failing that, for 100 ms).
   const clockLoop: Effect.Effect<never> = Effect.gen(function*() {
     let last = ""
     let since = Date.now()
+    let previousSleeps = ""
+    let seenCompleted = completed
+    let awaiting: { readonly sleeps: string; readonly at: number } | undefined
     for (;;) {
       const now = yield* Clock.currentTimeMillis
       virtualNow = now
-      // interrupted sleeps stay listed: jumping to one is harmless (nothing wakes, the loop goes on)
       const pending = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now)
-      const state = `${pending.join(",")}|${inFlight}`
+      const sleeps = pending.join(",")
+      if (completed !== seenCompleted) {
+        seenCompleted = completed
+        awaiting = { sleeps: previousSleeps, at: Date.now() }
+      }
+      previousSleeps = sleeps
+      const state = `${sleeps}|${inFlight}`
+      const settled = awaiting === undefined || sleeps !== awaiting.sleeps || Date.now() - awaiting.at >= 100
       if (state !== last) {
         last = state
         since = Date.now()
-      } else if (inFlight === 0 && pending.length > 0 && Date.now() - since >= 10) {
+      } else if (inFlight === 0 && pending.length > 0 && settled && Date.now() - since >= 10) {
         // stamp first: the fibers the adjustment wakes make their calls during it
         virtualNow = Math.min(...pending)
+        awaiting = undefined
         yield* TestClock.adjust(virtualNow - now)
         last = ""
         continue
