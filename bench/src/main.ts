@@ -6,8 +6,8 @@
  * Environment (all optional):
  *   BENCH_SCENARIOS=openai-request,openai-stream   only these scenarios
  *   BENCH_ROUNDS=15         rounds per scenario
- *   BENCH_BUDGET_S=15       time for the rounds of one scenario (the batch size N follows)
- *   BENCH_WARMUP_MS=1500    warm-up per contender
+ *   BENCH_BUDGET_S=12       time for the rounds of one scenario (the batch size N follows)
+ *   BENCH_WARMUP_MS=1000    warm-up per contender
  *   BENCH_GC=0              no forced GC between rounds
  */
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -38,11 +38,12 @@ const results: Array<ScenarioResult> = []
 try {
   for (const scenario of selected) {
     results.push(await runScenario(scenario, emulator, {
-      warmupMs: num("BENCH_WARMUP_MS", 1_500),
+      warmupMs: num("BENCH_WARMUP_MS", 1_000),
       rounds: Math.round(num("BENCH_ROUNDS", 15)),
-      budgetMs: num("BENCH_BUDGET_S", 15) * 1_000,
+      budgetMs: num("BENCH_BUDGET_S", 12) * 1_000,
       minBatch: 3,
       maxBatch: 2_000,
+      minRounds: Math.min(7, Math.round(num("BENCH_ROUNDS", 15))),
       gcEachRound: process.env.BENCH_GC !== "0",
       log
     }))

@@ -20,6 +20,8 @@ export interface RoundsOptions {
   readonly budgetMs: number
   readonly minBatch: number
   readonly maxBatch: number
+  /** Rounds a scenario runs even past its budget. */
+  readonly minRounds: number
   /** Force a full GC (outside the timed region) before each round, when --expose-gc is on. */
   readonly gcEachRound: boolean
   readonly log: (line: string) => void
@@ -48,7 +50,10 @@ export interface ScenarioResult {
   readonly id: string
   readonly title: string
   readonly goal: number
+  /** The mean batch size N (it is re-sized between rounds). */
   readonly batch: number
+  /** N of each round. */
+  readonly batches: ReadonlyArray<number>
   readonly rounds: number
   readonly wallMs: number
   readonly contenders: ReadonlyArray<ContenderResult>
@@ -106,11 +111,12 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     }
   }
   const base = live[0]!
-  const finish = (batch: number, rounds: number, error?: string): ScenarioResult => ({
+  const finish = (batches: ReadonlyArray<number>, rounds: number, error?: string): ScenarioResult => ({
     id: scenario.id,
     title: scenario.title,
     goal: scenario.goal,
-    batch,
+    batch: batches.length === 0 ? 0 : Math.round(batches.reduce((a, b) => a + b, 0) / batches.length),
+    batches,
     rounds,
     wallMs: performance.now() - started,
     error,
@@ -128,7 +134,7 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined
     }))
   })
-  if (base.op === undefined) return finish(0, 0, `baseline ${base.label} could not run: ${base.skipped}`)
+  if (base.op === undefined) return finish([], 0, `baseline ${base.label} could not run: ${base.skipped}`)
   for (const entry of live.slice(1)) {
     if (entry.sample === undefined || base.sample === undefined) continue
     const problem = scenario.compare?.(base.sample, entry.sample)
@@ -146,23 +152,41 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     for (const c of order) opMs.set(c.label, await warm(c.op, options.warmupMs / 2))
   }
   // N so that all rounds take about the budget: each round runs every contender for N ops
+  // and re-sized after each round from what the rounds really take (another process's load can
+  // make them much slower than the warm-up); past 1.5 budgets the scenario stops after its
+  // minimum number of rounds
   const rounds = options.rounds
-  const opsMsPerRound = running.reduce((sum, c) => sum + opMs.get(c.label)!, 0)
-  const batch = Math.max(options.minBatch, Math.min(options.maxBatch, Math.round(options.budgetMs / (rounds * opsMsPerRound))))
+  const clampBatch = (n: number) => Math.max(options.minBatch, Math.min(options.maxBatch, Math.round(n)))
+  let batch = clampBatch(options.budgetMs / (rounds * running.reduce((sum, c) => sum + opMs.get(c.label)!, 0)))
+  const batches: Array<number> = []
   log(`warm: ${running.map((c) => `${c.label} ${opMs.get(c.label)!.toFixed(3)} ms`).join(", ")}; ${rounds} rounds × ${batch} ops`)
 
+  const roundsStarted = performance.now()
   let done = 0
   try {
     for (let round = 0; round < rounds; round++) {
+      const roundStart = performance.now()
       await runRound(round)
+      batches.push(batch)
       done++
+      const elapsed = performance.now() - roundsStarted
+      if (elapsed > 1.5 * options.budgetMs && done >= options.minRounds) {
+        log(`over budget after ${done} rounds; stopping`)
+        break
+      }
+      const left = rounds - done
+      if (left > 0) {
+        const perOpRound = (performance.now() - roundStart) / batch
+        const target = Math.max(0, options.budgetMs - elapsed) / left
+        batch = clampBatch(Math.min(batch * 2, Math.max(batch / 2, target / perOpRound)))
+      }
     }
   } catch (error) {
     for (const c of running) await c.op.close?.().catch(() => undefined)
-    return finish(batch, done, `round ${done + 1} failed: ${describe(error)}`)
+    return finish(batches, done, `round ${done + 1} failed: ${describe(error)}`)
   }
   for (const c of running) await c.op.close?.().catch(() => undefined)
-  return finish(batch, rounds)
+  return finish(batches, done)
 
   async function runRound(round: number): Promise<void> {
     if (options.gcEachRound) gc()

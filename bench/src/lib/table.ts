@@ -30,7 +30,7 @@ export const renderTable = (results: ReadonlyArray<ScenarioResult>, header: Read
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => (i === head.length - 1 ? 0 : cells[i]!.length))))
   const lines: Array<string> = [...header, "", row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2))]
   for (const s of results) {
-    const shape = s.rounds > 0 ? ` · ${s.rounds} rounds × ${s.batch} ops · ${(s.wallMs / 1000).toFixed(1)} s` : ""
+    const shape = s.rounds > 0 ? ` · ${s.rounds} rounds × ~${s.batch} ops · ${(s.wallMs / 1000).toFixed(1)} s` : ""
     lines.push(`${s.title}${shape}${s.error !== undefined ? ` · ERROR: ${s.error}` : ""}`)
     for (const c of s.contenders) lines.push(`  ${row(cellsOf(c, s.goal), widths.map((w, i) => (i === 0 ? w - 2 : w)))}`)
   }
