@@ -110,13 +110,18 @@ export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
   /** Normalises the plain-object form (parameters may be a plain object too). */
   static from(input: BatchRequestInput): BatchRequest {
     if (input instanceof BatchRequest) return input
+    // the fields are typed; a deep validation of every message costs ~150 µs a request, which
+    // blocks the event loop for seconds on a large batch, so only the shape is checked here
+    if (typeof input.customId !== "string" || !Array.isArray(input.messages)) {
+      throw new TypeError(`a batch request needs a string customId and an array of messages (got ${JSON.stringify(input.customId)})`)
+    }
     return new BatchRequest({
       customId: input.customId,
       messages: input.messages,
       ...(input.parameters !== undefined ? { parameters: ModelRequestParameters.from(input.parameters) } : {}),
       ...(input.settings !== undefined ? { settings: input.settings } : {}),
       ...(input.model !== undefined ? { model: input.model } : {})
-    })
+    }, true)
   }
 }
 

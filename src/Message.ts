@@ -97,10 +97,12 @@ export class ModelRequest extends Schema.TaggedClass<ModelRequest>()("ModelReque
 }) {
   /** A request with one user text prompt. */
   static userTextPrompt(prompt: string, options?: { readonly instructions?: string | undefined }): ModelRequest {
+    // the fields are typed strings: skip the constructor's validation, which costs ~100 µs and
+    // shows when building tens of thousands of batch requests
     return new ModelRequest({
-      parts: [new UserPromptPart({ content: prompt })],
+      parts: [new UserPromptPart({ content: prompt }, true)],
       ...(options?.instructions !== undefined ? { instructions: options.instructions } : {})
-    })
+    }, true)
   }
 }
 
