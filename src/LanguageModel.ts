@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, type Scope, Stream } from "effect"
+import { Context, Effect, type Scope, Stream, type Tracer } from "effect"
 import { type AiError, InvalidInputError } from "./AiError.js"
 import type { ModelMessage, ModelResponse } from "./Message.js"
 import { mergeSettings, ModelRequestParameters, type ModelRequestParametersInput, type ModelSettings } from "./Parameters.js"
@@ -75,14 +75,6 @@ const emptyMessages = (provider: string) =>
 const unsupportedSettings = (impl: Implementation, settings: ModelSettings): ReadonlyArray<string> =>
   (Object.keys(settings) as Array<keyof ModelSettings>).filter((key) => settings[key] !== undefined && !impl.supportedSettings.includes(key))
 
-// Effect's built-in tracer keeps spans in memory and exports nothing: with it in place no tracer
-// was provided, so calls skip their spans (an OpenTelemetry or test tracer turns them on). A span
-// with attributes, a stack trace and response annotations cost about 20 µs a request.
-const builtInTracer = Effect.runSync(Effect.tracer)
-
-const instrumented = <A, E, R>(options: RequestOptions | undefined, plain: Effect.Effect<A, E, R>, traced: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  options?.instrument === false ? plain : Effect.flatMap(Effect.tracer, (tracer) => (tracer === builtInTracer ? plain : traced()))
-
 /**
  * Retries an attempt with a policy, building the schedule only after a first failure: a call that
  * succeeds at once (the common case) pays for one `catchAll`, not for a schedule driver. The
@@ -90,16 +82,27 @@ const instrumented = <A, E, R>(options: RequestOptions | undefined, plain: Effec
  * `Effect.retry` over the attempt (only time-based schedules start at the first failure rather
  * than at the first attempt).
  */
-const withRetry = <A, R>(attempt: Effect.Effect<A, AiError, R>, policy: Retry.Policy | false | undefined): Effect.Effect<A, AiError, R> =>
+const withRetry = <A, R>(
+  attempt: Effect.Effect<A, AiError, R>,
+  policy: Retry.Policy | false | undefined,
+  span: Tracer.Span | undefined
+): Effect.Effect<A, AiError, R> =>
   policy === false
     ? attempt
     : Effect.catchAll(attempt, (first) => {
       let replayed = false
+      // each attempt after the replayed first failure is a retry, recorded on the call's span
+      let retries = 0
+      let last: AiError = first
+      const tracked = span === undefined ? attempt : Effect.tapError(attempt, (e) => Effect.sync(() => { last = e }))
       return Retry.retry(
         Effect.suspend(() => {
-          if (replayed) return attempt
-          replayed = true
-          return Effect.fail(first)
+          if (!replayed) {
+            replayed = true
+            return Effect.fail(first)
+          }
+          retries += 1
+          return span === undefined ? attempt : Effect.zipRight(Telemetry.recordRetry(span, retries, last), tracked)
         }),
         policy
       )
@@ -125,36 +128,27 @@ export const make = (impl: Implementation, defaults?: ModelDefaults): Service =>
         : Effect.as(Effect.logWarning(`${impl.provider} does not support the setting${ignored.length > 1 ? "s" : ""} ${ignored.join(", ")}; ignored.`), context)
     })
   const policy = (options: RequestOptions | undefined) => options?.retry ?? defaults?.retry
-  const spanInfo = (options: RequestOptions | undefined) => ({
+  // built only when the call is traced
+  const describe = (messages: ReadonlyArray<ModelMessage>, options: RequestOptions | undefined) => (): Telemetry.CallInfo => ({
     provider: impl.provider,
     model: impl.modelName,
     settings: mergeSettings(defaults?.settings, options?.settings),
-    instrument: options?.instrument
+    parameters: options?.parameters,
+    messages
   })
   return {
     provider: impl.provider,
     modelName: impl.modelName,
-    request: (messages, options) => {
-      const call = Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.request(messages, context), policy(options)))
-      return instrumented(options, call, () => Telemetry.chatSpan(call, spanInfo(options)))
-    },
+    // one `chat` span per call, covering every attempt (the conventions' logical operation)
+    request: (messages, options) =>
+      Telemetry.traceRequest(options?.instrument, describe(messages, options), (span) =>
+        Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.request(messages, context), policy(options), span))),
     // The span covers the whole stream (it ends when the stream's scope closes, with its exit) but
     // is the parent only of the open (the HTTP request and its retries): a span provided to the
     // whole stream would wrap every pulled element in a context switch, about 20 µs per event.
     requestStream: (messages, options) =>
-      Stream.unwrapScoped(Effect.flatMap(prepare(messages, options), (context) => {
-        const open = withRetry(impl.openStream(messages, context), policy(options))
-        return instrumented(options, open, () => {
-          const info = spanInfo(options)
-          return Effect.flatMap(
-            Effect.makeSpanScoped(`chat ${info.model}`, {
-              kind: "client",
-              attributes: { ...Telemetry.requestAttributes(info.provider, info.model, info.settings), "gen_ai.request.stream": true }
-            }),
-            (span) => Effect.withParentSpan(open, span)
-          )
-        })
-      }))
+      Stream.unwrapScoped(Telemetry.traceStream(options?.instrument, describe(messages, options), (span) =>
+        Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.openStream(messages, context), policy(options), span))))
   }
 }
 
