@@ -17,18 +17,29 @@ import {
   ToolCallPartDelta
 } from "../StreamEvent.js"
 
-interface Open {
-  readonly index: number
-  part: ModelResponsePart
-  ended: boolean
-}
-
 // Every event and part here is built from values that are already typed (decoded wire chunks,
 // parts of a ModelResponse), so the constructors skip Schema validation (the `true` argument):
 // effect recomputes the type AST and recompiles the validator on each construction of a class
 // whose fields hold other classes (PartDeltaEvent's delta union, the parts), which cost about
 // 60 µs per text delta, twelve times the raw SDK's whole per-chunk cost (bench/README.md).
 const trusted = true
+
+interface Open {
+  readonly index: number
+  part: ModelResponsePart
+  ended: boolean
+  /** A text part's content so far, when it has grown since `part` was built (built at the end). */
+  text?: string | undefined
+}
+
+/** Builds a text part's final content into its part, once, instead of on every delta. */
+const settle = (entry: Open): ModelResponsePart => {
+  if (entry.text !== undefined) {
+    entry.part = new TextPart({ content: entry.text }, trusted)
+    entry.text = undefined
+  }
+  return entry.part
+}
 
 /** Builds stream events from keyed fragments; one instance per streamed response. */
 export class EventBuilder {
@@ -60,7 +71,7 @@ export class EventBuilder {
     if (content === "") return []
     const entry = this.open.get(key)
     if (entry === undefined || entry.ended || entry.part._tag !== "TextPart") return this.start(key, new TextPart({ content }, trusted))
-    entry.part = new TextPart({ content: entry.part.content + content }, trusted)
+    entry.text = (entry.text ?? entry.part.content) + content
     return [new PartDeltaEvent({ index: entry.index, delta: new TextPartDelta({ contentDelta: content }, trusted) }, trusted)]
   }
 
@@ -111,7 +122,7 @@ export class EventBuilder {
     const entry = this.open.get(key)
     if (entry === undefined || entry.ended) return []
     entry.ended = true
-    return [new PartEndEvent({ index: entry.index, part: entry.part }, trusted)]
+    return [new PartEndEvent({ index: entry.index, part: settle(entry) }, trusted)]
   }
 
   /** The response is complete: ends every open part in order, then emits the metadata. */
@@ -120,7 +131,7 @@ export class EventBuilder {
     for (const entry of this.order) {
       if (!entry.ended) {
         entry.ended = true
-        events.push(new PartEndEvent({ index: entry.index, part: entry.part }, trusted))
+        events.push(new PartEndEvent({ index: entry.index, part: settle(entry) }, trusted))
       }
     }
     events.push(metadata)
