@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { ToolDefinition } from "./Tool.js"
+import { JsonSchemaObject, ToolDefinition } from "./Tool.js"
 
 /**
  * How structured output is requested: `text` (plain text or output tools), `tool` (an output
@@ -16,14 +16,34 @@ export const OutputMode = Schema.Literal("text", "tool", "native", "prompted")
 export type OutputMode = typeof OutputMode.Type
 
 /**
+ * The structured output the "native" and "prompted" modes ask for (pydantic-ai's
+ * `OutputObjectDefinition`): a JSON Schema with a name (OpenAI's `json_schema.name`, the schema's
+ * title in the prompted instructions), an optional description, and `strict` for OpenAI (unset:
+ * strict exactly when the schema allows it). A plain struct, so parameters stay JSON-encodable
+ * and batch requests carry it. Build it from an Effect Schema with `Output.native` / `Output.prompted`.
+ */
+export const OutputObjectDefinition = Schema.Struct({
+  name: Schema.String,
+  description: Schema.optional(Schema.String),
+  jsonSchema: JsonSchemaObject,
+  strict: Schema.optional(Schema.Boolean)
+})
+/** The structured output of the "native" and "prompted" modes. */
+export type OutputObjectDefinition = typeof OutputObjectDefinition.Type
+
+/**
  * What a request offers the model: function tools it may call, output tools that end the
- * exchange, whether plain text is an acceptable answer, and the output mode.
+ * exchange, whether plain text is an acceptable answer, the output mode, and for the "native" and
+ * "prompted" modes the output object (and optionally the prompted instructions' template, whose
+ * `{schema}` stands for the schema's JSON).
  */
 export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>("ModelRequestParameters")({
   functionTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
   outputTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
   allowTextOutput: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  outputMode: Schema.optionalWith(OutputMode, { default: () => "text" as const })
+  outputMode: Schema.optionalWith(OutputMode, { default: () => "text" as const }),
+  outputObject: Schema.optional(OutputObjectDefinition),
+  promptedOutputTemplate: Schema.optional(Schema.String)
 }) {
   /** Every tool offered: function tools then output tools. */
   get allTools(): ReadonlyArray<ToolDefinition> {

@@ -255,10 +255,10 @@ describe("Anthropic request", () => {
     }))
 
   for (const mode of ["native", "prompted"] as const) {
-    it.effect(`fails the "${mode}" output mode with UnsupportedError before any request`, () =>
+    it.effect(`fails the "${mode}" output mode without an output object with InvalidInputError before any request`, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(request(prompt("Where?"), { parameters: { outputTools: [CityLocation], outputMode: mode } }))
-        expect(error._tag).toBe("UnsupportedError")
+        expect(error._tag).toBe("InvalidInputError")
         expect(error.message).toContain(`"${mode}" output mode`)
         expect(emulator().requests).toHaveLength(0)
       }))

@@ -229,11 +229,11 @@ describe("OpenAI request", () => {
       expect(emulator().requests).toHaveLength(0)
     }))
 
-  it.effect("fails with UnsupportedError for the native and prompted output modes", () =>
+  it.effect("fails the native and prompted output modes without an output object with InvalidInputError", () =>
     Effect.gen(function* () {
       for (const outputMode of ["native", "prompted"] as const) {
         const error = failureOf(yield* Effect.exit(request(france, { parameters: { outputTools: [FinalResult], outputMode } })))
-        expect(error._tag).toBe("UnsupportedError")
+        expect(error._tag).toBe("InvalidInputError")
         expect(error.message).toContain(outputMode)
       }
       expect(emulator().requests).toHaveLength(0)

@@ -27,6 +27,7 @@ import {
 } from "../../Message.js"
 import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
+import { encodeOutput, forcedToolChoice, outputConfig } from "./output.js"
 
 /** The provider name on responses and errors. */
 export const providerName = "anthropic"
@@ -222,7 +223,7 @@ const encodeToolChoice = (context: CallContext, hasTools: boolean, warnings: Arr
   let choice: Anthropic.ToolChoice | undefined = settings.toolChoice !== undefined
     ? wireChoice(settings.toolChoice)
     : parameters.outputTools.length > 0 && !parameters.allowTextOutput
-    ? { type: "any" }
+    ? forcedToolChoice(parameters) ?? { type: "any" }
     : undefined
   if (choice !== undefined && (choice.type === "any" || choice.type === "tool") && thinkingEnabled(settings.extraBody)) {
     warnings.push("Anthropic cannot force a tool call while thinking is enabled; tool_choice \"auto\" was sent instead.")
@@ -235,8 +236,9 @@ const encodeToolChoice = (context: CallContext, hasTools: boolean, warnings: Arr
 }
 
 /**
- * Our request → the Messages API body and SDK request options. Output modes "native" and
- * "prompted" are not implemented for Anthropic yet and fail with {@link UnsupportedError}.
+ * Our request → the Messages API body and SDK request options. The "native" output mode adds
+ * `output_config.format` (json_schema), the "prompted" mode its instructions to the system prompt
+ * (see ./output.ts).
  */
 export const encodeRequest = (
   model: string,
@@ -245,15 +247,9 @@ export const encodeRequest = (
 ): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> =>
   Either.gen(function*() {
     const { parameters, settings } = context
-    if (parameters.outputMode === "native" || parameters.outputMode === "prompted") {
-      return yield* Either.left(new UnsupportedError({
-        provider: providerName,
-        feature: `the "${parameters.outputMode}" output mode`,
-        detail: "Use the \"tool\" output mode (output tools) for structured output with Anthropic."
-      }))
-    }
-    const warnings: Array<string> = []
-    const encoded = yield* encodeMessages(messages, warnings)
+    const output = yield* encodeOutput(messages, parameters)
+    const warnings: Array<string> = [...output.warnings]
+    const encoded = yield* encodeMessages(output.messages, warnings)
     const tools: Array<Anthropic.Tool> = parameters.allTools.map((t) => ({
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
@@ -272,7 +268,8 @@ export const encodeRequest = (
       ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
       ...(settings.stopSequences !== undefined ? { stop_sequences: [...settings.stopSequences] } : {}),
       // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...)
-      ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined)
+      ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined),
+      ...(output.format !== undefined ? { output_config: outputConfig(output.format, settings.extraBody?.output_config) } : {})
     }
     return {
       body,

@@ -7,8 +7,9 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import type OpenAI from "openai"
-import { ConnectionError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
+import { ConnectionError, type InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
 import { EventBuilder } from "../../internal/eventBuilder.js"
+import { forcedOutputTool } from "../../internal/structuredOutput.js"
 import {
   type BinaryContent,
   type FinishReason,
@@ -26,6 +27,7 @@ import type { ModelRequestParameters, ModelSettings, ToolChoice } from "../../Pa
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
 import type { ToolDefinition } from "../../Tool.js"
 import { RequestUsage } from "../../Usage.js"
+import { encodeOutput } from "./output.js"
 
 /** The provider name on responses and errors. */
 export const PROVIDER = "openai"
@@ -203,21 +205,25 @@ const encodeToolChoice = (choice: ToolChoice): OpenAI.Chat.ChatCompletionToolCho
 
 /**
  * The `tool_choice` to send: the setting's, except that when an output tool must be called
- * (output tools and no text allowed) "auto" (or nothing) becomes "required".
+ * (output tools and no text allowed) "auto" (or nothing) becomes "required" — or, in the "tool"
+ * output mode with one output tool and no function tools, that tool by name.
  */
 export const toolChoiceFor = (
   parameters: ModelRequestParameters,
   setting: ToolChoice | undefined
 ): OpenAI.Chat.ChatCompletionToolChoiceOption | undefined => {
   const mustCallTool = parameters.outputTools.length > 0 && !parameters.allowTextOutput
-  if (mustCallTool && (setting === undefined || setting === "auto")) return "required"
+  if (mustCallTool && (setting === undefined || setting === "auto")) {
+    const forced = forcedOutputTool(parameters)
+    return forced !== undefined ? { type: "function", function: { name: forced } } : "required"
+  }
   return setting === undefined ? undefined : encodeToolChoice(setting)
 }
 
 /**
  * A whole non-streaming request: messages, tools, tool choice, settings (extraBody merged last),
- * and the SDK options (extraHeaders, timeout). Output modes "native" and "prompted" are not
- * implemented yet and fail with an UnsupportedError rather than being ignored.
+ * and the SDK options (extraHeaders, timeout). The "native" output mode adds a json_schema
+ * `response_format`, the "prompted" mode its instructions to the system prompt (see ./output.ts).
  */
 export const encodeRequest = (
   model: string,
@@ -225,14 +231,12 @@ export const encodeRequest = (
   parameters: ModelRequestParameters,
   settings: ModelSettings,
   options?: EncodeOptions
-): Either.Either<EncodedRequest, UnsupportedError> => {
-  if (parameters.outputMode === "native" || parameters.outputMode === "prompted") {
-    return Either.left(unsupported(
-      `output mode "${parameters.outputMode}"`,
-      "This release sends structured output to OpenAI as output tools only: use outputMode \"tool\" (or \"text\") with outputTools."
-    ))
-  }
-  return Either.map(encodeMessages(messages, options), ({ messages: wireMessages, warnings }) => {
+): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> => {
+  const output = encodeOutput(messages, parameters)
+  if (Either.isLeft(output)) return Either.left(output.left)
+  const { responseFormat } = output.right
+  return Either.map(encodeMessages(output.right.messages, options), ({ messages: wireMessages, warnings: messageWarnings }) => {
+    const warnings = [...messageWarnings, ...output.right.warnings]
     const tools = parameters.allTools.map(encodeTool)
     const hasTools = tools.length > 0
     const toolChoice = toolChoiceFor(parameters, settings.toolChoice)
@@ -252,6 +256,7 @@ export const encodeRequest = (
       ...(settings.stopSequences !== undefined ? { stop: [...settings.stopSequences] } : {}),
       ...(settings.presencePenalty !== undefined ? { presence_penalty: settings.presencePenalty } : {}),
       ...(settings.frequencyPenalty !== undefined ? { frequency_penalty: settings.frequencyPenalty } : {}),
+      ...(responseFormat !== undefined ? { response_format: responseFormat } : {}),
       ...(settings.extraBody as Partial<ChatRequestBody> | undefined)
     }
     return {

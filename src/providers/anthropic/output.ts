@@ -1,0 +1,89 @@
+/**
+ * Structured output on the Messages API, kept apart from the codec: the native mode's
+ * `output_config.format` (json_schema), the prompted mode's instructions, and the tool choice
+ * that forces a lone output tool by name.
+ *
+ * Native mode is generally available (no beta header; the older `output_format` field with the
+ * `structured-outputs-2025-11-13` beta header is deprecated) on Claude Opus 4.5 / 4.6, Sonnet
+ * 4.5 / 4.6, Haiku 4.5 and later models; older models answer 400. Its schemas must close every
+ * object (`additionalProperties: false`) and support fewer keywords (no numeric bounds, no string
+ * lengths, `minItems` 0 or 1 only): the schema goes through the SDK's own `transformJSONSchema`,
+ * which closes objects and moves unsupported keywords into the description, so the model still
+ * reads them and the decoder still checks them. A schema it cannot transform (a property with no
+ * type, like `Schema.Unknown`) is sent with its objects closed and a warning.
+ */
+import type Anthropic from "@anthropic-ai/sdk"
+import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema"
+import { Either } from "effect"
+import type { InvalidInputError } from "../../AiError.js"
+import { forcedOutputTool, outputObjectOf, promptedInstructions, withExtraInstructions } from "../../internal/structuredOutput.js"
+import type { ModelMessage } from "../../Message.js"
+import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
+
+// the codec imports this module: its constant is repeated rather than imported back
+const providerName = "anthropic"
+
+type Json = Record<string, unknown>
+const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+
+// the fallback: close every object, leave the rest as it is
+const closeObjects = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(closeObjects)
+  if (!isRecord(node)) return node
+  const out: Json = {}
+  for (const [key, value] of Object.entries(node)) out[key] = key === "enum" || key === "const" || key === "default" ? value : closeObjects(value)
+  if ((out.type === "object" || isRecord(out.properties)) && out.additionalProperties !== false) out.additionalProperties = false
+  return out
+}
+
+/** The schema Anthropic's native mode accepts for an output object, and a warning if it had to fall back. */
+export const nativeSchema = (output: OutputObjectDefinition): { readonly schema: Json; readonly warning?: string } => {
+  // Anthropic's format has no name or description field: the description goes into the schema
+  const withDescription = output.description !== undefined && output.jsonSchema.description === undefined
+    ? { ...output.jsonSchema, description: output.description }
+    : output.jsonSchema
+  try {
+    return { schema: transformJSONSchema(withDescription) as Json }
+  } catch (e) {
+    return {
+      schema: closeObjects(withDescription) as Json,
+      warning: `the output schema "${output.name}" could not be adapted to structured outputs (${e instanceof Error ? e.message : String(e)}); it was sent with its objects closed only, and Anthropic may reject it.`
+    }
+  }
+}
+
+/** What the output mode adds to a request: messages (prompted instructions) and an output format. */
+export interface OutputEncoding {
+  readonly messages: ReadonlyArray<ModelMessage>
+  readonly format: Anthropic.JSONOutputFormat | undefined
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** The output mode's part of a request; a native or prompted mode without an output object fails. */
+export const encodeOutput = (
+  messages: ReadonlyArray<ModelMessage>,
+  parameters: ModelRequestParameters
+): Either.Either<OutputEncoding, InvalidInputError> =>
+  Either.map(outputObjectOf(parameters, providerName), (output): OutputEncoding => {
+    if (output === undefined) return { messages, format: undefined, warnings: [] }
+    if (parameters.outputMode === "prompted") {
+      return { messages: withExtraInstructions(messages, promptedInstructions(output, parameters.promptedOutputTemplate)), format: undefined, warnings: [] }
+    }
+    const { schema, warning } = nativeSchema(output)
+    return { messages, format: { type: "json_schema", schema }, warnings: warning !== undefined ? [warning] : [] }
+  })
+
+/**
+ * `output_config` with the format set, keeping what the caller put there through `extraBody`
+ * (`effort`, say), which would otherwise replace it whole.
+ */
+export const outputConfig = (format: Anthropic.JSONOutputFormat, extra: unknown): Anthropic.OutputConfig => ({
+  ...(isRecord(extra) ? (extra as Anthropic.OutputConfig) : {}),
+  format
+})
+
+/** The tool choice forcing the output tool by name, when the "tool" mode allows it. */
+export const forcedToolChoice = (parameters: ModelRequestParameters): Anthropic.ToolChoiceTool | undefined => {
+  const name = forcedOutputTool(parameters)
+  return name !== undefined ? { type: "tool", name } : undefined
+}
