@@ -13,6 +13,10 @@
  *   (say, one streamed, one not) can get the very same answer.
  * A `thinking: {type: "enabled" | "adaptive"}` body answers with a signed thinking block first;
  * `stop_sequences` found in the answer cut it there; a small `max_tokens` cuts it short.
+ * An `output_config.format` json_schema (checked like the real API: every object closed, no
+ * numeric or length bounds) or a JSON Schema in the system prompt (prompted output) makes the
+ * text a JSON value valid for it; `x-emulator-output-fence: json` and
+ * `x-emulator-invalid-output: type | json` change how it is written (see responder.ts).
  *
  * Message batches (`POST /v1/messages/batches`, `GET /v1/messages/batches[/:id]`,
  * `POST /v1/messages/batches/:id/cancel`, `GET /v1/messages/batches/:id/results` at the
@@ -33,7 +37,7 @@
  *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, outcome: "expired", processed: 1 }) })
  * emulator.script(batchRouteKeys.retrieveBatch, anthropicError(529, "overloaded_error", "Overloaded"))
  */
-import { respond, type ResponderInput, type ResponderOutput, splitInto, tokens } from "./responder.js"
+import { respond, type ResponderInput, type ResponderOutput, schemaInText, splitInto, structuredText, tokens } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 /** An error body in Anthropic's format: `{"type":"error","error":{"type":…,"message":…}}`. */
@@ -109,7 +113,57 @@ const validate = (body: unknown): string | undefined => {
   if (isRecord(body.thinking) && body.thinking.type !== "disabled" && isRecord(body.tool_choice) && ["any", "tool"].includes(String(body.tool_choice.type))) {
     return "Thinking may not be enabled when tool_choice forces tool use."
   }
-  return undefined
+  return validateOutputConfig(body.output_config)
+}
+
+/** The structured-outputs checks of `output_config.format`, after the API's documented limits. */
+const validateOutputConfig = (config: unknown): string | undefined => {
+  if (config === undefined) return undefined
+  if (!isRecord(config)) return "output_config: Input should be a valid dictionary"
+  const format = config.format
+  if (format === undefined || format === null) return undefined
+  if (!isRecord(format) || format.type !== "json_schema") return "output_config.format.type: Input should be 'json_schema'"
+  if (!isRecord(format.schema)) return "output_config.format.schema: Field required"
+  const visit = (node: unknown, path: string): string | undefined => {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) {
+        const found = visit(item, `${path}.${i}`)
+        if (found !== undefined) return found
+      }
+      return undefined
+    }
+    if (!isRecord(node)) return undefined
+    if ((node.type === "object" || isRecord(node.properties)) && node.additionalProperties !== false) {
+      return `output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false (at ${path})`
+    }
+    for (const keyword of ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"]) {
+      if (typeof node[keyword] === "number") return `output_config.format.schema: '${keyword}' is not supported (at ${path})`
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "enum" || key === "const" || key === "default") continue
+      if (key === "properties" && isRecord(value)) {
+        for (const [name, sub] of Object.entries(value)) {
+          const found = visit(sub, `${path}.properties.${name}`)
+          if (found !== undefined) return found
+        }
+        continue
+      }
+      const found = visit(value, `${path}.${key}`)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  return visit(format.schema, "$")
+}
+
+/**
+ * The JSON Schema the answer must follow: `output_config.format` (or the deprecated beta
+ * `output_format`), else a schema in the system prompt, as prompted output puts it there.
+ */
+const outputSchemaOf = (body: Json): unknown => {
+  const format = isRecord(body.output_config) && isRecord(body.output_config.format) ? body.output_config.format : isRecord(body.output_format) ? body.output_format : undefined
+  if (format !== undefined && format.type === "json_schema") return format.schema ?? {}
+  return schemaInText(textOf(body.system))
 }
 
 type Headers = Readonly<Record<string, string | undefined>>
@@ -142,7 +196,10 @@ const answer = (body: Json, headers: Headers): Answer => {
     blocks.push({ type: "thinking", thinking: thought, signature: Buffer.from(`emulator-signature:${thought.length}`).toString("base64") })
   }
   if (output.kind === "text") {
-    let text = output.text
+    const schema = outputSchemaOf(body)
+    let text = schema === undefined
+      ? output.text
+      : structuredText(schema, responderInput(body).lastUserText, { fence: headers["x-emulator-output-fence"], invalid: headers["x-emulator-invalid-output"] })
     for (const stop of asArray(body.stop_sequences).filter((s): s is string => typeof s === "string" && s !== "")) {
       const at = text.indexOf(stop)
       if (at !== -1) {

@@ -12,7 +12,13 @@
  * - `x-emulator-cached-tokens: N` / `x-emulator-reasoning-tokens: N`: usage details to report;
  * - `x-emulator-tool-calls: all`: call every offered tool (parallel tool calls), not only the first;
  * - `x-emulator-id: X`: the completion is `chatcmpl-X` and its tool calls `call_X_<n>` (without
- *   it, ids are a hash of the request, so identical requests get identical ids anyway).
+ *   it, ids are a hash of the request, so identical requests get identical ids anyway);
+ * - `x-emulator-output-fence: json` / `x-emulator-invalid-output: type | json`: how a structured
+ *   answer is written (see `StructuredStyle` in responder.ts).
+ *
+ * Structured output: a `response_format` of type json_schema (checked like the real API, strict
+ * schemas included) or a JSON Schema in the system prompt (prompted output) makes the text answer
+ * a JSON value valid for that schema, streamed in small fragments.
  *
  * The Files and Batch APIs (`/v1/files`, `/v1/batches`) keep their state per emulator: uploads
  * are validated like the real API's, batches follow a scripted lifecycle that advances per
@@ -21,7 +27,7 @@
  * {@link openAiBatchEmulator} for the controls.
  */
 import { createHash } from "node:crypto"
-import { type ResponderInput, type ResponderOutput, respond, tokens } from "./responder.js"
+import { type ResponderInput, type ResponderOutput, respond, schemaInText, structuredText, tokens } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
@@ -80,7 +86,77 @@ const validate = (body: unknown): Scripted | undefined => {
   if (body.max_tokens !== undefined && body.max_completion_tokens !== undefined) {
     return bad("max_tokens and max_completion_tokens cannot both be set.", "max_tokens")
   }
+  return validateResponseFormat(body.response_format)
+}
+
+/** The real API's checks of a `response_format`, strict json_schema rules included (400 otherwise). */
+const validateResponseFormat = (format: unknown): Scripted | undefined => {
+  if (format === undefined) return undefined
+  const bad = (message: string, code = "invalid_value") => openAiError(400, message, { param: "response_format", code })
+  if (!isRecord(format) || !["text", "json_object", "json_schema"].includes(String(format.type))) {
+    return bad("Invalid value for 'response_format.type': expected one of 'text', 'json_object' or 'json_schema'.")
+  }
+  if (format.type !== "json_schema") return undefined
+  const spec = format.json_schema
+  if (!isRecord(spec) || typeof spec.name !== "string") return bad("Missing required parameter: 'response_format.json_schema.name'.", "missing_required_parameter")
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name)) return bad(`Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`)
+  if (spec.schema !== undefined && !isRecord(spec.schema)) return bad("Invalid type for 'response_format.json_schema.schema': expected an object.", "invalid_type")
+  if (spec.strict === true) {
+    const problem = strictSchemaProblem(isRecord(spec.schema) ? spec.schema : {})
+    if (problem !== undefined) return bad(`Invalid schema for response_format '${spec.name}': ${problem}`, "invalid_json_schema")
+  }
   return undefined
+}
+
+/** What OpenAI's strict mode refuses in a schema (written after its error messages). */
+const strictSchemaProblem = (schema: Json): string | undefined => {
+  if (schema.type !== "object") return `schema must be a JSON Schema of 'type: "object"', got 'type: "${String(schema.type ?? "None")}"'.`
+  const visit = (node: unknown, context: ReadonlyArray<string>): string | undefined => {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const found = visit(item, context)
+        if (found !== undefined) return found
+      }
+      return undefined
+    }
+    if (!isRecord(node)) return undefined
+    const where = `In context=(${context.map((c) => `'${c}'`).join(", ")})`
+    for (const keyword of ["minLength", "maxLength", "uniqueItems", "patternProperties", "allOf", "oneOf", "not"]) {
+      if (keyword in node) return `${where}, '${keyword}' is not permitted.`
+    }
+    if (node.type === "object" || isRecord(node.properties)) {
+      if (node.additionalProperties !== false) return `${where}, 'additionalProperties' is required to be supplied and to be false.`
+      const keys = Object.keys(isRecord(node.properties) ? node.properties : {})
+      const required = Array.isArray(node.required) ? node.required : []
+      const missing = keys.filter((k) => !required.includes(k))
+      if (missing.length > 0) return `${where}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "enum" || key === "const" || key === "default") continue
+      if (key === "properties" && isRecord(value)) {
+        for (const [name, sub] of Object.entries(value)) {
+          const found = visit(sub, [...context, "properties", name])
+          if (found !== undefined) return found
+        }
+        continue
+      }
+      const found = visit(value, [...context, key])
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  return visit(schema, [])
+}
+
+/**
+ * The JSON Schema the answer must follow: the json_schema `response_format`, else a schema in
+ * the system (or developer) messages, as prompted output puts it there.
+ */
+const outputSchemaOf = (body: Json): unknown => {
+  const format = body.response_format
+  if (isRecord(format) && format.type === "json_schema" && isRecord(format.json_schema)) return format.json_schema.schema ?? {}
+  const messages = Array.isArray(body.messages) ? body.messages.filter(isRecord) : []
+  return schemaInText(messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => textOf(m.content)).join("\n"))
 }
 
 /** The responder's view of a chat request, built from the wire JSON. */
@@ -193,9 +269,13 @@ const answer = (headers: Headers, body: Json): Answer => {
     refusal = "I'm sorry, I can't help with that."
     deltas = wordDeltas(refusal)
   } else {
-    let t = first.text
+    const schema = outputSchemaOf(body)
+    const structured = schema === undefined
+      ? undefined
+      : structuredText(schema, input.lastUserText, { fence: header(headers, "x-emulator-output-fence"), invalid: header(headers, "x-emulator-invalid-output") })
+    let t = structured ?? first.text
     const wanted = intHeader(headers, "x-emulator-deltas")
-    if (wanted !== undefined && wanted > 0) {
+    if (wanted !== undefined && wanted > 0 && structured === undefined) {
       const base = t
       while (t.length < wanted) t = `${t} ${base}`
     }
@@ -212,7 +292,7 @@ const answer = (headers: Headers, body: Json): Answer => {
       finishReason = "length"
     }
     text = t
-    deltas = wanted !== undefined && wanted > 0 && t.length >= wanted ? splitExactly(t, wanted) : wordDeltas(t)
+    deltas = wanted !== undefined && wanted > 0 && t.length >= wanted ? splitExactly(t, wanted) : structured !== undefined ? argumentFragments(t) : wordDeltas(t)
   }
   const completionText = (text ?? refusal ?? "") + toolCalls.map((c) => c.name + c.arguments).join("")
   const reasoning = intHeader(headers, "x-emulator-reasoning-tokens") ?? 0
@@ -671,6 +751,17 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     const lines = b.lines ?? []
     const output: Array<{ id: string; text: string }> = []
     const errorLines: Array<{ id: string; text: string }> = []
+    // identical requests get identical answers: build each distinct answer's JSON once
+    const answers = new Map<string, string>()
+    const answerText = (body: Json): string => {
+      const key = JSON.stringify(body)
+      let text = answers.get(key)
+      if (text === undefined) {
+        text = JSON.stringify(answerChat(body, b.headers))
+        answers.set(key, text)
+      }
+      return text
+    }
     lines.forEach((line, i) => {
       const lineId = `batch_req_${b.id.slice(6)}_${i}`
       const requestId = `req_emu_batch_${b.seq}_${i}`
@@ -686,7 +777,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       }
       const code = b.statuses[i]!
       if (code < 400) {
-        output.push({ id: line.customId, text: wrap({ status_code: 200, request_id: requestId, body: answerChat(line.body, b.headers) }, null) })
+        const text = `{"id":${JSON.stringify(lineId)},"custom_id":${JSON.stringify(line.customId)},"response":{"status_code":200,"request_id":${JSON.stringify(requestId)},"body":${answerText(line.body)}},"error":null}`
+        output.push({ id: line.customId, text })
         return
       }
       const rejected = validateChat(line.body)

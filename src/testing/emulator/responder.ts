@@ -93,3 +93,133 @@ export const splitInto = (text: string, n: number): Array<string> => {
 
 /** A rough token count (4 characters a token), for usage numbers. */
 export const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4))
+
+// ---------------------------------------------------------------------------------------------
+// structured output (native response formats and prompted JSON)
+// ---------------------------------------------------------------------------------------------
+
+type JsonObject = Record<string, unknown>
+const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The schema with every `$ref` into `$defs` / `definitions` replaced by its target (bounded depth). */
+const dereference = (node: unknown, root: JsonObject, depth = 0): unknown => {
+  if (Array.isArray(node)) return node.map((n) => dereference(n, root, depth))
+  if (!isObject(node)) return node
+  if (typeof node.$ref === "string") {
+    if (depth > 6) return { type: "null" }
+    let target: unknown = root
+    for (const key of node.$ref.replace(/^#\//, "").split("/")) target = isObject(target) ? target[key] : undefined
+    return dereference(target, root, depth + 1)
+  }
+  const out: JsonObject = {}
+  for (const [key, value] of Object.entries(node)) out[key] = key === "enum" || key === "const" || key === "default" ? value : dereference(value, root, depth)
+  return out
+}
+
+// a capitalised word of the prompt other than its first: the place a question is about
+const placeIn = (text: string): string => text.match(/(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)*/g)?.at(-1) ?? "Paris"
+
+const structuredValue = (schema: unknown, name: string, numbers: Array<number>, text: string): unknown => {
+  const s = isObject(schema) ? schema : {}
+  if (s.const !== undefined) return s.const
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0]
+  if (Array.isArray(s.anyOf) && s.anyOf.length > 0) return structuredValue(s.anyOf[0], name, numbers, text)
+  if (Array.isArray(s.oneOf) && s.oneOf.length > 0) return structuredValue(s.oneOf[0], name, numbers, text)
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") ?? s.type[0] : s.type ?? (isObject(s.properties) ? "object" : "string")
+  const bound = (key: string): number | undefined => (typeof s[key] === "number" ? (s[key] as number) : undefined)
+  switch (type) {
+    case "object": {
+      const out: JsonObject = {}
+      for (const [key, sub] of Object.entries(isObject(s.properties) ? s.properties : {})) out[key] = structuredValue(sub, key, numbers, text)
+      return out
+    }
+    case "array": {
+      const count = Math.max(1, bound("minItems") ?? 1)
+      return Array.from({ length: Math.min(count, bound("maxItems") ?? count) }, () => structuredValue(s.items, name, numbers, text))
+    }
+    case "number":
+    case "integer": {
+      let n = numbers.shift() ?? 1
+      if (type === "integer") n = Math.trunc(n)
+      const lo = bound("minimum") ?? (bound("exclusiveMinimum") !== undefined ? bound("exclusiveMinimum")! + 1 : undefined)
+      const hi = bound("maximum") ?? (bound("exclusiveMaximum") !== undefined ? bound("exclusiveMaximum")! - 1 : undefined)
+      if (lo !== undefined && n < lo) n = lo
+      if (hi !== undefined && n > hi) n = hi
+      return n
+    }
+    case "boolean":
+      return true
+    case "null":
+      return null
+    default: {
+      if (s.format === "date-time") return "2024-01-01T00:00:00Z"
+      if (s.format === "date") return "2024-01-01"
+      let out = /location|city|place|country|capital|name/i.test(name) ? placeIn(text) : /condition|weather|sky/i.test(name) ? "sunny" : text.slice(0, 40) || "x"
+      const min = bound("minLength") ?? 0
+      while (out.length < min) out += out
+      return out.slice(0, Math.max(min, bound("maxLength") ?? out.length))
+    }
+  }
+}
+
+/**
+ * A JSON value valid for a JSON Schema, built like tool arguments: numbers from the prompt in
+ * order, strings from the prompt (a place-like property gets the place the prompt names).
+ */
+export const jsonAnswerFor = (schema: unknown, text: string): unknown => {
+  const root = isObject(schema) ? schema : {}
+  return structuredValue(dereference(root, root), "", (text.match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number), text)
+}
+
+/**
+ * The JSON Schema a prompt carries, if any: the first JSON object in the text that looks like a
+ * schema (with `type`, `properties` or `$defs`), whatever words surround it. This is how the
+ * emulator notices prompted output (the library's template puts the schema in the system prompt).
+ */
+export const schemaInText = (text: string): JsonObject | undefined => {
+  for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
+    let depth = 0
+    let inString = false
+    for (let i = start; i < text.length; i++) {
+      const c = text[i]
+      if (inString) {
+        if (c === "\\") i++
+        else if (c === "\"") inString = false
+      } else if (c === "\"") inString = true
+      else if (c === "{") depth++
+      else if (c === "}" && --depth === 0) {
+        try {
+          const parsed: unknown = JSON.parse(text.slice(start, i + 1))
+          if (isObject(parsed) && ("properties" in parsed || "type" in parsed || "$defs" in parsed)) return parsed
+        } catch {
+          // not JSON: try the next brace
+        }
+        break
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * How a structured answer is written, from request headers (tests send them via `extraHeaders`):
+ * `x-emulator-output-fence: json` wraps it in a ```json fence after a short sentence (as models
+ * often do in prompted mode); `x-emulator-invalid-output: type` gives the first property a value
+ * of the wrong type, `x-emulator-invalid-output: json` cuts the JSON in half (not JSON at all).
+ */
+export interface StructuredStyle {
+  readonly fence?: string | undefined
+  readonly invalid?: string | undefined
+}
+
+/** The text of a structured answer: JSON valid for `schema` (unless asked to be invalid), maybe fenced. */
+export const structuredText = (schema: unknown, prompt: string, style: StructuredStyle = {}): string => {
+  let value = jsonAnswerFor(schema, prompt)
+  if (style.invalid === "type" && isObject(value)) {
+    const [key, current] = Object.entries(value)[0] ?? ["value", null]
+    value = { ...value, [key]: typeof current === "string" ? 42 : "not the right type" }
+  }
+  let json = JSON.stringify(value)
+  if (style.invalid === "json") json = json.slice(0, Math.max(1, Math.floor(json.length / 2)))
+  return style.fence !== undefined && style.fence !== "" ? `Here is the result:\n\`\`\`${style.fence}\n${json}\n\`\`\`` : json
+}
