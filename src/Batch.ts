@@ -27,7 +27,17 @@ import {
 import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
 import { uninterruptibleWithin, retryStream } from "./internal/batchEffect.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
-import { annotateBatch, annotateError, BatchAttributes, modelAttributes } from "./internal/batchSpans.js"
+import {
+  annotateBatch,
+  annotateError,
+  annotateResults,
+  BatchAttributes,
+  countListed,
+  countResults,
+  instrumented,
+  instrumentedStream,
+  modelAttributes
+} from "./internal/batchSpans.js"
 import { ModelMessage, ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
 import * as Retry from "./Retry.js"
@@ -244,6 +254,11 @@ export const unanswered = (customId: string, batch: Batch): BatchResultFailure =
 export interface CallOptions {
   /** Retry policy for transient faults (`false` for none); default {@link Retry.defaultPolicy}. */
   readonly retry?: Retry.Policy | false | undefined
+  /**
+   * `false` turns this call's spans off (nested ones included); `true` traces it with the global
+   * tracer (`Telemetry.configure`) when the program provides none.
+   */
+  readonly instrument?: boolean | undefined
 }
 
 /** Options of {@link create}. */
@@ -364,7 +379,7 @@ export const create = (
       (batch, exit) => (Exit.isInterrupted(exit) ? cancelQuietly(model, batch, retry) : Effect.void),
       retry
     )
-  })
+  }).pipe((self) => instrumented(self, options.instrument))
 
 /** The batch's current state, retried on transient faults. */
 export const status = (batch: Batch | string, options?: CallOptions): Effect.Effect<Batch, AiError, BatchModel> =>
@@ -372,7 +387,8 @@ export const status = (batch: Batch | string, options?: CallOptions): Effect.Eff
     Retry.retry(model.status(batch), options?.retry).pipe(
       Effect.tap(annotateBatch),
       Effect.tapError(annotateError),
-      Effect.withSpan("batch.status", spanOptions(model, { [BatchAttributes.id]: typeof batch === "string" ? batch : batch.id }))
+      Effect.withSpan("batch.status", spanOptions(model, { [BatchAttributes.id]: typeof batch === "string" ? batch : batch.id })),
+      (self) => instrumented(self, options?.instrument)
     ))
 
 /** Asks the provider to cancel the batch; returns it (usually `cancelling`). */
@@ -381,7 +397,8 @@ export const cancel = (batch: Batch | string, options?: CallOptions): Effect.Eff
     Retry.retry(model.cancel(batch), options?.retry).pipe(
       Effect.tap(annotateBatch),
       Effect.tapError(annotateError),
-      Effect.withSpan("batch.cancel", spanOptions(model, { [BatchAttributes.id]: typeof batch === "string" ? batch : batch.id }))
+      Effect.withSpan("batch.cancel", spanOptions(model, { [BatchAttributes.id]: typeof batch === "string" ? batch : batch.id })),
+      (self) => instrumented(self, options?.instrument)
     ))
 
 /** Options of {@link list}. */
@@ -401,9 +418,9 @@ export const list = (options: ListOptions = {}): Stream.Stream<Batch, AiError, B
         return retryStream(() => model.list({ limit: options.limit, after: options.after }), policyOf(options.retry)).pipe(
           Stream.filter((batch) => !seen.has(batch.id) && (seen.add(batch.id), true))
         )
-      }).pipe(Stream.withSpan("batch.list", spanOptions(model)))
+      }).pipe(countListed, Stream.withSpan("batch.list", spanOptions(model)))
     )
-  )
+  ).pipe((self) => instrumentedStream(self, options.instrument))
 
 /**
  * The results of a complete batch as a stream (memory stays bounded however large the batch):
@@ -451,10 +468,11 @@ export const results = (batch: Batch | string, options?: CallOptions): Stream.St
         })
       }
       return resultsOf(model, current, retry).pipe(
+        countResults,
         Stream.withSpan("batch.results", spanOptions(model, { [BatchAttributes.id]: current.id }))
       )
     })
-  )
+  ).pipe((self) => instrumentedStream(self, options?.instrument))
 
 // ---------------------------------------------------------------------------------------------
 // watch
@@ -518,7 +536,9 @@ export const watch = (
   schedule?: PollSchedule,
   options?: CallOptions
 ): Stream.Stream<Batch, AiError, BatchModel> =>
-  Stream.unwrap(Effect.map(BatchModel, (model) => watchWith(model, batch, schedule, policyOf(options?.retry))))
+  Stream.unwrap(Effect.map(BatchModel, (model) => watchWith(model, batch, schedule, policyOf(options?.retry)))).pipe(
+    (self) => instrumentedStream(self, options?.instrument)
+  )
 
 // ---------------------------------------------------------------------------------------------
 // run
@@ -707,6 +727,7 @@ export function run(
           return yield* new BatchFailedError({ batchId: final.id, provider: model.provider, errors: final.errors })
         }
         const collected = yield* Stream.runCollect(resultsOf(model, final, retry)).pipe(
+          Effect.tap(annotateResults),
           Effect.withSpan("batch.results", spanOptions(model, { [BatchAttributes.id]: final.id }))
         )
         return Array.from(collected)
@@ -769,11 +790,17 @@ export function run(
     const byId = new Map<string, BatchResult>()
     for (const list of yield* finished) for (const result of list) if (!byId.has(result.customId)) byId.set(result.customId, result)
     const ran = units.map((_, i) => latest[i]).filter((b): b is Batch => b !== undefined)
-    return prepared.map((r) =>
+    const results = prepared.map((r) =>
       byId.get(r.customId) ??
         new BatchResultFailure({
           customId: r.customId,
           error: new ResultError({ code: ResultErrorCode.missing, message: `no result for this request in batches ${ran.map((b) => b.id).join(", ")}` })
         }))
-  }).pipe(Effect.withSpan("batch.run", { attributes: { [BatchAttributes.operationName]: "batch" } }))
+    yield* annotateResults(results)
+    return results
+  }).pipe(
+    Effect.tapError(annotateError),
+    Effect.withSpan("batch.run", { attributes: { [BatchAttributes.operationName]: "batch" } }),
+    (self) => instrumented(self, options.instrument)
+  )
 }
