@@ -74,12 +74,13 @@ export const encodeOutput = (
   })
 
 /**
- * `output_config` with the format set, keeping what the caller put there through `extraBody`
- * (`effort`, say), which would otherwise replace it whole.
+ * `output_config` with the format set, merged with what the caller put there through `extraBody`
+ * (`effort`, say), which would otherwise replace it whole. The caller's own `format` wins, as
+ * everything in `extraBody` does: it is the escape hatch.
  */
 export const outputConfig = (format: Anthropic.JSONOutputFormat, extra: unknown): Anthropic.OutputConfig => ({
-  ...(isRecord(extra) ? (extra as Anthropic.OutputConfig) : {}),
-  format
+  format,
+  ...(isRecord(extra) ? (extra as Anthropic.OutputConfig) : {})
 })
 
 /** The tool choice forcing the output tool by name, when the "tool" mode allows it. */
