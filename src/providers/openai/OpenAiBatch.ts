@@ -18,11 +18,12 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, type Schema, Stream } from "effect"
 import { type AiError, type BatchErrorItem, InvalidInputError } from "../../AiError.js"
 import * as Batch from "../../Batch.js"
 import type { BatchModel } from "../../BatchModel.js"
 import { ModelRequest, type ModelResponse, SystemPromptPart, UserPromptPart } from "../../Message.js"
+import * as Output from "../../Output.js"
 import { ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import type * as Retry from "../../Retry.js"
 import type { ToolDefinition } from "../../Tool.js"
@@ -33,8 +34,11 @@ import { PROVIDER } from "./codec.js"
 // requests
 // ---------------------------------------------------------------------------------------------
 
-/** What {@link createChatRequest} takes (seed 004's `create_chat_request`). */
-export interface ChatRequestOptions {
+/**
+ * What {@link createChatRequest} takes (seed 004's `create_chat_request`); `A` and `I` are the
+ * types of `outputType`, when there is one.
+ */
+export interface ChatRequestOptions<A = unknown, I = unknown> {
   /** The request's id, unique within the batch. */
   readonly customId: string
   /** The user prompt. */
@@ -47,9 +51,10 @@ export interface ChatRequestOptions {
   readonly systemPrompt?: string | undefined
   /** Function tools the model may call (`Tool.make(...)` definitions). */
   readonly tools?: ReadonlyArray<ToolDefinition> | undefined
-  // Seed 004's `outputType` / `outputMode` ("native", "tool", "prompted") arrive with the
-  // structured-output issue: they will add output tools or a response format to `parameters`
-  // here, and the codec (not this module) will encode them.
+  /** The structured output's Effect Schema (seed 004's `output_type`); decode with `Output.decode`. */
+  readonly outputType?: Schema.Schema<A, I, never> | undefined
+  /** How the output is requested (seed 004's `output_mode`, default "tool"); used with `outputType` only. */
+  readonly outputMode?: "native" | "tool" | "prompted" | undefined
 }
 
 /**
@@ -58,8 +63,12 @@ export interface ChatRequestOptions {
  * @example
  * OpenAi.Batch.createChatRequest({ customId: "creative-writing", prompt: "Write a short poem about coding", model: "gpt-4o-mini", maxTokens: 100, temperature: 0.8 })
  */
-export const createChatRequest = (options: ChatRequestOptions): Batch.BatchRequest => {
+export const createChatRequest = <A = unknown, I = unknown>(options: ChatRequestOptions<A, I>): Batch.BatchRequest => {
   const settings: { -readonly [K in keyof ModelSettings]: ModelSettings[K] } = {}
+  // with an output type, the output mode's parameters carry the function tools too
+  const output = options.outputType !== undefined
+    ? Output.make(options.outputType, { mode: options.outputMode ?? "tool", functionTools: options.tools })
+    : undefined
   if (options.maxTokens !== undefined) settings.maxTokens = options.maxTokens
   if (options.temperature !== undefined) settings.temperature = options.temperature
   return new Batch.BatchRequest({
@@ -72,7 +81,9 @@ export const createChatRequest = (options: ChatRequestOptions): Batch.BatchReque
         ]
       })
     ],
-    ...(options.tools !== undefined && options.tools.length > 0
+    ...(output !== undefined
+      ? { parameters: output }
+      : options.tools !== undefined && options.tools.length > 0
       ? { parameters: new ModelRequestParameters({ functionTools: options.tools, allowTextOutput: true }) }
       : {}),
     ...(Object.keys(settings).length > 0 ? { settings } : {}),
