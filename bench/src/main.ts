@@ -8,7 +8,8 @@
  *   BENCH_ROUNDS=15         rounds per scenario
  *   BENCH_BUDGET_S=12       time for the rounds of one scenario (the batch size N follows)
  *   BENCH_WARMUP_MS=1000    warm-up per contender
- *   BENCH_GC=0              no forced GC between rounds
+ *   BENCH_GC=1              force a full GC before each round (off: it made every contender
+ *                           2-3 times slower, as V8 re-grows its heap and re-tiers code)
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, loadavg } from "node:os"
@@ -44,7 +45,7 @@ try {
       minBatch: 3,
       maxBatch: 2_000,
       minRounds: Math.min(7, Math.round(num("BENCH_ROUNDS", 15))),
-      gcEachRound: process.env.BENCH_GC !== "0",
+      gcEachRound: process.env.BENCH_GC === "1",
       log
     }))
   }
@@ -57,7 +58,7 @@ const cpu = cpus()[0]?.model.trim() ?? "unknown CPU"
 const header = [
   `effect-llm-direct bench · node ${process.version} · ${process.platform} ${process.arch} · ${availableParallelism()} CPUs (${cpu}) · emulator in a child process on loopback`,
   "ratio to raw = the contender's batch time ÷ the raw SDK's batch time in the same round (N sequential ops each, rotating order); median over rounds.",
-  "per op = batch time ÷ N; CPU per op = this process's CPU time ÷ N (the emulator runs in its own process); medians over rounds.",
+  "per op = batch time ÷ N; CPU per op = this process's CPU time ÷ N (the emulator runs in its own process); CPU ratio = the same ratio on CPU time; medians over rounds.",
   `Bench wall time ${wallS.toFixed(1)} s (load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}).`
 ]
 console.log(renderTable(results, header))

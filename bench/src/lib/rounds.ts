@@ -41,9 +41,12 @@ export interface ContenderResult {
   readonly cpuPerOpMs: ReadonlyArray<number>
   /** Per round: batch time / the baseline's batch time in the same round. */
   readonly ratios: ReadonlyArray<number>
+  /** Per round: CPU time / the baseline's CPU time in the same round. */
+  readonly cpuRatios: ReadonlyArray<number>
   readonly perOp?: Summary | undefined
   readonly cpuPerOp?: Summary | undefined
   readonly ratio?: Summary | undefined
+  readonly cpuRatio?: Summary | undefined
 }
 
 export interface ScenarioResult {
@@ -94,8 +97,9 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     perOpMs: Array<number>
     cpuPerOpMs: Array<number>
     ratios: Array<number>
+    cpuRatios: Array<number>
   }
-  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], cpuPerOpMs: [], ratios: [] }))
+  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], cpuPerOpMs: [], ratios: [], cpuRatios: [] }))
 
   // prepare and check outputs
   for (const [i, contender] of scenario.contenders.entries()) {
@@ -129,9 +133,11 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       perOpMs: c.perOpMs,
       cpuPerOpMs: c.cpuPerOpMs,
       ratios: c.ratios,
+      cpuRatios: c.cpuRatios,
       perOp: c.perOpMs.length > 0 ? summarize(c.perOpMs) : undefined,
       cpuPerOp: c.cpuPerOpMs.length > 0 ? summarize(c.cpuPerOpMs) : undefined,
-      ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined
+      ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined,
+      cpuRatio: c.cpuRatios.length > 0 ? summarize(c.cpuRatios) : undefined
     }))
   })
   if (base.op === undefined) return finish([], 0, `baseline ${base.label} could not run: ${base.skipped}`)
@@ -201,12 +207,13 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       const cpu = process.cpuUsage(cpu0)
       times.set(c, { wall, cpu: (cpu.user + cpu.system) / 1000 })
     }
-    const baseTime = times.get(base)!.wall
+    const baseTime = times.get(base)!
     for (const c of running) {
       const t = times.get(c)!
       c.perOpMs.push(t.wall / batch)
       c.cpuPerOpMs.push(t.cpu / batch)
-      c.ratios.push(t.wall / baseTime)
+      c.ratios.push(t.wall / baseTime.wall)
+      c.cpuRatios.push(t.cpu / baseTime.cpu)
     }
   }
 }
