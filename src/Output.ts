@@ -318,10 +318,31 @@ const parseJson = (located: Located): Either.Either<unknown, OutputDecodeError> 
 }
 
 /**
- * Decodes a response's structured output with `schema`: the output tool's arguments in tool
- * mode, the text in native mode, the JSON in the text (fenced in Markdown or not) in prompted
- * mode. Without `parameters`, an output tool call is used when there is no text. Fails with an
- * {@link OutputDecodeError} naming the path that failed and keeping the raw output.
+ * Decodes a response's structured output with `schema`, as an `Either` (no Effect to run): the
+ * output tool's arguments in tool mode, the text in native mode, the JSON in the text (fenced in
+ * Markdown or not) in prompted mode. Without `parameters`, an output tool call is used when there
+ * is no text. Fails with an {@link OutputDecodeError} naming the path that failed and keeping the
+ * raw output.
+ */
+export const decodeEither = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  response: ModelResponse,
+  parameters?: ModelRequestParametersInput
+): Either.Either<A, OutputDecodeError> => {
+  const located = locate(response, parameters)
+  return Either.flatMap(parseJson(located), (value) =>
+    Either.mapLeft(
+      Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(value),
+      (error) =>
+        failure(
+          located,
+          ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({ path: pathOf(issue.path), message: issue.message }))
+        )
+    ))
+}
+
+/**
+ * Decodes a response's structured output with `schema` (see {@link decodeEither}).
  *
  * @example
  * const weather = yield* Output.decode(Weather, response, parameters)
@@ -330,22 +351,17 @@ export const decode = <A, I>(
   schema: Schema.Schema<A, I, never>,
   response: ModelResponse,
   parameters?: ModelRequestParametersInput
-): Effect.Effect<A, OutputDecodeError> =>
-  Effect.suspend(() => {
-    const located = locate(response, parameters)
-    return Either.match(parseJson(located), {
-      onLeft: Effect.fail,
-      onRight: (value) =>
-        Effect.mapError(
-          Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(value),
-          (error) =>
-            failure(
-              located,
-              ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({ path: pathOf(issue.path), message: issue.message }))
-            )
-        )
-    })
-  })
+): Effect.Effect<A, OutputDecodeError> => Effect.suspend(() => decodeEither(schema, response, parameters))
+
+/**
+ * Decodes a response's structured output or throws the {@link OutputDecodeError}: for code
+ * outside Effect, such as the Promise facade's callers.
+ *
+ * @example
+ * const weather = Output.decodeSync(Weather, await modelRequest(model, messages, { modelRequestParameters: parameters }), parameters)
+ */
+export const decodeSync = <A, I>(schema: Schema.Schema<A, I, never>, response: ModelResponse, parameters?: ModelRequestParametersInput): A =>
+  Either.getOrThrowWith(decodeEither(schema, response, parameters), (error) => error)
 
 /**
  * Runs a stream to its end and decodes the output of the whole response (see {@link decode}).

@@ -162,6 +162,22 @@ describe("Output.decode", () => {
       expect(missing.message).toContain("and 2 more: $.condition, $.humidity")
     }))
 
+  it("decodeEither and decodeSync: the same decoding outside Effect (decodeSync throws the error itself)", () => {
+    const parameters = Output.native(Weather)
+    expect(Either.getOrThrow(Output.decodeEither(Weather, text(JSON.stringify(paris)), parameters))).toEqual(new Weather(paris))
+    expect(Output.decodeSync(Weather, text(JSON.stringify(paris)), parameters)).toEqual(new Weather(paris))
+    const thrown = (() => {
+      try {
+        Output.decodeSync(Weather, text("{\"location\": 1}"), parameters)
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(thrown).toBeInstanceOf(Output.OutputDecodeError)
+    expect(thrown).toBeInstanceOf(Error)
+    expect((thrown as Output.OutputDecodeError).path).toBe("$.location")
+  })
+
   it.effect("not JSON, or no output at all, fails at the root with the raw text", () =>
     Effect.gen(function* () {
       const notJson = failureOf(yield* Effect.exit(Output.decode(Weather, text("It is sunny in Paris."), Output.prompted(Weather))))
