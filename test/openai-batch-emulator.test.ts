@@ -34,7 +34,7 @@ const fileLines = async (client: OpenAI, fileId: string | null | undefined) => {
   return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { custom_id: string; response: { status_code: number; body: Record<string, unknown>; request_id: string } | null; error: { code: string; message: string } | null; id: string })
 }
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as OpenAI.APIError)
+const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>)
 
 describe("emulator: OpenAI files", () => {
   it.live("uploads multipart files, retrieves, reads and deletes them; batch files must be .jsonl; a key is required", () =>

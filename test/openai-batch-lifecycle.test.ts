@@ -10,7 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import * as Batch from "../src/Batch.js"
 import { BatchModel } from "../src/BatchModel.js"
-import { ModelRequest } from "../src/Message.js"
+import { ImageUrl, ModelRequest, UserPromptPart } from "../src/Message.js"
 import * as Retry from "../src/Retry.js"
 import { openAiError } from "../src/testing/emulator/openai.js"
 import { outcomes, reqs } from "./batch-helpers.js"
@@ -225,7 +225,7 @@ describe("OpenAI batch: resume", () => {
 })
 
 describe("OpenAI batch: validation before any network call", () => {
-  it.effect("mixed models, metadata over OpenAI's limits, unsupported output modes, empty messages", () =>
+  it.effect("mixed models, metadata over OpenAI's limits, content the codec cannot send, empty messages", () =>
     Effect.gen(function* () {
       const model = batchModel(emulator())
       const reason = (requests: ReadonlyArray<Batch.BatchRequestInput>, metadata?: Record<string, string>) =>
@@ -250,7 +250,9 @@ describe("OpenAI batch: validation before any network call", () => {
       expect(yield* reason(reqs("a"), many)).toContain("at most 16 key/value pairs")
       expect(yield* reason(reqs("a"), { ["k".repeat(65)]: "v" })).toContain("at most 64 characters")
       expect(yield* reason(reqs("a"), { k: "v".repeat(513) })).toContain("at most 512 characters")
-      expect(yield* reason([{ customId: "a", messages: prompt, parameters: { outputMode: "native" } }])).toContain('request "a" cannot be sent in an OpenAI batch')
+      // what the codec cannot send (Chat Completions fetches image URLs only) is refused per request
+      const pdfUrl = [new ModelRequest({ parts: [new UserPromptPart({ content: [new ImageUrl({ url: "https://example.com/a.pdf", mediaType: "application/pdf" })] })] })]
+      expect(yield* reason([{ customId: "a", messages: pdfUrl }])).toContain('request "a" cannot be sent in an OpenAI batch')
       expect(yield* reason([{ customId: "a", messages: [] }])).toContain("has no messages")
       expect(yield* reason([])).toContain("no requests")
       expect(yield* reason(reqs("a", "a"))).toContain("unique")

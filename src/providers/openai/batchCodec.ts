@@ -293,19 +293,20 @@ export const decodeResultLine = (
   source: LineSource,
   requestedModel: string
 ): Either.Either<BatchResult, ResponseDecodeError> => {
-  const where = `${source.file} file ${source.fileId} line ${source.line}`
+  // built only for an error: this runs once per line
+  const where = () => `${source.file} file ${source.fileId} line ${source.line}`
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where, detail: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }))
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(), detail: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }))
   }
   // checked by hand, not with a Schema: this runs once per line of files of up to 50,000 lines
   const customId = isRecord(json) ? json.custom_id : undefined
   const response = isRecord(json) ? json.response : undefined
   const error = isRecord(json) ? json.error : undefined
   if (typeof customId !== "string" || !(response == null || (isRecord(response) && typeof response.status_code === "number")) || !(error == null || isRecord(error))) {
-    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where, detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(), detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
   }
   // validation is off: the fields are checked here and the response was decoded by its Schema
   const fail = (code: string, message: string) =>
@@ -319,14 +320,14 @@ export const decodeResultLine = (
       return fail(code, message)
     }
     const requestId = typeof response.request_id === "string" ? response.request_id : undefined
-    return Either.match(decodeChatCompletion(response.body, { requestedModel, requestId }), {
-      onLeft: (e) => fail(RESPONSE_DECODE_ERROR, `${where}: ${e.message}`),
-      onRight: (r) => Either.right(new BatchResultSuccess({ customId, response: r }, true))
-    })
+    const decoded = decodeChatCompletion(response.body, { requestedModel, requestId })
+    return Either.isRight(decoded)
+      ? Either.right(new BatchResultSuccess({ customId, isSuccessful: true, response: decoded.right }, true))
+      : fail(RESPONSE_DECODE_ERROR, `${where()}: ${decoded.left.message}`)
   }
   if (isRecord(error)) {
     const code = typeof error.code === "string" ? error.code : undefined
     return fail(lineErrorCode(code), typeof error.message === "string" ? error.message : `the request failed (${code ?? "no code"})`)
   }
-  return fail(RESPONSE_DECODE_ERROR, `${where}: the line has neither a response nor an error`)
+  return fail(RESPONSE_DECODE_ERROR, `${where()}: the line has neither a response nor an error`)
 }
