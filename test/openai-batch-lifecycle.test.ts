@@ -52,6 +52,19 @@ describe("OpenAI batch: cancellation", () => {
       expect(callsTo(emulator(), KEYS.createBatch)).toBe(1)
     }))
 
+  it.effect("interrupting a status call that hangs aborts its HTTP request, then cancels the batch", () =>
+    Effect.gen(function* () {
+      batches().lifecycle = { statusCalls: 100 }
+      emulator().script(KEYS.retrieveBatch, { fault: "hang" })
+      const model = batchModel(emulator())
+      const fiber = yield* Effect.fork(Batch.run(reqs("a")).pipe(Effect.provide(model.layer)))
+      yield* waitFor(() => callsTo(emulator(), KEYS.retrieveBatch) === 1, "the status call")
+      const aborted = Effect.promise(() => emulator().waitForAbort(3_000))
+      const [request] = yield* Effect.all([aborted, Fiber.interrupt(fiber)], { concurrency: "unbounded" })
+      expect(request.path).toMatch(/^\/v1\/batches\/batch_/)
+      expect(callsTo(emulator(), KEYS.cancelBatch)).toBe(1)
+    }))
+
   it.effect("interruption that lands during the upload still ends with the created batch cancelled", () =>
     Effect.gen(function* () {
       batches().lifecycle = { statusCalls: 100 }
@@ -144,6 +157,29 @@ describe("OpenAI batch: transient faults", () => {
       expect(callsTo(emulator(), KEYS.createBatch)).toBe(1)
       // after a 5xx a batch may exist: its input file is kept
       expect(callsTo(emulator(), KEYS.deleteFile)).toBe(0)
+    }))
+})
+
+describe("OpenAI batch: errors", () => {
+  it.effect("a rejected key fails with AuthenticationError whose message never holds the key, though OpenAI echoes it", () =>
+    Effect.gen(function* () {
+      const key = "emu-invalid-key-7d1e55"
+      const model = batchModel(emulator(), { apiKey: key })
+      const error = yield* Effect.flip(Batch.create(reqs("a")).pipe(Effect.provide(model.layer)))
+      expect(error._tag).toBe("AuthenticationError")
+      expect(emulator().requests[0]!.apiKey).toBe(key)
+      expect(error.message).toContain("[redacted]")
+      expect(error.message).not.toContain(key)
+      expect(JSON.stringify(error)).not.toContain(key)
+      expect(callsTo(emulator(), KEYS.uploadFile)).toBe(1) // a 401 is not retried
+    }))
+
+  it.effect("a batch id OpenAI does not know is a NotFoundError", () =>
+    Effect.gen(function* () {
+      const model = batchModel(emulator())
+      const error = yield* Effect.flip(Batch.status("batch_nope").pipe(Effect.provide(model.layer)))
+      expect(error._tag).toBe("NotFoundError")
+      expect(error.message).toContain("No batch found with id 'batch_nope'")
     }))
 })
 
