@@ -19,7 +19,7 @@ export interface RequestOptions {
   readonly parameters?: ModelRequestParametersInput | undefined
   /** Sampling, limits, headers; merged over the model's default settings. */
   readonly settings?: ModelSettings | undefined
-  /** `false` turns this call's span off. */
+  /** `false` turns this call's span off; `true` traces it with `Telemetry.configure`'s tracer even when that one does not trace every call. */
   readonly instrument?: boolean | undefined
   /** This call's retry policy (`false` for none); defaults to the model's, else {@link Retry.defaultPolicy}. */
   readonly retry?: Retry.Policy | false | undefined

@@ -21,6 +21,7 @@ import type { ModelRequestParametersInput, ModelSettings } from "./Parameters.js
 import { Accumulator, type ModelResponseStreamEvent } from "./StreamEvent.js"
 import type { RequestUsage } from "./Usage.js"
 import { KeyValueStore as KeyValueStoreTag } from "@effect/platform/KeyValueStore"
+import { instrumented } from "./internal/batchSpans.js"
 import { forString, type ModelInput, runPromise, runtimeFor } from "./internal/runtimes.js"
 
 export * from "./AiError.js"
@@ -41,7 +42,7 @@ export interface RequestOptions {
   readonly modelRequestParameters?: ModelRequestParametersInput | undefined
   /** Aborts the request; the promise rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
-  /** `false` turns this call's span off. */
+  /** `false` turns this call's span off; `true` traces it with `Telemetry.configure`'s tracer even when that one does not trace every call. */
   readonly instrument?: boolean | undefined
 }
 
@@ -253,7 +254,7 @@ export interface BatchCreateOptions {
   readonly metadata?: Readonly<Record<string, string>> | undefined
   /** Aborts the call (a create already sent is cancelled); rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
-  /** `false` turns this call's spans off. */
+  /** `false` turns this call's spans off; `true` traces it with `Telemetry.configure`'s tracer even when that one does not trace every call. */
   readonly instrument?: boolean | undefined
 }
 
@@ -279,7 +280,8 @@ export interface BatchRunOptions extends BatchCreateOptions {
 const batchRuntime = (model: BatchModelInput) => runtimeFor(model, (s) => forString(s))
 
 const runBatch = <A, E>(model: BatchModelInput, effect: Effect.Effect<A, E, BatchModel.BatchModel>, options?: { readonly signal?: AbortSignal | undefined; readonly instrument?: boolean | undefined }) =>
-  runPromise(batchRuntime(model), options?.instrument === false ? Effect.withTracerEnabled(effect, false) : effect, options?.signal)
+  // false turns every span of the call off; true also traces it with Telemetry.configure's tracer
+  runPromise(batchRuntime(model), instrumented(effect, options?.instrument), options?.signal)
 
 const toBatchRequests = (requests: ReadonlyArray<BatchRequestTuple | BatchApi.BatchRequestInput>, options: BatchCreateOptions | undefined): Array<BatchApi.BatchRequestInput> =>
   requests.map((request) => {
@@ -347,7 +349,7 @@ export const batchCreate = (
 export interface BatchCallOptions {
   /** Aborts the call; rejects with `signal.reason`. */
   readonly signal?: AbortSignal | undefined
-  /** `false` turns this call's spans off. */
+  /** `false` turns this call's spans off; `true` traces it with `Telemetry.configure`'s tracer even when that one does not trace every call. */
   readonly instrument?: boolean | undefined
 }
 

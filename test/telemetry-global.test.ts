@@ -10,7 +10,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import { Effect, Layer } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { batchCreate, batchStatus, disposeAll, modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
 import * as Telemetry from "../src/Telemetry.js"
@@ -73,6 +73,27 @@ describe("Telemetry.configure (global tracing for the Promise facade)", () => {
       await modelRequest(TestModel.layer({ modelName: "per-call" }), messages, { instrument: true })
     }, { instrumentAll: false })
     expect(spans.map((s) => s.name)).toEqual(["chat per-call"])
+  })
+
+  it("facade batch calls: instrument: true traces one call, instrument: false none", async () => {
+    const q1 = [["q1", messages]] as const
+    const perCall = await configured(async () => {
+      await modelRequestBatch(TestModel.layer(), q1)
+      const results = await modelRequestBatch(TestModel.layer(), q1, { instrument: true })
+      expect(results.map((r) => r.customId)).toEqual(["q1"])
+    }, { instrumentAll: false })
+    // TestModel's batches complete at create: no poll needed
+    expect(perCall.map((s) => s.name).sort()).toEqual(["batch.create", "batch.results", "batch.run"])
+    const run = only(perCall, "batch.run")
+    for (const span of perCall.filter((s) => s !== run)) expect(isChildOf(span, run)).toBe(true)
+
+    const off = await configured(async () => {
+      await modelRequestBatch(TestModel.layer(), q1, { instrument: false })
+      const model = TestModel.layer()
+      const batch = await batchCreate(model, q1, { instrument: false })
+      await batchStatus(model, batch, { instrument: false })
+    })
+    expect(off).toEqual([])
   })
 
   it("captureContent: true records the messages of globally traced calls", async () => {
