@@ -21,6 +21,8 @@ export * as Message from "./Message.js"
 export * as ModelString from "./ModelString.js"
 /** The OpenAI provider: client Layers and the Chat Completions model. */
 export * as OpenAi from "./providers/openai/index.js"
+/** Structured output: native, tool and prompted modes from an Effect Schema; decoding and partial output. */
+export * as Output from "./Output.js"
 /** Request parameters and settings. */
 export * as Parameters from "./Parameters.js"
 /** The retry policies. */

@@ -25,7 +25,8 @@ const examples: ReadonlyArray<readonly [string, number]> = [
   ["batch-custom-polling", 0],
   ["batch-properties", 0],
   ["batch-progress", 3],
-  ["batch-resume", 3]
+  ["batch-resume", 3],
+  ["structured-output", 0]
 ]
 
 let emulator: Emulator

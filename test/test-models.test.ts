@@ -106,3 +106,16 @@ describe("FunctionModel", () => {
       expect(logs.join("\n")).not.toMatch(/temperature/)
     }))
 })
+
+describe("TestModel structured output", () => {
+  it.effect("answers JSON valid for the schema in native and prompted modes", () =>
+    Effect.gen(function* () {
+      const { Output } = yield* Effect.promise(() => import("../src/index.js"))
+      const Weather = Schema.Struct({ location: Schema.String, temperature: Schema.Number, humidity: Schema.Int })
+      for (const parameters of [Output.native(Weather), Output.prompted(Weather)]) {
+        const response = yield* LanguageModel.request([ModelRequest.userTextPrompt("Weather in Paris?")], { parameters })
+        const weather = yield* Output.decode(Weather, response, parameters)
+        expect(typeof weather.location).toBe("string")
+      }
+    }).pipe(Effect.provide(TestModel.layer())))
+})

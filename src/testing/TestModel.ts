@@ -89,7 +89,11 @@ export const answer = (messages: ReadonlyArray<ModelMessage>, parameters: ModelR
     if (output !== undefined && (!parameters.allowTextOutput || toolReturns.length > 0 || parameters.functionTools.length === 0)) {
       parts.push(new ToolCallPart({ toolName: output.name, args: options?.customOutputArgs ?? sample(output.parametersJsonSchema, seed), toolCallId: callId() }))
     } else {
-      const text = options?.customOutputText ?? (toolReturns.length > 0
+      // native and prompted modes answer JSON valid for the output schema, as a model would
+      const outputObject = parameters.outputMode === "native" || parameters.outputMode === "prompted" ? parameters.outputObject : undefined
+      const text = options?.customOutputText ?? (outputObject !== undefined
+        ? JSON.stringify(sample(outputObject.jsonSchema, seed))
+        : toolReturns.length > 0
         ? JSON.stringify(Object.fromEntries(toolReturns.map((p) => [p.toolName, p.content])))
         : "success (no tool calls)")
       parts.push(new TextPart({ content: text }))
