@@ -133,14 +133,19 @@ export const drive = <A, E>(
 ): Effect.Effect<A, E> =>
   Effect.gen(function* () {
     const maxStep = options?.maxStepMs ?? 60_000
-    const deadline = Date.now() + (options?.timeoutMs ?? 10_000)
+    const deadline = Date.now() + (options?.timeoutMs ?? 20_000)
     while ((yield* Fiber.poll(fiber))._tag === "None") {
-      if (Date.now() > deadline) return yield* Effect.die(new Error("drive: the fiber did not finish in time"))
+      if (Date.now() > deadline) {
+        const wakes = Chunk.toReadonlyArray(yield* TestClock.sleeps())
+        const now = yield* TestClock.currentTimeMillis
+        return yield* Effect.die(new Error(`drive: the fiber did not finish in time (in flight: ${traffic.inFlight()}, clock: ${now} ms, wake-ups: ${wakes.join(", ") || "none"})`))
+      }
       if (traffic.inFlight() === 0) {
         const now = yield* TestClock.currentTimeMillis
         const wakes = Chunk.toReadonlyArray(yield* TestClock.sleeps())
         const next = wakes.length === 0 ? undefined : Math.min(...wakes)
-        if (next !== undefined && next - now <= maxStep) {
+        // (jittered retry delays make the clock fractional: allow a millisecond of rounding)
+        if (next !== undefined && next - now <= maxStep + 1) {
           yield* TestClock.adjust(Math.max(0, next - now))
           yield* realSleep(1)
           continue
