@@ -129,8 +129,12 @@ export interface Configured {
  */
 export const configure = async <ROut, E>(tracing: Layer.Layer<ROut, E, never>, options?: GlobalOptions): Promise<Configured> => {
   const runtime = ManagedRuntime.make(tracing)
-  const tracer = await runtime.runPromise(Effect.tracer)
-  setGlobalTracer(tracer, options)
+  const tracer = await runtime.runPromise(Effect.tracer).catch(async (error: unknown) => {
+    await runtime.dispose()
+    throw error
+  })
+  // a layer that sets no tracer (NodeSdk.layer without a span processor) leaves nothing to trace to
+  if (tracer !== builtInTracer) setGlobalTracer(tracer, options)
   return {
     shutdown: async () => {
       if (globalTracing?.tracer === tracer) globalTracing = undefined
@@ -175,9 +179,10 @@ export const withTracing = <A, E, R>(
 /**
  * Whether `chat` spans record the messages (`gen_ai.system_instructions`,
  * `gen_ai.input.messages`, `gen_ai.output.messages`, JSON strings in the conventions' message
- * format). Off by default: prompts and answers often hold personal data. Turn it on for a
- * program with {@link layerCaptureContent}, for one effect with `Effect.locally`, or globally
- * with {@link configure}'s `captureContent`.
+ * format; inline bytes as base64). Off by default: prompts and answers often hold personal
+ * data, and they are large. Turn it on for a program with {@link layerCaptureContent}, for one
+ * effect with `Effect.locally`, or for the global tracer with {@link configure}'s
+ * `captureContent`.
  *
  * @example
  * LanguageModel.request(messages).pipe(Effect.locally(Telemetry.captureContent, true))
