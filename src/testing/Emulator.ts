@@ -15,6 +15,7 @@
 import { Context, Effect, Layer } from "effect"
 import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
 import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes } from "./emulator/openai.js"
+import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
 
 export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/Server.js"
@@ -48,7 +49,7 @@ export interface EmulatorOptions {
 
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
-  const server = await startServer([openAiRoutes, anthropicRoutes], options)
+  const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes], options)
   return {
     ...server,
     openaiBaseURL: `${server.url}/v1`,
