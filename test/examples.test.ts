@@ -26,7 +26,10 @@ const examples: ReadonlyArray<readonly [string, number]> = [
   ["batch-properties", 0],
   ["batch-progress", 3],
   ["batch-resume", 3],
-  ["structured-output", 0]
+  ["structured-output", 0],
+  ["openai-batch-module", 0],
+  ["instrumentation", 0],
+  ["batch-instrumented", 0]
 ]
 
 let emulator: Emulator
