@@ -6,17 +6,22 @@
  * Environment (all optional):
  *   BENCH_SCENARIOS=openai-request,openai-stream   only these scenarios
  *   BENCH_ROUNDS=15         rounds per scenario
- *   BENCH_BUDGET_S=12       time for the rounds of one scenario (the batch size N follows)
- *   BENCH_WARMUP_MS=1000    warm-up per contender
+ *   BENCH_BUDGET_S=8        time for the rounds of one scenario (the batch size N follows)
+ *   BENCH_WARMUP_MS=600     warm-up per contender
  *   BENCH_GC=1              force a full GC before each round (off: it made every contender
  *                           2-3 times slower, as V8 re-grows its heap and re-tiers code)
+ *   BENCH_BATCH_RUNS=3      runs of the batch scenarios (one child process per measurement)
+ *   BENCH_BATCH_SIZES=10000,50000   batch sizes read
+ *   BENCH_SUBMIT_SIZE=50000 requests in a submitted batch
+ *   BENCH_SUBMIT_RUNS=3     runs of the submission scenarios
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { startEmulatorProcess } from "./lib/emulator.js"
 import { runScenario, type ScenarioResult } from "./lib/rounds.js"
-import { renderTable } from "./lib/table.js"
+import { renderBatchTable, renderTable } from "./lib/table.js"
+import { batchScenarioIds, type BatchSection, runBatchScenario } from "./batch/run.js"
 import { scenarios } from "./scenarios/index.js"
 
 const started = performance.now()
@@ -27,8 +32,9 @@ const num = (name: string, fallback: number): number => {
 }
 const only = (process.env.BENCH_SCENARIOS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
 const selected = only.length === 0 ? scenarios : scenarios.filter((s) => only.includes(s.id))
-if (selected.length === 0) {
-  console.error(`no scenario matches BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS}; known: ${scenarios.map((s) => s.id).join(", ")}`)
+const selectedBatch = only.length === 0 ? [...batchScenarioIds] : batchScenarioIds.filter((id) => only.includes(id))
+if (selected.length === 0 && selectedBatch.length === 0) {
+  console.error(`no scenario matches BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS}; known: ${[...scenarios.map((s) => s.id), ...batchScenarioIds].join(", ")}`)
   process.exit(2)
 }
 const log = (line: string) => process.stderr.write(`${line}\n`)
@@ -36,16 +42,26 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 const emulator = await startEmulatorProcess()
 log(`emulator: pid ${emulator.pid} at ${emulator.url}`)
 const results: Array<ScenarioResult> = []
+const batchResults: Array<BatchSection> = []
 try {
   for (const scenario of selected) {
     results.push(await runScenario(scenario, emulator, {
-      warmupMs: num("BENCH_WARMUP_MS", 1_000),
+      warmupMs: num("BENCH_WARMUP_MS", 600),
       rounds: Math.round(num("BENCH_ROUNDS", 15)),
-      budgetMs: num("BENCH_BUDGET_S", 12) * 1_000,
+      budgetMs: num("BENCH_BUDGET_S", 8) * 1_000,
       minBatch: 3,
       maxBatch: 2_000,
       minRounds: Math.min(7, Math.round(num("BENCH_ROUNDS", 15))),
       gcEachRound: process.env.BENCH_GC === "1",
+      log
+    }))
+  }
+  for (const id of selectedBatch) {
+    batchResults.push(await runBatchScenario(id, emulator, {
+      runs: Math.round(num("BENCH_BATCH_RUNS", 3)),
+      submitRuns: Math.round(num("BENCH_SUBMIT_RUNS", 3)),
+      sizes: (process.env.BENCH_BATCH_SIZES ?? "10000,50000").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0),
+      submitSize: Math.round(num("BENCH_SUBMIT_SIZE", 50_000)),
       log
     }))
   }
@@ -61,13 +77,18 @@ const header = [
   "per op = batch time ÷ N; CPU per op = this process's CPU time ÷ N (the emulator runs in its own process); CPU ratio = the same ratio on CPU time; medians over rounds.",
   `Bench wall time ${wallS.toFixed(1)} s (load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" ")}).`
 ]
-console.log(renderTable(results, header))
+const batchHeader = [
+  "",
+  "Batches: each figure from a fresh child process (tsx start-up and module loading excluded); time = median over runs; ratio to raw = median of per-run ratios.",
+  "peak RSS = the child's maximum resident set (getrusage, exact, includes Node and the loaded modules); heap peak = the largest heapUsed + arrayBuffers sampled every 5 ms and every 1,000 results."
+]
+console.log([renderTable(results, header), ...(batchResults.length > 0 ? [...batchHeader, renderBatchTable(batchResults)] : [])].join("\n"))
 
 const dir = new URL("../results/", import.meta.url)
 mkdirSync(dir, { recursive: true })
 const file = new URL(`${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir)
-writeFileSync(file, `${JSON.stringify({ node: process.version, cpu, wallS, results }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ node: process.version, cpu, wallS, results, batchResults }, null, 2)}\n`)
 log(`figures: ${file.pathname}`)
 
-const failed = results.some((s) => s.error !== undefined || s.contenders.some((c) => c.skipped?.startsWith("failed") === true))
+const failed = results.some((s) => s.error !== undefined || s.contenders.some((c) => c.skipped?.startsWith("failed") === true)) || batchResults.some((s) => s.error !== undefined)
 process.exit(failed ? 1 : 0)

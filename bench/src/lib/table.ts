@@ -8,11 +8,12 @@ const row = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>): strin
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
 
 const cellsOf = (c: ContenderResult, goal: number): Array<string> => {
-  if (c.skipped !== undefined) return [c.label, "—", "—", "—", "—", "—", "—", `skipped: ${c.skipped}`]
+  const first = c.firstEvent === undefined ? "—" : `${ms(c.firstEvent.median)}${c.baseline || c.firstEventRatio === undefined ? "" : ` ×${c.firstEventRatio.median.toFixed(2)}`}`
+  if (c.skipped !== undefined) return [c.label, "—", "—", "—", "—", "—", "—", "—", `skipped: ${c.skipped}`]
   const perOp = c.perOp ? ms(c.perOp.median) : "—"
   const cpu = c.cpuPerOp ? ms(c.cpuPerOp.median) : "—"
-  if (c.baseline || c.ratio === undefined) return [c.label, perOp, cpu, "1 (base)", "—", "—", "1 (base)", ""]
-  const verdict = c.ratio.median <= goal ? `≤ ${goal.toFixed(2)} met` : `≤ ${goal.toFixed(2)} MISSED`
+  if (c.baseline || c.ratio === undefined) return [c.label, perOp, cpu, "1 (base)", "—", "—", "1 (base)", first, ""]
+  const verdict = c.peer === true ? "(peer)" : c.ratio.median <= goal ? `≤ ${goal.toFixed(2)} met` : `≤ ${goal.toFixed(2)} MISSED`
   return [
     c.label,
     perOp,
@@ -21,12 +22,13 @@ const cellsOf = (c: ContenderResult, goal: number): Array<string> => {
     `${r(c.ratio.min)}–${r(c.ratio.max)}`,
     `${r(c.ratio.q1)}–${r(c.ratio.q3)}`,
     c.cpuRatio ? r(c.cpuRatio.median) : "—",
+    first,
     c.note !== undefined ? `${verdict} (!) ${c.note}` : verdict
   ]
 }
 
 export const renderTable = (results: ReadonlyArray<ScenarioResult>, header: ReadonlyArray<string>): string => {
-  const head = ["contender", "per op", "CPU per op", "ratio to raw", "spread min–max", "IQR", "CPU ratio", "goal"]
+  const head = ["contender", "per op", "CPU per op", "ratio to raw", "spread min–max", "IQR", "CPU ratio", "1st event", "goal"]
   const body = results.flatMap((s) => s.contenders.map((c) => cellsOf(c, s.goal)))
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => (i === head.length - 1 ? 0 : cells[i]!.length))))
   const lines: Array<string> = [...header, "", row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2))]
@@ -34,6 +36,54 @@ export const renderTable = (results: ReadonlyArray<ScenarioResult>, header: Read
     const shape = s.rounds > 0 ? ` · ${s.rounds} rounds × ~${s.batch} ops · ${(s.wallMs / 1000).toFixed(1)} s` : ""
     lines.push(`${s.title}${shape}${s.error !== undefined ? ` · ERROR: ${s.error}` : ""}`)
     for (const c of s.contenders) lines.push(`  ${row(cellsOf(c, s.goal), widths.map((w, i) => (i === 0 ? w - 2 : w)))}`)
+  }
+  return lines.join("\n")
+}
+
+/** The batch section: one fresh process per measurement, medians over runs. */
+export const renderBatchTable = (sections: ReadonlyArray<import("../batch/run.js").BatchSection>): string => {
+  type Row = import("../batch/run.js").BatchRow
+  const mb = (x: number | undefined): string => (x === undefined ? "—" : `${x.toFixed(0)} MB`)
+  const s = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`)
+  const verdict = (section: import("../batch/run.js").BatchSection, row: Row): string => {
+    if (row.contender !== "ours" || row.ratio === undefined) return ""
+    if (row.job === "submit") return ""
+    const parts = [`time ≤ 1.20 ${row.ratio.median <= 1.2 ? "met" : "MISSED"}`]
+    const sizes = [...new Set(section.rows.map((r) => r.size))].sort((a, b) => a - b)
+    if (row.size === sizes.at(-1) && sizes.length > 1) {
+      const small = section.rows.find((r) => r.contender === "ours" && r.size === sizes[0])
+      if (small?.rss !== undefined && small.heap !== undefined && row.rss !== undefined && row.heap !== undefined) {
+        const rss = row.rss - small.rss
+        const heap = row.heap - small.heap
+        parts.push(`growth from ${sizes[0]! / 1000}k: RSS ${rss >= 0 ? "+" : ""}${rss.toFixed(0)} MB, heap ${heap >= 0 ? "+" : ""}${heap.toFixed(0)} MB; < 64 MB ${Math.max(rss, heap) < 64 ? "met" : "MISSED"}`)
+    }
+    }
+    return parts.join(" · ")
+  }
+  const cells = (section: import("../batch/run.js").BatchSection, row: Row): Array<string> => {
+    const size = row.size.toLocaleString("en-US")
+    if (row.skipped !== undefined) return [row.label, size, "—", "—", "—", "—", "—", `skipped: ${row.skipped}`]
+    if (row.wall === undefined) return [row.label, size, "—", "—", "—", "—", "—", ""]
+    const base = row.contender === "raw"
+    const note = row.note !== undefined ? ` (!) ${row.note}` : ""
+    return [
+      row.label,
+      size,
+      s(row.wall.median),
+      base ? "1 (base)" : r(row.ratio!.median),
+      base ? "—" : `${r(row.ratio!.min)}–${r(row.ratio!.max)}`,
+      mb(row.rss),
+      mb(row.heap),
+      verdict(section, row) + note
+    ]
+  }
+  const head = ["contender", "requests", "time", "ratio to raw", "spread min–max", "peak RSS", "heap peak", "goal"]
+  const body = sections.flatMap((section) => section.rows.map((row) => cells(section, row)))
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => (i === head.length - 1 ? 0 : c[i]!.length))))
+  const lines = [row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2))]
+  for (const section of sections) {
+    lines.push(`${section.title} · ${section.runs} runs · ${(section.wallMs / 1000).toFixed(1)} s${section.error !== undefined ? ` · ERROR: ${section.error}` : ""}`)
+    for (const x of section.rows) lines.push(`  ${row(cells(section, x), widths.map((w, i) => (i === 0 ? w - 2 : w)))}`)
   }
   return lines.join("\n")
 }
