@@ -4,6 +4,7 @@
  * layer construction and client creation are not in the timed region, as in an application that
  * builds its layers at start-up; and the facade pointed at the emulator through the environment.
  */
+import { performance } from "node:perf_hooks"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import { API_KEY } from "./payload.js"
 import { direct, provider } from "./library.js"
@@ -58,4 +59,31 @@ export const collect = <E>(stream: Stream.Stream<Event, E, LanguageModelTag>, ru
 export const facade = async (variables: Readonly<Record<string, string>>) => {
   Object.assign(process.env, variables)
   return direct()
+}
+
+/** Whether an event carries text (the first text delta, or a part that starts with text). */
+export const isTextEvent = (event: Event): boolean =>
+  (event._tag === "PartDeltaEvent" && event.delta._tag === "TextPartDelta" && event.delta.contentDelta !== "") ||
+  (event._tag === "PartStartEvent" && event.part._tag === "TextPart" && event.part.content !== "")
+
+/**
+ * Drains a stream (Stream.runDrain) and returns the time from the call to its first text event,
+ * ms; the check looks at whole chunks until it finds one, so the drain stays per chunk.
+ */
+export const drainTimed = async <E>(stream: Stream.Stream<Event, E, LanguageModelTag>, runtime: OurModel["runtime"]): Promise<number | undefined> => {
+  const start = performance.now()
+  let first: number | undefined
+  await runtime.runPromise(Stream.runDrain(Stream.mapChunks(stream, (chunk) => {
+    if (first === undefined) for (const event of chunk) if (isTextEvent(event)) first ??= performance.now() - start
+    return chunk
+  })))
+  return first
+}
+
+/** Iterates the facade's stream to the end; returns the time to its first text event, ms. */
+export const iterateTimed = async (events: AsyncIterable<Event>): Promise<number | undefined> => {
+  const start = performance.now()
+  let first: number | undefined
+  for await (const event of events) if (first === undefined && isTextEvent(event)) first = performance.now() - start
+  return first
 }

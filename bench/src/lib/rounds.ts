@@ -8,7 +8,7 @@
  */
 import { performance } from "node:perf_hooks"
 import type { EmulatorEndpoints } from "./emulator.js"
-import { type Summary, summarize } from "./stats.js"
+import { median, type Summary, summarize } from "./stats.js"
 import { type Op, type Sample, type Scenario, Unavailable } from "../scenarios/types.js"
 
 export interface RoundsOptions {
@@ -30,6 +30,7 @@ export interface RoundsOptions {
 export interface ContenderResult {
   readonly label: string
   readonly baseline: boolean
+  readonly peer?: boolean | undefined
   /** Why it was not measured. */
   readonly skipped?: string | undefined
   /** A warning found while checking its output against the baseline's. */
@@ -47,6 +48,10 @@ export interface ContenderResult {
   readonly cpuPerOp?: Summary | undefined
   readonly ratio?: Summary | undefined
   readonly cpuRatio?: Summary | undefined
+  /** Streams: per round, the median time from the call to the first text delta, ms. */
+  readonly firstEvent?: Summary | undefined
+  /** Streams: per round, that median ÷ the baseline's in the same round. */
+  readonly firstEventRatio?: Summary | undefined
 }
 
 export interface ScenarioResult {
@@ -90,6 +95,7 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
   interface Live {
     readonly label: string
     readonly baseline: boolean
+    readonly peer?: boolean | undefined
     op?: Op
     skipped?: string
     note?: string
@@ -98,8 +104,10 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     cpuPerOpMs: Array<number>
     ratios: Array<number>
     cpuRatios: Array<number>
+    firstEventMs: Array<number>
+    firstEventRatios: Array<number>
   }
-  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, perOpMs: [], cpuPerOpMs: [], ratios: [], cpuRatios: [] }))
+  const live: Array<Live> = scenario.contenders.map((c, i) => ({ label: c.label, baseline: i === 0, peer: c.peer, perOpMs: [], cpuPerOpMs: [], ratios: [], cpuRatios: [], firstEventMs: [], firstEventRatios: [] }))
 
   // prepare and check outputs
   for (const [i, contender] of scenario.contenders.entries()) {
@@ -127,6 +135,7 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     contenders: live.map((c) => ({
       label: c.label,
       baseline: c.baseline,
+      peer: c.peer,
       skipped: c.skipped,
       note: c.note,
       sample: c.sample,
@@ -137,7 +146,9 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       perOp: c.perOpMs.length > 0 ? summarize(c.perOpMs) : undefined,
       cpuPerOp: c.cpuPerOpMs.length > 0 ? summarize(c.cpuPerOpMs) : undefined,
       ratio: c.ratios.length > 0 ? summarize(c.ratios) : undefined,
-      cpuRatio: c.cpuRatios.length > 0 ? summarize(c.cpuRatios) : undefined
+      cpuRatio: c.cpuRatios.length > 0 ? summarize(c.cpuRatios) : undefined,
+      firstEvent: c.firstEventMs.length > 0 ? summarize(c.firstEventMs) : undefined,
+      firstEventRatio: c.firstEventRatios.length > 0 ? summarize(c.firstEventRatios) : undefined
     }))
   })
   if (base.op === undefined) return finish([], 0, `baseline ${base.label} could not run: ${base.skipped}`)
@@ -198,14 +209,18 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
     if (options.gcEachRound) gc()
     const shift = round % running.length
     const order = [...running.slice(shift), ...running.slice(0, shift)]
-    const times = new Map<Live, { wall: number; cpu: number }>()
+    const times = new Map<Live, { wall: number; cpu: number; first: number | undefined }>()
     for (const c of order) {
       const cpu0 = process.cpuUsage()
       const t0 = performance.now()
-      for (let i = 0; i < batch; i++) await c.op.run()
+      const firsts: Array<number> = []
+      for (let i = 0; i < batch; i++) {
+        const first = await c.op.run()
+        if (typeof first === "number") firsts.push(first)
+      }
       const wall = performance.now() - t0
       const cpu = process.cpuUsage(cpu0)
-      times.set(c, { wall, cpu: (cpu.user + cpu.system) / 1000 })
+      times.set(c, { wall, cpu: (cpu.user + cpu.system) / 1000, first: firsts.length > 0 ? median(firsts) : undefined })
     }
     const baseTime = times.get(base)!
     for (const c of running) {
@@ -214,6 +229,10 @@ export const runScenario = async (scenario: Scenario, env: EmulatorEndpoints, op
       c.cpuPerOpMs.push(t.cpu / batch)
       c.ratios.push(t.wall / baseTime.wall)
       c.cpuRatios.push(t.cpu / baseTime.cpu)
+      if (t.first !== undefined && baseTime.first !== undefined) {
+        c.firstEventMs.push(t.first)
+        c.firstEventRatios.push(t.first / baseTime.first)
+      }
     }
   }
 }

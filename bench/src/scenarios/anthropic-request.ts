@@ -7,6 +7,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { ANTHROPIC_MAX_TOKENS, ANTHROPIC_MODEL, API_KEY, PROMPT, sameOutput } from "../lib/payload.js"
 import { facade, ourModel } from "../lib/ours.js"
+import { vercelRequest } from "../lib/peers.js"
 import type { Scenario } from "./types.js"
 
 export const rawAnthropicClient = (baseURL: string): Anthropic => new Anthropic({ apiKey: API_KEY, baseURL, maxRetries: 0, openTelemetry: false })
@@ -59,6 +60,7 @@ export const anthropicRequest: Scenario = {
           close: () => disposeAll()
         }
       }
-    }
+    },
+    vercelRequest("anthropic")
   ]
 }

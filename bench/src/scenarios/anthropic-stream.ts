@@ -4,10 +4,11 @@
  * event) against `LanguageModel.requestStream` (Stream.runDrain) and the facade's
  * `modelRequestStream` (for await).
  */
-import { Stream } from "effect"
 import { ANTHROPIC_MAX_TOKENS, ANTHROPIC_MODEL, API_KEY, PROMPT, sameOutput, STREAM_HEADERS } from "../lib/payload.js"
-import { collect, describeEvents, facade, ourModel } from "../lib/ours.js"
+import { collect, describeEvents, drainTimed, facade, iterateTimed, ourModel } from "../lib/ours.js"
 import { rawAnthropicClient } from "./anthropic-request.js"
+import { performance } from "node:perf_hooks"
+import { vercelStream } from "../lib/peers.js"
 import type { Scenario } from "./types.js"
 
 export const anthropicStream: Scenario = {
@@ -27,7 +28,12 @@ export const anthropicStream: Scenario = {
           )
         return {
           run: async () => {
-            for await (const event of await open()) void event
+            const start = performance.now()
+            let first: number | undefined
+            for await (const event of await open()) {
+              if (first === undefined && event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") first = performance.now() - start
+            }
+            return first
           },
           sample: async () => {
             let text = ""
@@ -50,7 +56,7 @@ export const anthropicStream: Scenario = {
         const { LanguageModel, Message } = lib
         const stream = () => LanguageModel.requestStream([Message.ModelRequest.userTextPrompt(PROMPT)], { settings: { extraHeaders: STREAM_HEADERS } })
         return {
-          run: () => runtime.runPromise(Stream.runDrain(stream())),
+          run: () => drainTimed(stream(), runtime),
           sample: async () => describeEvents(await collect(stream(), runtime)),
           close: () => runtime.dispose()
         }
@@ -63,9 +69,7 @@ export const anthropicStream: Scenario = {
         const model = `anthropic:${ANTHROPIC_MODEL}`
         const open = () => modelRequestStream(model, [ModelRequest.userTextPrompt(PROMPT)], { modelSettings: { extraHeaders: STREAM_HEADERS } })
         return {
-          run: async () => {
-            for await (const event of open()) void event
-          },
+          run: () => iterateTimed(open()),
           sample: async () => {
             const events = []
             for await (const event of open()) events.push(event)
@@ -74,6 +78,7 @@ export const anthropicStream: Scenario = {
           close: () => disposeAll()
         }
       }
-    }
+    },
+    vercelStream("anthropic")
   ]
 }

@@ -5,6 +5,7 @@
 import OpenAI from "openai"
 import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput } from "../lib/payload.js"
 import { facade, ourModel } from "../lib/ours.js"
+import { effectAiRequest, rawResponsesRequest, vercelRequest } from "../lib/peers.js"
 import type { Scenario } from "./types.js"
 
 export const openAiRequest: Scenario = {
@@ -55,6 +56,10 @@ export const openAiRequest: Scenario = {
           close: () => disposeAll()
         }
       }
-    }
+    },
+    vercelRequest("openai-chat"),
+    vercelRequest("openai-responses"),
+    effectAiRequest,
+    rawResponsesRequest
   ]
 }

@@ -5,9 +5,10 @@
  * `modelRequestStream` (for await).
  */
 import OpenAI from "openai"
-import { Stream } from "effect"
 import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput, STREAM_HEADERS } from "../lib/payload.js"
-import { collect, describeEvents, facade, ourModel } from "../lib/ours.js"
+import { collect, describeEvents, drainTimed, facade, iterateTimed, ourModel } from "../lib/ours.js"
+import { performance } from "node:perf_hooks"
+import { effectAiStream, rawResponsesStream, vercelStream } from "../lib/peers.js"
 import type { Scenario } from "./types.js"
 
 export const openAiStream: Scenario = {
@@ -27,7 +28,12 @@ export const openAiStream: Scenario = {
           )
         return {
           run: async () => {
-            for await (const chunk of await open()) void chunk
+            const start = performance.now()
+            let first: number | undefined
+            for await (const chunk of await open()) {
+              if (first === undefined && (chunk.choices[0]?.delta.content ?? "") !== "") first = performance.now() - start
+            }
+            return first
           },
           sample: async () => {
             let text = ""
@@ -51,7 +57,7 @@ export const openAiStream: Scenario = {
         const { LanguageModel, Message } = lib
         const stream = () => LanguageModel.requestStream([Message.ModelRequest.userTextPrompt(PROMPT)], { settings: { extraHeaders: STREAM_HEADERS } })
         return {
-          run: () => runtime.runPromise(Stream.runDrain(stream())),
+          run: () => drainTimed(stream(), runtime),
           sample: async () => describeEvents(await collect(stream(), runtime)),
           close: () => runtime.dispose()
         }
@@ -64,9 +70,7 @@ export const openAiStream: Scenario = {
         const model = `openai:${OPENAI_MODEL}`
         const open = () => modelRequestStream(model, [ModelRequest.userTextPrompt(PROMPT)], { modelSettings: { extraHeaders: STREAM_HEADERS } })
         return {
-          run: async () => {
-            for await (const event of open()) void event
-          },
+          run: () => iterateTimed(open()),
           sample: async () => {
             const events = []
             for await (const event of open()) events.push(event)
@@ -75,6 +79,10 @@ export const openAiStream: Scenario = {
           close: () => disposeAll()
         }
       }
-    }
+    },
+    vercelStream("openai-chat"),
+    vercelStream("openai-responses"),
+    effectAiStream,
+    rawResponsesStream
   ]
 }

@@ -6,8 +6,11 @@ import type { EmulatorEndpoints } from "../lib/emulator.js"
 
 /** One prepared contender: `run` is one operation (one request, one whole stream). */
 export interface Op {
-  /** One operation; its time is what is measured. */
-  readonly run: () => Promise<void>
+  /**
+   * One operation; its time is what is measured. A stream's operation returns the time from the
+   * call to its first text delta (ms, `performance.now()`), reported as "1st event".
+   */
+  readonly run: () => Promise<void | number>
   /**
    * Runs one operation and describes its output (text, delta count), to check once, before
    * measuring, that every contender did the same work as the baseline.
@@ -30,6 +33,8 @@ export class Unavailable extends Error {}
 export interface Contender {
   /** The row label. */
   readonly label: string
+  /** Another library (or the raw SDK on another API): shown for comparison, the goal is not its. */
+  readonly peer?: boolean
   readonly prepare: (env: EmulatorEndpoints) => Promise<Op>
 }
 
