@@ -106,3 +106,31 @@ describe("fromSdkStream", () => {
       release?.()
     }))
 })
+
+describe("fromSdkStream splitBefore", () => {
+  it.effect("starts a new chunk at a marked event, even within one read", () =>
+    Effect.gen(function*() {
+      const { iterable } = source([1, 2, 3])
+      const stream = fromSdkStream(iterable, twice, String, { splitBefore: (e) => e === "end" })
+      const chunks = yield* Stream.runCollect(Stream.mapChunks(stream, (c) => Chunk.of(Chunk.toArray(c))))
+      const all = Chunk.toArray(chunks)
+      expect(all.flat()).toEqual([1, 1, 2, 2, 3, 3, "end"])
+      expect(all[all.length - 1]).toEqual(["end"])
+    }))
+
+  it.effect("a consumer that stops before the marked event never has it pulled", () =>
+    Effect.gen(function*() {
+      const { iterable } = source([1, 2, 3])
+      const seen: Array<unknown> = []
+      const stream = fromSdkStream(iterable, twice, String, { splitBefore: (e) => e === "end" }).pipe(
+        Stream.mapChunks((c) => {
+          seen.push(...c)
+          return c
+        }),
+        Stream.take(1)
+      )
+      yield* Effect.promise(tick)
+      expect(Chunk.toArray(yield* Stream.runCollect(stream))).toEqual([1])
+      expect(seen).not.toContain("end")
+    }))
+})

@@ -10,7 +10,11 @@
  * - Order and errors: events keep their order; a decode failure or an SDK error (mapped by
  *   `onError`) fails the stream after the events decoded before it.
  * - Closing the stream (done, failed or interrupted) stops the loop and calls the iterator's
- *   `return()`; the caller's scope still owns the HTTP response (its AbortController).
+ *   `return()` (without waiting for it); the caller's scope still owns the HTTP response (its
+ *   AbortController).
+ * - `splitBefore`: an event for which it holds starts a new pull's chunk, so a consumer that stops
+ *   before it (`Stream.take`) never has it observed by a `mapChunks` upstream of the stop (the
+ *   call's span would otherwise record the final metadata of a stream that was stopped early).
  */
 import { Chunk, Effect, Either, Option, Stream } from "effect"
 
@@ -24,12 +28,16 @@ export const fromSdkStream = <In, Out, E>(
   iterable: AsyncIterable<In>,
   decoder: ChunkDecoder<In, Out, E>,
   onError: (error: unknown) => E,
-  options?: { readonly highWaterMark?: number | undefined }
+  options?: { readonly highWaterMark?: number | undefined; readonly splitBefore?: ((event: Out) => boolean) | undefined }
 ): Stream.Stream<Out, E> =>
   Stream.suspend(() => {
     const highWaterMark = options?.highWaterMark ?? 512
+    const splitBefore = options?.splitBefore
     let iterator: AsyncIterator<In> | undefined
+    // events not yet handed over: complete chunks cut by `splitBefore`, then the current one
+    const ready: Array<Array<Out>> = []
     let buffer: Array<Out> = []
+    let pending = 0
     let failure: Option.Option<E> = Option.none()
     let done = false
     let closed = false
@@ -55,7 +63,14 @@ export const fromSdkStream = <In, Out, E>(
         failure = Option.some(result.left)
         return false
       }
-      for (const event of result.right) buffer.push(event)
+      for (const event of result.right) {
+        if (splitBefore !== undefined && buffer.length > 0 && splitBefore(event)) {
+          ready.push(buffer)
+          buffer = []
+        }
+        buffer.push(event)
+        pending++
+      }
       return true
     }
     const pump = async (it: AsyncIterator<In>): Promise<void> => {
@@ -68,7 +83,7 @@ export const fromSdkStream = <In, Out, E>(
             return
           }
           if (!push(decoder.chunk(next.value))) return
-          if (buffer.length >= highWaterMark) {
+          if (pending >= highWaterMark) {
             notify()
             await new Promise<void>((resolve) => (room = resolve))
             if (closed) return
@@ -88,9 +103,15 @@ export const fromSdkStream = <In, Out, E>(
         iterator = iterable[Symbol.asyncIterator]()
         void pump(iterator)
       }
-      if (buffer.length > 0) {
-        const out = buffer
-        buffer = []
+      if (pending > 0) {
+        let out: Array<Out>
+        if (ready.length > 0) {
+          out = ready.shift()!
+        } else {
+          out = buffer
+          buffer = []
+        }
+        pending -= out.length
         const resume = room
         room = undefined
         resume?.()

@@ -8,6 +8,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
+import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
@@ -46,24 +47,8 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 const isStreamingRequired = (error: unknown): boolean =>
   error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /streaming is required/i.test(error.message)
 
-/**
- * An async iterable whose `return()` aborts the request first. `Stream.fromAsyncIterable` calls
- * `return()` when the stream is interrupted, and an async generator queues that call behind a
- * pending `next()`: without the abort, interrupting a stream that waits for the network would
- * wait for the network too.
- */
-const abortOnReturn = <A>(iterable: AsyncIterable<A>, controller: AbortController): AsyncIterable<A> => ({
-  [Symbol.asyncIterator]: () => {
-    const iterator = iterable[Symbol.asyncIterator]()
-    return {
-      next: () => iterator.next(),
-      return: async (value?: unknown) => {
-        controller.abort()
-        return iterator.return !== undefined ? iterator.return(value) : { done: true as const, value: undefined as never }
-      }
-    }
-  }
-})
+// the metadata event in a pull of its own: a consumer that stops before it never has it observed
+const isMetadata = (event: StreamEvent.ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
 
 /** Options of {@link make} and {@link layer}. */
 export type Options = LanguageModel.ModelDefaults
@@ -91,16 +76,16 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
           catch: onError
         })
         const decoder = new StreamDecoder(parameters, encoded.body.model)
-        const tail = Stream.suspend(() =>
-          Either.match(decoder.end(), {
-            onLeft: (detail) => Stream.fail(new ConnectionError({ provider: providerName, detail })),
-            onRight: () => Stream.empty
-          })
-        )
-        return Stream.fromAsyncIterable(abortOnReturn(events, controller), onError).pipe(
-          Stream.mapConcatEffect((event) => decoder.push(event)),
-          Stream.concat(tail)
-        )
+        // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts);
+        // closing the stream calls the iterator's return() without waiting, and the scope aborts
+        return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(events, {
+          chunk: (event) => decoder.push(event),
+          end: () =>
+            Either.match(decoder.end(), {
+              onLeft: (detail) => Either.left(new ConnectionError({ provider: providerName, detail })),
+              onRight: () => Either.right([])
+            })
+        }, onError, { splitBefore: isMetadata })
       })
 
     // A request the SDK will not send unstreamed: stream it and add the events up.
@@ -121,7 +106,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
             provider: e.provider,
             path: e.path,
             ...(e.detail !== undefined ? { detail: e.detail } : {}),
-            ...(message._request_id ? { requestId: message._request_id } : {})
+            // the SDK hands over any JSON body, `null` included
+            ...(message?._request_id ? { requestId: message._request_id } : {})
           }))
       })
 

@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, Layer, Redacted, Stream } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
+import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelSettings } from "../../Parameters.js"
@@ -44,6 +45,9 @@ const encode = (
     onLeft: Effect.fail,
     onRight: (encoded) => Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
   })
+
+// the metadata event in a pull of its own: a consumer that stops before it never has it observed
+const isMetadata = (event: ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
 
 /** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
 export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
@@ -83,15 +87,13 @@ export const implementation = (client: ClientService, modelName: string, options
           catch: (error) => fromSdkError(error, { secrets, where: "stream" })
         })
         const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
-        const events: Stream.Stream<ModelResponseStreamEvent, AiError> = Stream.fromAsyncIterable(
+        // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts)
+        return fromSdkStream<unknown, ModelResponseStreamEvent, AiError>(
           chunks as AsyncIterable<unknown>,
-          (error) => fromSdkError(error, { secrets, where: "stream" })
-        ).pipe(
-          Stream.mapEffect((chunk) => decoder.chunk(chunk)),
-          Stream.flattenIterables,
-          Stream.concat(Stream.fromIterableEffect(Effect.suspend(() => decoder.end())))
+          { chunk: (chunk) => decoder.chunk(chunk), end: () => decoder.end() },
+          (error) => fromSdkError(error, { secrets, where: "stream" }),
+          { splitBefore: isMetadata }
         )
-        return events
       })
   }
 }
