@@ -1,0 +1,252 @@
+/**
+ * Fault injection on the emulator, through the real SDKs, table-driven over both providers and
+ * every call of a batch's life — upload (OpenAI files), create, poll, download, cancel — with
+ * 429 (retry-after), 500, 503, 529 (Anthropic), connection reset, a hang past the SDK's request
+ * timeout, and a malformed body. Each case asserts: no crash (success or a typed failure), no
+ * resubmission (the provider holds at most one batch, created by one accepted create), a typed
+ * error where the library gives up, and no batch left running. Then interruption: at each
+ * stage, and at random moments of split runs, every batch created ends cancelled.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Layer, Logger } from "effect"
+import fc from "fast-check"
+import * as Batch from "../src/Batch.js"
+import type { BatchModel } from "../src/BatchModel.js"
+import type { LanguageModel } from "../src/LanguageModel.js"
+import { ModelRequest } from "../src/Message.js"
+import * as Retry from "../src/Retry.js"
+import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
+import {
+  batchRoutes,
+  callsTo,
+  defaultHandler,
+  emulatedBatches,
+  exitKind,
+  faultScript,
+  type FaultName,
+  fcParams,
+  outcomes,
+  type ProviderName,
+  providerLayer,
+  realSleep,
+  resetEmulator,
+  type Route,
+  routeKey,
+  type Stage,
+  stagesOf,
+  waitUntil
+} from "./helpers/reliability.js"
+
+/** The SDK's own request timeout, in seconds: a hang ends with a RequestTimeoutError after it. */
+const SDK_TIMEOUT = 0.25
+/** Four retries, quickly: the faults here are single, and retry-after is honoured on top. */
+const retry = Retry.policy({ base: "10 millis" })
+
+let emulator: Emulator
+beforeAll(async () => {
+  emulator = await startEmulator()
+})
+afterAll(async () => {
+  await emulator.close()
+})
+
+const ids = ["r1", "r2", "r3"]
+const requests = ids.map((id) => ({ customId: id, messages: [ModelRequest.userTextPrompt(`question ${id}`)] }))
+const allOk = ids.map((id) => `${id}:ok`)
+
+// the cancel that gives up logs a warning; keep the test output clean
+const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
+
+const layerFor = (provider: ProviderName): Layer.Layer<LanguageModel | BatchModel> =>
+  Layer.merge(providerLayer(provider, emulator, { timeout: SDK_TIMEOUT }), quiet)
+
+const runBatch = (provider: ProviderName, options: Batch.RunOptions & { readonly resumeKey?: undefined } = {}) =>
+  Batch.run(requests, { pollInterval: "5 millis", retry, ...options }).pipe(Effect.provide(layerFor(provider)))
+
+/** The typed error a single failed call becomes. */
+const tagOf: Record<FaultName, string> = {
+  "429": "RateLimitError",
+  "500": "ProviderUnavailableError",
+  "503": "ProviderUnavailableError",
+  "529": "ProviderUnavailableError",
+  reset: "ConnectionError",
+  hang: "RequestTimeoutError",
+  malformed: "ResponseDecodeError"
+}
+
+const faultsOf = (provider: ProviderName): ReadonlyArray<FaultName> =>
+  provider === "openai" ? ["429", "500", "503", "reset", "hang", "malformed"] : ["429", "500", "503", "529", "reset", "hang", "malformed"]
+
+/** What one fault at one stage must lead to. */
+interface Expected {
+  /** "ok" with every result, or "fail:<Tag>" */
+  readonly exit: string
+  /** Batches the provider holds afterwards (never more than one: no resubmission). */
+  readonly batches: number
+  /** Whether the batch (if any) must have been cancelled. */
+  readonly cancelled: boolean
+}
+
+const expected = (stage: Stage, fault: FaultName): Expected => {
+  const transient = fault !== "malformed"
+  switch (stage) {
+    case "upload":
+    case "create":
+      // only a rate-limited create is submitted again: after anything else a batch may exist
+      return fault === "429" ? { exit: "ok", batches: 1, cancelled: false } : { exit: `fail:${tagOf[fault]}`, batches: 0, cancelled: false }
+    case "poll":
+      // a malformed status cannot be retried into sense: the run fails, and cancels the batch
+      return transient ? { exit: "ok", batches: 1, cancelled: false } : { exit: "fail:ResponseDecodeError", batches: 1, cancelled: true }
+    case "download":
+      // the batch is complete: nothing to cancel; a malformed file fails the run with the place
+      return transient ? { exit: "ok", batches: 1, cancelled: false } : { exit: "fail:ResponseDecodeError", batches: 1, cancelled: false }
+    case "cancel":
+      // a transient fault is retried until the cancel lands; a 200 with an unreadable body means
+      // the provider took the cancel (it is not sent again)
+      return { exit: "interrupt", batches: 1, cancelled: true }
+  }
+}
+
+const cases = (["openai", "anthropic"] as const).flatMap((provider) =>
+  stagesOf(provider).flatMap((stage) => faultsOf(provider).map((fault) => ({ provider, stage, fault }))))
+
+describe("a fault at each call of the lifecycle", () => {
+  it.each(cases)("$provider $stage: $fault", async ({ fault, provider, stage }) => {
+    // polled twice before it completes, so a poll and a download always happen
+    resetEmulator(emulator, provider, stage === "cancel" ? { statusCalls: 1000 } : { statusCalls: 2 })
+    if (stage === "cancel" && fault === "malformed") {
+      // the cancel is done, its answer garbled on the way back
+      const handler = defaultHandler(emulator, provider, stage)
+      emulator.script(routeKey(provider, stage), async (request) => ({ ...(await handler(request)), fault: "malformed-json" as const }))
+    } else {
+      // in front of the provider: nothing is processed
+      emulator.script(routeKey(provider, stage), faultScript(provider, fault))
+    }
+    const routes = batchRoutes[provider]
+    const want = expected(stage, fault)
+
+    let exit: Exit.Exit<ReadonlyArray<Batch.BatchResult>, unknown>
+    if (stage === "cancel") {
+      // the cancel runs when the program is interrupted while the batch runs
+      exit = await Effect.runPromise(Effect.gen(function* () {
+        const fiber = yield* Effect.fork(runBatch(provider))
+        yield* waitUntil(() => callsTo(emulator, routes.poll) >= 2, "two polls")
+        return yield* Fiber.interrupt(fiber)
+      }))
+      // a transient fault is retried until the cancel lands; a 200 that cannot be read is not resent
+      expect(callsTo(emulator, routes.cancel)).toBe(fault === "malformed" ? 1 : 2)
+    } else {
+      exit = await Effect.runPromise(Effect.exit(runBatch(provider)))
+    }
+
+    expect(exitKind(exit)).toBe(want.exit)
+    if (Exit.isSuccess(exit)) expect(outcomes(exit.value)).toEqual(allOk)
+    const batches = emulatedBatches(emulator, provider)
+    expect(batches).toHaveLength(want.batches)
+    // no resubmission: one accepted create, plus the one a 429 refused
+    expect(callsTo(emulator, routes.create)).toBe(stage === "create" && fault === "429" ? 2 : stage === "upload" && fault !== "429" ? 0 : 1)
+    for (const b of batches) {
+      expect(b.cancelled).toBe(want.cancelled)
+      // none left running: final on its own, or cancelled
+      expect(b.final || b.cancelled).toBe(true)
+    }
+  })
+})
+
+describe("a fault that does not go away: a typed error once retries are spent", () => {
+  const persistent = (["openai", "anthropic"] as const).flatMap((provider) =>
+    (["poll", "download"] as const).flatMap((stage) => (["503", "reset"] as const).map((fault) => ({ provider, stage, fault }))))
+
+  it.each(persistent)("$provider $stage: $fault every time", async ({ fault, provider, stage }) => {
+    resetEmulator(emulator, provider, { statusCalls: 1 })
+    emulator.script(routeKey(provider, stage), ...Array.from({ length: 10 }, () => faultScript(provider, fault)))
+    const exit = await Effect.runPromise(Effect.exit(runBatch(provider)))
+    expect(exitKind(exit)).toBe(`fail:${tagOf[fault]}`)
+    // one attempt and the policy's four retries
+    expect(callsTo(emulator, batchRoutes[provider][stage])).toBe(5)
+    expect(callsTo(emulator, batchRoutes[provider].create)).toBe(1)
+    const [batch] = emulatedBatches(emulator, provider)
+    // a batch that was still running is cancelled; a complete one has nothing to cancel
+    expect(batch!.cancelled).toBe(stage === "poll")
+    expect(batch!.final || batch!.cancelled).toBe(true)
+  })
+})
+
+describe("a create whose answer is lost after the provider made the batch", () => {
+  const lost = (["openai", "anthropic"] as const).flatMap((provider) => (["reset", "hang", "malformed"] as const).map((fault) => ({ provider, fault })))
+
+  it.each(lost)("$provider create processed, then $fault: a typed error and no second batch", async ({ fault, provider }) => {
+    resetEmulator(emulator, provider, { statusCalls: 2 })
+    const handler = defaultHandler(emulator, provider, "create")
+    emulator.script(routeKey(provider, "create"), async (request) => ({ ...(await handler(request)), fault: faultScript(provider, fault).fault }))
+    const exit = await Effect.runPromise(Effect.exit(runBatch(provider)))
+    expect(exitKind(exit)).toBe(`fail:${tagOf[fault]}`)
+    // the library cannot know this batch's id (the answer never arrived), and never submits twice
+    expect(callsTo(emulator, batchRoutes[provider].create)).toBe(1)
+    expect(emulatedBatches(emulator, provider)).toHaveLength(1)
+  })
+})
+
+describe("interruption at each stage", () => {
+  const stages = (["openai", "anthropic"] as const).flatMap((provider) =>
+    stagesOf(provider).filter((s) => s !== "cancel").map((stage) => ({ provider, stage })))
+
+  it.each(stages)("$provider: interrupted while $stage is on the wire, every batch created ends cancelled or complete", async ({ provider, stage }) => {
+    resetEmulator(emulator, provider, { statusCalls: stage === "download" ? 1 : 1000 })
+    const handler = defaultHandler(emulator, provider, stage)
+    const route = (batchRoutes[provider] as Record<string, Route>)[stage]!
+    // the call does its work at once but answers late, so the interruption lands while it is on the wire
+    emulator.script(routeKey(provider, stage), async (request) => ({ ...(await handler(request)), delayMs: 150 }))
+    const exit = await Effect.runPromise(Effect.gen(function* () {
+      const fiber = yield* Effect.fork(runBatch(provider))
+      yield* waitUntil(() => callsTo(emulator, route) >= 1, `the ${stage} call`)
+      return yield* Fiber.interrupt(fiber)
+    }))
+    expect(exitKind(exit)).toBe("interrupt")
+    const batches = emulatedBatches(emulator, provider)
+    // upload and create cannot be cut half-way: the batch exists, and is cancelled
+    expect(batches).toHaveLength(1)
+    expect(callsTo(emulator, batchRoutes[provider].create)).toBe(1)
+    const [batch] = batches
+    if (stage === "download") {
+      // complete: nothing to cancel; the download itself was aborted
+      expect(batch!.final).toBe(true)
+      expect(batch!.cancelCalls).toBe(0)
+      await Effect.runPromise(waitUntil(() => emulator.aborted.some((r) => route.path.test(r.path)), "the aborted download"))
+    } else {
+      expect(batch!.cancelled).toBe(true)
+      expect(batch!.cancelCalls).toBe(1)
+    }
+  })
+
+  for (const provider of ["openai", "anthropic"] as const) {
+    it(`${provider}: interrupted at a random moment of a split run, each batch is created once and none is left running`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            stopAfterMs: fc.integer({ min: 0, max: 120 }),
+            createDelayMs: fc.integer({ min: 0, max: 40 }),
+            statusCalls: fc.integer({ min: 1, max: 12 })
+          }),
+          async ({ createDelayMs, statusCalls, stopAfterMs }) => {
+            resetEmulator(emulator, provider, { statusCalls })
+            const create = defaultHandler(emulator, provider, "create")
+            emulator.setHandler(routeKey(provider, "create"), async (request) => ({ ...(await create(request)), delayMs: createDelayMs }))
+            const exit = await Effect.runPromise(Effect.gen(function* () {
+              const fiber = yield* Effect.fork(runBatch(provider, { maxRequestsPerBatch: 1, pollInterval: "10 millis" }))
+              yield* realSleep(stopAfterMs)
+              return yield* Fiber.interrupt(fiber)
+            }))
+            expect(["ok", "interrupt"]).toContain(exitKind(exit))
+            const batches = emulatedBatches(emulator, provider)
+            // one create per provider batch (three at most), never a second for the same requests
+            expect(callsTo(emulator, batchRoutes[provider].create)).toBe(batches.length)
+            expect(new Set(batches.flatMap((b) => b.customIds)).size).toBe(batches.flatMap((b) => b.customIds).length)
+            for (const b of batches) expect(`${b.id}:${b.final || b.cancelled}`).toBe(`${b.id}:true`)
+          }
+        ),
+        fcParams(12, provider === "openai" ? 10 : 11)
+      )
+    })
+  }
+})
