@@ -37,8 +37,11 @@ import {
   waitUntil
 } from "./helpers/reliability.js"
 
-/** The SDK's own request timeout, in seconds: a hang ends with a RequestTimeoutError after it. */
-const SDK_TIMEOUT = 0.25
+/**
+ * The SDK's own request timeout, in seconds: a hang ends with a RequestTimeoutError after it.
+ * Long enough that no ordinary call reaches it on a loaded machine (0.25 s did, once).
+ */
+const SDK_TIMEOUT = 0.5
 /** Four retries, quickly: the faults here are single, and retry-after is honoured on top. */
 const retry = Retry.policy({ base: "10 millis" })
 
