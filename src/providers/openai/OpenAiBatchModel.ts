@@ -12,21 +12,20 @@
  */
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { toFile } from "openai"
-import { type AiError, InvalidInputError, type ResponseDecodeError } from "../../AiError.js"
+import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
-  batchFromWire,
   checkBatch,
   COMPLETION_WINDOW,
+  decodeBatchWire,
   decodeResultLine,
   type EncodedLine,
   encodeLine,
   ENDPOINT,
   filesOf,
-  LIMITS,
-  type WireBatch
+  LIMITS
 } from "./batchCodec.js"
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
@@ -106,7 +105,7 @@ export const implementation = (client: ClientService, modelName: string, options
   }
 
   const status = (batchId: string): Effect.Effect<Batch, AiError> =>
-    Effect.map(call((signal) => sdk.batches.retrieve(batchId, { signal })), (wire) => batchFromWire(wire as WireBatch))
+    Effect.flatMap(call((signal) => sdk.batches.retrieve(batchId, { signal })), (wire) => decodeBatchWire(wire))
 
   /** One result file as a stream of results, read line by line as its body arrives. */
   const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
@@ -181,7 +180,7 @@ export const implementation = (client: ClientService, modelName: string, options
               ? call((signal) => sdk.files.delete(input.id, { signal })).pipe(Effect.ignore)
               : Effect.void)
         )
-        return batchFromWire(wire as WireBatch, requests.length)
+        return yield* decodeBatchWire(wire, requests.length)
       }),
     status,
     results: (batch) =>
@@ -193,17 +192,20 @@ export const implementation = (client: ClientService, modelName: string, options
           files.error === undefined ? Stream.empty : readFile("error", files.error)
         )
       })),
-    cancel: (batchId) => Effect.map(call((signal) => sdk.batches.cancel(batchId, { signal })), (wire) => batchFromWire(wire as WireBatch)),
+    cancel: (batchId) => Effect.flatMap(call((signal) => sdk.batches.cancel(batchId, { signal })), (wire) => decodeBatchWire(wire)),
     list: ({ after, limit }) =>
       Stream.paginateChunkEffect(after, (cursor: string | undefined) =>
         call((signal) => sdk.batches.list({ limit: Math.min(PAGE_SIZE, Math.max(1, limit ?? PAGE_SIZE)), ...(cursor !== undefined ? { after: cursor } : {}) }, { signal })).pipe(
-          Effect.map((page) => {
-            const last = page.data.at(-1)
-            return [
-              Chunk.unsafeFromArray(page.data.map((wire) => batchFromWire(wire as WireBatch))),
-              page.has_more && last !== undefined ? Option.some(last.id) : Option.none()
-            ] as const
-          })
+          Effect.flatMap((page) =>
+            !Array.isArray(page.data)
+              ? Effect.fail(new ResponseDecodeError({ provider: PROVIDER, path: "data", detail: "expected a list of batches" }))
+              : Effect.map(Effect.forEach(page.data as ReadonlyArray<unknown>, (wire) => decodeBatchWire(wire)), (batches) => {
+                  const last = batches.at(-1)
+                  return [
+                    Chunk.unsafeFromArray(batches),
+                    page.has_more && last !== undefined ? Option.some(last.id) : Option.none()
+                  ] as const
+                }))
         ))
   }
 }

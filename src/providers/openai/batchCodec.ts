@@ -169,7 +169,12 @@ export interface WireBatch {
 }
 
 const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : 0)
-const seconds = (t: unknown): Date | undefined => (typeof t === "number" && Number.isFinite(t) ? new Date(t * 1000) : undefined)
+// a time out of Date's range is left out like a missing one (new Date would be Invalid Date)
+const seconds = (t: unknown): Date | undefined => {
+  const date = typeof t === "number" && Number.isFinite(t) ? new Date(t * 1000) : undefined
+  return date !== undefined && !Number.isNaN(date.getTime()) ? date : undefined
+}
+const text = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
 const iso = (t: unknown): string | undefined => seconds(t)?.toISOString()
 
 /** The `details` keys of an OpenAI batch (JSON-safe; timestamps as ISO strings). */
@@ -211,12 +216,12 @@ export const batchFromWire = (wire: WireBatch, knownCount = 0): Batch => {
   const over = status === "completed" || status === "expired" || status === "cancelled"
   const completedAt = seconds(wire.completed_at ?? wire.failed_at ?? wire.expired_at ?? wire.cancelled_at)
   const details: Details = defined({
-    inputFileId: wire.input_file_id,
-    outputFileId: wire.output_file_id ?? undefined,
-    errorFileId: wire.error_file_id ?? undefined,
-    endpoint: wire.endpoint,
-    completionWindow: wire.completion_window,
-    model: wire.model ?? undefined,
+    inputFileId: text(wire.input_file_id),
+    outputFileId: text(wire.output_file_id),
+    errorFileId: text(wire.error_file_id),
+    endpoint: text(wire.endpoint),
+    completionWindow: text(wire.completion_window),
+    model: text(wire.model),
     metadata: wire.metadata ?? undefined,
     requestCounts: counts,
     inProgressAt: iso(wire.in_progress_at),
@@ -238,15 +243,30 @@ export const batchFromWire = (wire: WireBatch, knownCount = 0): Batch => {
     failedCount: over ? Math.max(counts.failed, requestCount - counts.completed) : counts.failed,
     createdAt: seconds(wire.created_at) ?? new Date(0),
     ...(completedAt !== undefined ? { completedAt } : {}),
-    errors: (wire.errors?.data ?? []).map((e) =>
+    // read leniently: an item of the wrong shape keeps what it has rather than failing the batch
+    errors: (Array.isArray(wire.errors?.data) ? wire.errors.data : []).filter(isRecord).map((e) =>
       new BatchErrorItem({
-        code: e.code ?? "unknown",
-        message: e.message ?? "",
-        ...(typeof e.line === "number" ? { line: e.line } : {}),
+        code: text(e.code) ?? "unknown",
+        message: text(e.message) ?? "",
+        ...(typeof e.line === "number" && Number.isFinite(e.line) ? { line: e.line } : {}),
         ...(typeof e.param === "string" ? { param: e.param } : {})
       })),
     details: details as Record<string, unknown>
   })
+}
+
+/**
+ * What the SDK handed over (any JSON: the SDK does not check the body) as our {@link Batch}:
+ * {@link batchFromWire} once the one thing it cannot do without is there, an object with a
+ * string `id`. Its other fields are read leniently. So a malformed answer is a
+ * ResponseDecodeError naming the place, never an exception.
+ */
+export const decodeBatchWire = (wire: unknown, knownCount = 0): Either.Either<Batch, ResponseDecodeError> => {
+  if (!isRecord(wire)) return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: "batch", detail: "expected a batch object" }))
+  if (typeof wire.id !== "string") {
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: "batch.id", detail: `expected a string, got ${JSON.stringify(wire.id) ?? "nothing"}` }))
+  }
+  return Either.right(batchFromWire(wire as unknown as WireBatch, knownCount))
 }
 
 /** The file ids of a batch's `details` (undefined when the Batch did not come from OpenAI). */
