@@ -60,6 +60,29 @@ export class StreamDecoder {
 
   /** Takes one parsed SSE event; unknown event and block kinds are ignored (the API adds them over time). */
   push(event: unknown): Events {
+    // the common events checked by hand (a Schema decode is the bulk of the per-event cost); any
+    // other shape, or one these checks refuse, takes the Schema path, which names a bad field
+    if (typeof event === "object" && event !== null) {
+      const e = event as { readonly type?: unknown; readonly index?: unknown; readonly delta?: unknown }
+      if (e.type === "content_block_delta" && typeof e.index === "number" && typeof e.delta === "object" && e.delta !== null) {
+        const delta = e.delta as { readonly type?: unknown; readonly text?: unknown; readonly partial_json?: unknown; readonly thinking?: unknown }
+        if (delta.type === "text_delta" && typeof delta.text === "string") return Either.right(this.builder.text(String(e.index), delta.text))
+        if (delta.type === "input_json_delta" && typeof delta.partial_json === "string") {
+          return Either.right(this.builder.toolCall(String(e.index), { args: delta.partial_json }))
+        }
+        if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
+          return Either.right(this.builder.thinking(String(e.index), delta.thinking))
+        }
+      } else if (e.type === "content_block_stop" && typeof e.index === "number") {
+        return Either.right(this.builder.end(String(e.index)))
+      } else if (e.type === "ping") {
+        return Either.right([])
+      }
+    }
+    return this.decode(event)
+  }
+
+  private decode(event: unknown): Events {
     const self = this
     return Either.gen(function*() {
       const { type } = yield* decodeAt(EventType, event, "event")
