@@ -5,16 +5,21 @@
  * timeout, and a malformed body. Each case asserts: no crash (success or a typed failure), no
  * resubmission (the provider holds at most one batch, created by one accepted create), a typed
  * error where the library gives up, and no batch left running. Then interruption: at each
- * stage, and at random moments of split runs, every batch created ends cancelled.
+ * stage, and at random moments of split runs, every batch created ends cancelled. Last, direct
+ * requests and streams: each fault once, then an answer (retried; a stream only while it
+ * opens), and a stream broken after its first events is never sent again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Logger } from "effect"
+import { Effect, Exit, Fiber, Layer, Logger, Stream } from "effect"
 import fc from "fast-check"
 import * as Batch from "../src/Batch.js"
 import type { BatchModel } from "../src/BatchModel.js"
-import type { LanguageModel } from "../src/LanguageModel.js"
+import * as LanguageModel from "../src/LanguageModel.js"
 import { ModelRequest } from "../src/Message.js"
 import * as Retry from "../src/Retry.js"
+import { accumulate } from "../src/StreamEvent.js"
+import { messagesHandler } from "../src/testing/emulator/anthropic.js"
+import { chatCompletions } from "../src/testing/emulator/openai.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import {
   batchRoutes,
@@ -60,7 +65,7 @@ const allOk = ids.map((id) => `${id}:ok`)
 // the cancel that gives up logs a warning; keep the test output clean
 const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
 
-const layerFor = (provider: ProviderName): Layer.Layer<LanguageModel | BatchModel> =>
+const layerFor = (provider: ProviderName): Layer.Layer<LanguageModel.LanguageModel | BatchModel> =>
   Layer.merge(providerLayer(provider, emulator, { timeout: SDK_TIMEOUT }), quiet)
 
 const runBatch = (provider: ProviderName, options: Batch.RunOptions & { readonly resumeKey?: undefined } = {}) =>
@@ -252,4 +257,62 @@ describe("interruption at each stage", () => {
       )
     })
   }
+})
+
+describe("direct requests and streams: a fault, then the provider answers", () => {
+  const chatRoute = { openai: "POST /v1/chat/completions", anthropic: "POST /v1/messages" } as const
+  const messages = [ModelRequest.userTextPrompt("question direct")]
+  const answer = "You said: question direct"
+  const kinds = ["request", "stream"] as const
+  const directCases = (["openai", "anthropic"] as const).flatMap((provider) =>
+    kinds.flatMap((kind) => faultsOf(provider).map((fault) => ({ provider, kind, fault }))))
+
+  const call = (provider: ProviderName, kind: "request" | "stream") => {
+    const options = { retry }
+    const effect = kind === "request"
+      ? Effect.map(LanguageModel.request(messages, options), (r) => r.text)
+      : Effect.map(Stream.runCollect(LanguageModel.requestStream(messages, options)), (events) => accumulate(events).text)
+    return Effect.runPromise(Effect.exit(effect.pipe(Effect.provide(layerFor(provider)))))
+  }
+
+  it.each(directCases)("$provider $kind: $fault", async ({ fault, kind, provider }) => {
+    emulator.reset()
+    emulator.script(chatRoute[provider], faultScript(provider, fault))
+    const exit = await call(provider, kind)
+    const requests = emulator.requests.filter((r) => `${r.method} ${r.path}` === chatRoute[provider]).length
+    if (fault !== "malformed") {
+      // retried (a stream while it opens), and the second attempt answers
+      expect(exitKind(exit)).toBe("ok")
+      expect(Exit.isSuccess(exit) && exit.value).toBe(answer)
+      expect(requests).toBe(2)
+    } else {
+      // a 200 whose body cannot be read is not retried; a stream of it ends without an answer
+      expect(kind === "request" ? ["fail:ResponseDecodeError"] : ["fail:ResponseDecodeError", "fail:ConnectionError"]).toContain(exitKind(exit))
+      expect(requests).toBe(1)
+    }
+  })
+
+  it.each(["openai", "anthropic"] as const)("%s: a stream that breaks after its first events is not retried (retries on): the events so far, then a typed error", async (provider) => {
+    emulator.reset()
+    const route = chatRoute[provider]
+    const handler = provider === "openai" ? chatCompletions : messagesHandler
+    // the whole answer in eight deltas, a frame every 20 ms (so the first events arrive before the
+    // break; cut at once, the break can come before the headers and the open is rightly retried),
+    // the connection broken after half of them
+    emulator.script(route, async (request) => ({
+      ...(await handler({ ...request, headers: { ...request.headers, "x-emulator-deltas": "8" } })),
+      chunkDelayMs: 20,
+      fault: "truncate" as const
+    }))
+    const seen: Array<string> = []
+    const exit = await Effect.runPromise(Effect.exit(
+      LanguageModel.requestStream(messages, { retry }).pipe(
+        Stream.runForEach((event) => Effect.sync(() => void seen.push(event._tag))),
+        Effect.provide(layerFor(provider))
+      )
+    ))
+    expect(exitKind(exit)).toBe("fail:ConnectionError")
+    expect(seen.length).toBeGreaterThan(0)
+    expect(emulator.requests.filter((r) => `${r.method} ${r.path}` === route)).toHaveLength(1)
+  })
 })
