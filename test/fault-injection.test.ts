@@ -7,10 +7,11 @@
  * error where the library gives up, and no batch left running. Then interruption: at each
  * stage, and at random moments of split runs, every batch created ends cancelled. Last, direct
  * requests and streams: each fault once, then an answer (retried; a stream only while it
- * opens), and a stream broken after its first events is never sent again.
+ * opens), and a stream broken after its first events is never sent again; and a provider that
+ * echoes a rejected key back, which must leave it in no error, log line or span.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Logger, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Logger, Stream } from "effect"
 import fc from "fast-check"
 import * as Batch from "../src/Batch.js"
 import type { BatchModel } from "../src/BatchModel.js"
@@ -41,6 +42,7 @@ import {
   stagesOf,
   waitUntil
 } from "./helpers/reliability.js"
+import { withSpans } from "./telemetry-helpers.js"
 
 /**
  * The SDK's own request timeout, in seconds: a hang ends with a RequestTimeoutError after it.
@@ -314,5 +316,38 @@ describe("direct requests and streams: a fault, then the provider answers", () =
     expect(exitKind(exit)).toBe("fail:ConnectionError")
     expect(seen.length).toBeGreaterThan(0)
     expect(emulator.requests.filter((r) => `${r.method} ${r.path}` === route)).toHaveLength(1)
+  })
+})
+
+describe("a provider that echoes the key back", () => {
+  it.each(["openai", "anthropic"] as const)("%s: a rejected key is in no error, log line or span of a request, a stream or a batch run", async (provider) => {
+    emulator.reset()
+    const key = `${provider}-invalid-key-3e8d1f92ab`
+    // the emulator's 401 carries the key it was given (so this test can fail)
+    const probe = await fetch(provider === "openai" ? `${emulator.openaiBaseURL}/chat/completions` : `${emulator.anthropicBaseURL}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(provider === "openai" ? { authorization: `Bearer ${key}` } : { "x-api-key": key }) },
+      body: "{}"
+    })
+    expect(await probe.text()).toContain(key)
+
+    const logs: Array<string> = []
+    const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, message }) => void logs.push(JSON.stringify([message, [...annotations]]))))
+    const messages = [ModelRequest.userTextPrompt("question key")]
+    const program = Effect.all([
+      Effect.exit(LanguageModel.request(messages, { retry: false })),
+      Effect.exit(Stream.runCollect(LanguageModel.requestStream(messages, { retry: false }))),
+      Effect.exit(Batch.run(requests, { retry: false }))
+    ]).pipe(Effect.provide(providerLayer(provider, emulator, { apiKey: key, timeout: SDK_TIMEOUT })), Effect.provide(logger))
+    const { exit, spans } = await Effect.runPromise(withSpans(program))
+    const exits: ReadonlyArray<Exit.Exit<unknown, unknown>> = Exit.isSuccess(exit) ? exit.value : []
+    expect(exits.map(exitKind)).toEqual(["fail:AuthenticationError", "fail:AuthenticationError", "fail:AuthenticationError"])
+    const errors = exits.flatMap((e) => {
+      const failure = Exit.isFailure(e) ? Cause.failureOption(e.cause) : undefined
+      return Exit.isFailure(e) ? [Cause.pretty(e.cause), String(failure), JSON.stringify(failure)] : []
+    })
+    expect(spans.length).toBeGreaterThan(0)
+    const traced = spans.map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events, status: s.status }))
+    for (const text of [...errors, ...logs, ...traced]) expect(text).not.toContain(key)
   })
 })

@@ -22,6 +22,8 @@ import { anthropicBatchEmulator } from "../src/testing/emulator/anthropic.js"
 import { openAiBatchEmulator } from "../src/testing/emulator/openai.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import * as SimulatedBatch from "../src/testing/SimulatedBatch.js"
+import * as TestModel from "../src/testing/TestModel.js"
+import * as LanguageModel from "../src/LanguageModel.js"
 import { callsTo, batchRoutes, chunksOf, exitKind, fcParams, outcomes, type ProviderName, providerLayer, shuffled } from "./helpers/reliability.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -32,6 +34,17 @@ import { callsTo, batchRoutes, chunksOf, exitKind, fcParams, outcomes, type Prov
 const customId = fc.stringMatching(/^[a-zA-Z0-9_-]{1,10}$/)
 const idList = (max: number) => fc.uniqueArray(customId, { minLength: 1, maxLength: max })
 const request = (id: string): Batch.BatchRequestInput => ({ customId: id, messages: [ModelRequest.userTextPrompt(`question ${id}`)] })
+
+// type-level: a program that runs batches needs a BatchModel; without one it does not compile
+// (typecheck runs over the tests), and a LanguageModel alone is not one
+// @ts-expect-error BatchModel is not provided
+const _noBatchModel: Effect.Effect<ReadonlyArray<Batch.BatchResult>, unknown, never> = Batch.run([request("a")])
+// @ts-expect-error a LanguageModel alone does not provide BatchModel
+const _languageModelOnly: Effect.Effect<ReadonlyArray<Batch.BatchResult>, unknown, never> = Batch.run([request("a")]).pipe(
+  Effect.provideService(LanguageModel.LanguageModel, TestModel.make())
+)
+void _noBatchModel
+void _languageModelOnly
 
 /** The code `Batch.run` gives a request without a provider line, by the batch's final status. */
 const unansweredCode = (status: string): string => (status === "expired" ? "expired" : status === "cancelled" ? "cancelled" : "missing")

@@ -50,6 +50,8 @@ export interface ProviderLayerOptions {
   readonly timeout?: number | undefined
   /** Headers every request carries (Anthropic's batch lifecycle header, say). */
   readonly defaultHeaders?: Readonly<Record<string, string>> | undefined
+  /** Another key (one with "invalid" in it makes the emulator answer 401 and echo it). */
+  readonly apiKey?: string | undefined
 }
 
 /** A provider's LanguageModel and BatchModel on the emulator, built by its public `model` Layer. */
@@ -60,9 +62,9 @@ export const providerLayer = (
 ): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel> => {
   const layer =
     provider === "openai"
-      ? OpenAi.model("gpt-4o-mini", { client: { apiKey: OPENAI_KEY, baseURL: emulator.openaiBaseURL, timeout: options.timeout }, retry: false })
+      ? OpenAi.model("gpt-4o-mini", { client: { apiKey: options.apiKey ?? OPENAI_KEY, baseURL: emulator.openaiBaseURL, timeout: options.timeout }, retry: false })
       : Anthropic.model("claude-haiku-4-5", {
-          client: { apiKey: ANTHROPIC_KEY, baseURL: emulator.anthropicBaseURL, timeout: options.timeout, defaultHeaders: options.defaultHeaders },
+          client: { apiKey: options.apiKey ?? ANTHROPIC_KEY, baseURL: emulator.anthropicBaseURL, timeout: options.timeout, defaultHeaders: options.defaultHeaders },
           retry: false
         })
   // the client comes from options: no ConfigError is possible
