@@ -171,6 +171,14 @@ describe("OpenAI transport errors", () => {
       expect(badUsage.message).toContain("usage.prompt_tokens")
     }))
 
+  it.effect("a decode error of a request carries the x-request-id (read from the parsed body's _request_id)", () =>
+    Effect.gen(function* () {
+      emulator().script(CHAT, { headers: { "x-request-id": "req_decode_1" }, json: { id: "c", model: "m", choices: [{ finish_reason: "stop" }] } })
+      const error = yield* requestError()
+      expect(error._tag).toBe("ResponseDecodeError")
+      expect(error._tag === "ResponseDecodeError" && error.requestId).toBe("req_decode_1")
+    }))
+
   it.effect("malformed SSE data → ResponseDecodeError at stream", () =>
     Effect.gen(function* () {
       emulator().script(CHAT, { sse: [...sse(chunk({ role: "assistant", content: "" }), chunk({ content: "Hi" })), "data: {\"id\": \"chatcmpl-x\", broken\n\n"] })

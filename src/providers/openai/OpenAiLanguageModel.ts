@@ -40,11 +40,14 @@ const encode = (
   messages: ReadonlyArray<ModelMessage>,
   context: LanguageModel.CallContext,
   options: EncodeOptions | undefined
-): Effect.Effect<EncodedRequest, AiError> =>
-  Either.match(encodeRequest(modelName, messages, context.parameters, context.settings, options), {
-    onLeft: Effect.fail,
-    onRight: (encoded) => Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
-  })
+): Effect.Effect<EncodedRequest, AiError> => {
+  const result = encodeRequest(modelName, messages, context.parameters, context.settings, options)
+  if (Either.isLeft(result)) return Effect.fail(result.left)
+  const encoded = result.right
+  return encoded.warnings.length === 0
+    ? Effect.succeed(encoded)
+    : Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
+}
 
 // the metadata event in a pull of its own: a consumer that stops before it never has it observed
 const isMetadata = (event: ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
@@ -57,18 +60,20 @@ export const implementation = (client: ClientService, modelName: string, options
     provider: PROVIDER,
     modelName,
     supportedSettings,
+    // a flatMap chain rather than Effect.gen: this runs on every request
     request: (messages, context) =>
-      Effect.gen(function* () {
-        const { body, requestOptions } = yield* encode(modelName, messages, context, options)
-        const { data, requestId } = yield* Effect.tryPromise({
-          try: async (signal) => {
-            const { data, request_id } = await client.sdk.chat.completions.create(body, { ...requestOptions, signal }).withResponse()
-            return { data: data as unknown, requestId: request_id ?? undefined }
-          },
-          catch: (error) => fromSdkError(error, { secrets, where: "body" })
-        })
-        return yield* decodeChatCompletion(data, { ...decodeOptions, requestId })
-      }),
+      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
+        Effect.flatMap(
+          Effect.tryPromise({
+            try: (signal) => client.sdk.chat.completions.create(body, { ...requestOptions, signal }),
+            catch: (error) => fromSdkError(error, { secrets, where: "body" })
+          }),
+          (data) => {
+            // the SDK puts the request id on the parsed body (`_request_id`): `.withResponse()` is not needed
+            const requestId = (data as { readonly _request_id?: string | null } | null)?._request_id ?? undefined
+            return decodeChatCompletion(data, requestId === undefined ? decodeOptions : { ...decodeOptions, requestId })
+          }
+        )),
     openStream: (messages, context) =>
       Effect.gen(function* () {
         const { body, requestOptions } = yield* encode(modelName, messages, context, options)

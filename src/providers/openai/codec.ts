@@ -356,6 +356,20 @@ const isChunkChoice = (u: unknown): boolean => {
   const calls = delta.tool_calls
   return calls === undefined || calls === null || (Array.isArray(calls) && calls.every(isChunkToolCall))
 }
+const optionalString = (u: unknown): boolean => u === undefined || typeof u === "string"
+const isToolCall = (u: unknown): boolean =>
+  isObj(u) && typeof u.id === "string" && optionalString(u.type) &&
+  (u.function === undefined || (isObj(u.function) && typeof u.function.name === "string" && typeof u.function.arguments === "string")) &&
+  (u.custom === undefined || (isObj(u.custom) && typeof u.custom.name === "string" && typeof u.custom.input === "string"))
+const isChoice = (u: unknown): boolean => {
+  if (!isObj(u) || !nullishString(u.finish_reason) || !isObj(u.message)) return false
+  const { content, refusal, tool_calls } = u.message
+  return nullishString(content) && nullishString(refusal) &&
+    (tool_calls === undefined || tool_calls === null || (Array.isArray(tool_calls) && tool_calls.every(isToolCall)))
+}
+const isWireCompletion = (u: unknown): u is typeof WireCompletion.Type =>
+  isObj(u) && optionalString(u.id) && optionalString(u.model) && (u.created === undefined || typeof u.created === "number") &&
+  Array.isArray(u.choices) && u.choices.every(isChoice) && isUsage(u.usage)
 const isWireChunk = (u: unknown): u is WireChunk =>
   isObj(u) && (u.id === undefined || typeof u.id === "string") && (u.model === undefined || typeof u.model === "string") &&
   (u.choices === undefined || u.choices === null || (Array.isArray(u.choices) && u.choices.every(isChunkChoice))) &&
@@ -410,7 +424,7 @@ export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage =
     cacheReadTokens: count(prompt.cached_tokens),
     cacheWriteTokens: count(prompt.cache_write_tokens),
     details
-  })
+  }, true)
 }
 
 /** Options of the decoders. */
@@ -428,7 +442,7 @@ export interface DecodeOptions {
  * ResponseDecodeError whose `path` names the place (for example `choices[0].message`).
  */
 export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Either.Either<ModelResponse, ResponseDecodeError> =>
-  Either.flatMap(decodeWith(WireCompletion, body, "", options.requestId), (completion) => {
+  Either.flatMap(isWireCompletion(body) ? Either.right(body) : decodeWith(WireCompletion, body, "", options.requestId), (completion) => {
     const choice = completion.choices[0]
     if (choice === undefined) {
       return Either.left(new ResponseDecodeError({
@@ -440,12 +454,13 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
     }
     const parts: Array<ModelResponsePart> = []
     const { content, refusal, tool_calls } = choice.message
-    if (content) parts.push(new TextPart({ content }))
-    if (refusal) parts.push(new TextPart({ content: refusal }))
+    // built from decoded fields: no constructor validation (see eventBuilder.ts for its cost)
+    if (content) parts.push(new TextPart({ content }, true))
+    if (refusal) parts.push(new TextPart({ content: refusal }, true))
     for (const call of tool_calls ?? []) {
       const fn = call.function ?? (call.custom ? { name: call.custom.name, arguments: call.custom.input } : undefined)
       if (fn === undefined) continue
-      parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId: call.id }))
+      parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId: call.id }, true))
     }
     const finishReason = decodeFinishReason(choice.finish_reason)
     return Either.right(new ModelResponse({
@@ -459,7 +474,7 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
       ...(completion.created !== undefined && Number.isFinite(new Date(completion.created * 1000).getTime())
         ? { timestamp: new Date(completion.created * 1000) }
         : {})
-    }))
+    }, true))
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -531,6 +546,6 @@ export class StreamDecoder {
       usage: decodeUsage(this.usage),
       ...(this.id !== undefined ? { providerResponseId: this.id } : {}),
       ...(finishReason !== undefined ? { finishReason } : {})
-    })))
+    }, true)))
   }
 }
