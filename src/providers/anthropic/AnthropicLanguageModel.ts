@@ -61,7 +61,10 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
       Effect.tap(
         encodeRequest(modelName, messages, context),
-        (encoded) => Effect.forEach(encoded.warnings, (w) => Effect.logWarning(`${providerName}: ${w}`), { discard: true })
+        (encoded) =>
+          encoded.warnings.length === 0
+            ? Effect.void
+            : Effect.forEach(encoded.warnings, (w) => Effect.logWarning(`${providerName}: ${w}`), { discard: true })
       )
 
     const open = (
@@ -92,23 +95,35 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     const viaStream = (encoded: EncodedRequest, parameters: ModelRequestParameters): Effect.Effect<ModelResponse, AiError> =>
       Effect.scoped(Effect.flatMap(open(encoded, parameters), StreamEvent.accumulateStream))
 
+    // a flatMap chain rather than Effect.gen: this runs on every request
     const request = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<ModelResponse, AiError> =>
-      Effect.gen(function*() {
-        const encoded = yield* prepare(messages, context)
-        if (requiresStreaming(client, encoded)) return yield* viaStream(encoded, context.parameters)
-        const message = yield* Effect.tryPromise({
-          try: (signal) => client.sdk.messages.create(encoded.body, { ...encoded.options, signal }),
-          catch: (error) => error
-        }).pipe(Effect.catchAll((error) => (isStreamingRequired(error) ? Effect.succeed(undefined) : Effect.fail(onError(error)))))
-        if (message === undefined) return yield* viaStream(encoded, context.parameters)
-        return yield* Either.mapLeft(decodeMessage(message), (e) =>
-          new ResponseDecodeError({
-            provider: e.provider,
-            path: e.path,
-            ...(e.detail !== undefined ? { detail: e.detail } : {}),
-            // the SDK hands over any JSON body, `null` included
-            ...(message?._request_id ? { requestId: message._request_id } : {})
-          }))
+      Effect.flatMap(prepare(messages, context), (encoded) => {
+        if (requiresStreaming(client, encoded)) return viaStream(encoded, context.parameters)
+        return Effect.flatMap(
+          Effect.tryPromise({
+            try: (signal) =>
+              client.sdk.messages.create(encoded.body, { ...encoded.options, signal }).then(
+                (message): (Anthropic.Message & { readonly _request_id?: string | null | undefined }) | undefined => message,
+                // the SDK refused to send it unstreamed after all: undefined, streamed below
+                (error: unknown) => {
+                  if (isStreamingRequired(error)) return undefined
+                  throw error
+                }
+              ),
+            catch: onError
+          }),
+          (message) => {
+            if (message === undefined) return viaStream(encoded, context.parameters)
+            return Either.mapLeft(decodeMessage(message), (e) =>
+              new ResponseDecodeError({
+                provider: e.provider,
+                path: e.path,
+                ...(e.detail !== undefined ? { detail: e.detail } : {}),
+                // the SDK hands over any JSON body, `null` included
+                ...(message?._request_id ? { requestId: message._request_id } : {})
+              }))
+          }
+        )
       })
 
     return LanguageModel.make({

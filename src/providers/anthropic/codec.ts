@@ -352,17 +352,39 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
       if (typeof value === "number" && value !== 0) details[key] = value
     }
   }
+  // typed fields: no constructor validation
   return new RequestUsage({
     inputTokens: count(usage.input_tokens) + cacheRead + cacheWrite,
     outputTokens: count(usage.output_tokens),
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
     details
-  })
+  }, true)
 }
 
+// Hand-written checks of the common shapes, far cheaper than Schema decodes: what they accept the
+// schemas accept; whatever they refuse takes the Schema path, which names the bad field.
+type Obj = { readonly [key: string]: unknown }
+const isObj = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
+const isCount = (u: unknown): boolean => u === undefined || u === null || typeof u === "number"
+const isNullishRecord = (u: unknown): boolean => u === undefined || u === null || isObj(u)
+const isWireUsage = (u: unknown): u is WireUsage =>
+  isObj(u) && isCount(u.input_tokens) && isCount(u.output_tokens) && isCount(u.cache_creation_input_tokens) &&
+  isCount(u.cache_read_input_tokens) && isNullishRecord(u.cache_creation) && isNullishRecord(u.server_tool_use)
+const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
+  isObj(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
+  (u.stop_reason === undefined || u.stop_reason === null || typeof u.stop_reason === "string") && isWireUsage(u.usage)
+
 /** One content block → our part; `undefined` for empty text and block kinds we do not model (server tools). */
-const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> =>
+const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> => {
+  // the common block, text, checked by hand
+  if (isObj(block) && block.type === "text" && typeof block.text === "string") {
+    return Either.right(block.text === "" ? undefined : new TextPart({ content: block.text }, true))
+  }
+  return decodeBlockSchema(block, path)
+}
+
+const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> =>
   Either.gen(function*() {
     const { type } = yield* decodeAt(BlockType, block, path)
     switch (type) {
@@ -395,22 +417,31 @@ const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponseP
 export const decodeMessage = (
   message: unknown,
   options?: { readonly timestamp?: Date | undefined }
-): Either.Either<ModelResponse, ResponseDecodeError> =>
-  Either.gen(function*() {
-    const wire = yield* decodeAt(WireMessage, message, "")
-    const parts: Array<ModelResponsePart> = []
-    for (const [i, block] of wire.content.entries()) {
-      const part = yield* decodeBlock(block, `content.${i}`)
-      if (part !== undefined) parts.push(part)
-    }
-    const reason = finishReason(wire.stop_reason)
-    return new ModelResponse({
-      parts,
-      usage: decodeUsage(wire.usage),
-      modelName: wire.model,
-      providerName,
-      providerResponseId: wire.id,
-      ...(reason !== undefined ? { finishReason: reason } : {}),
-      ...(options?.timestamp !== undefined ? { timestamp: options.timestamp } : {})
-    })
-  })
+): Either.Either<ModelResponse, ResponseDecodeError> => {
+  // plain code, not Either.gen: this runs on every response (and every batch result line)
+  let wire: typeof WireMessage.Type
+  if (isWireMessage(message)) {
+    wire = message
+  } else {
+    const decoded = decodeAt(WireMessage, message, "")
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    wire = decoded.right
+  }
+  const parts: Array<ModelResponsePart> = []
+  for (let i = 0; i < wire.content.length; i++) {
+    const part = decodeBlock(wire.content[i], `content.${i}`)
+    if (Either.isLeft(part)) return Either.left(part.left)
+    if (part.right !== undefined) parts.push(part.right)
+  }
+  const reason = finishReason(wire.stop_reason)
+  // built from decoded fields: no constructor validation
+  return Either.right(new ModelResponse({
+    parts,
+    usage: decodeUsage(wire.usage),
+    modelName: wire.model,
+    providerName,
+    providerResponseId: wire.id,
+    ...(reason !== undefined ? { finishReason: reason } : {}),
+    ...(options?.timestamp !== undefined ? { timestamp: options.timestamp } : {})
+  }, true))
+}

@@ -135,7 +135,7 @@ export class StreamDecoder {
       usage: decodeUsage(this.usage),
       ...(this.id !== undefined ? { providerResponseId: this.id } : {}),
       ...(reason !== undefined ? { finishReason: reason } : {})
-    })
+    }, true)
   }
 
   private blockStart(event: unknown): Events {
