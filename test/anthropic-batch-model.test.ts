@@ -228,6 +228,23 @@ describe("Anthropic batch results", () => {
       expect(h.count(routes.results)).toBe(1)
     }))
 
+  it.effect("results are read from the batch's results_url without a retrieve, unless that URL is on another origin or missing", () =>
+    Effect.gen(function*() {
+      const h = harness(emulator(), { lifecycle: { statusCalls: 0, order: "submission" } })
+      const ended = yield* Batch.create(reqs("a", "b")).pipe(Effect.provide(h.layer))
+      expect(typeof ended.details.resultsUrl).toBe("string")
+      const read = (batch: Batch.Batch) => collect(BatchModel.results(batch)).pipe(Effect.provide(h.layer))
+      expect(outcomes(yield* read(ended))).toEqual(["a:ok", "b:ok"])
+      expect([h.count(routes.retrieve), h.count(routes.results)]).toEqual([0, 1])
+      // a stored batch edited to point elsewhere: the key is not sent there, the URL is looked up again
+      const elsewhere = new Batch.Batch({ ...ended, details: { ...ended.details, resultsUrl: "http://127.0.0.2:9/v1/messages/batches/x/results" } })
+      expect(outcomes(yield* read(elsewhere))).toEqual(["a:ok", "b:ok"])
+      expect([h.count(routes.retrieve), h.count(routes.results)]).toEqual([1, 2])
+      const unknown = new Batch.Batch({ ...ended, details: {} })
+      expect(outcomes(yield* read(unknown))).toEqual(["a:ok", "b:ok"])
+      expect([h.count(routes.retrieve), h.count(routes.results)]).toEqual([2, 3])
+    }))
+
   it.effect("results stream: 5,000 lines, the first arriving while the download is under way; stopping early aborts it", () =>
     Effect.gen(function*() {
       // submitted with the SDK directly: building thousands of ModelRequests would dominate the test

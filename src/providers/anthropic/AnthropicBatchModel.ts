@@ -16,10 +16,10 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { fromJsonlBody } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, itemSize, linePath } from "./batchCodec.js"
-import { fromLines } from "./batchStream.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 
@@ -152,27 +152,59 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         decoded
       )
 
+    const noResults = (batchId: string) =>
+      new InvalidInputError({ provider: providerName, reason: `batch ${batchId} has no results yet; wait until it has ended.` })
+
+    // The results URL of a batch already looked up (Batch.results looks it up when it is not
+    // complete), saving the retrieve the SDK's `batches.results` makes first. Only on the API's
+    // own origin: a stored Batch could have been edited to send the key elsewhere.
+    const apiOrigin = new URL(sdk.baseURL).origin
+    const knownResultsUrl = (batch: Batch): string | undefined => {
+      const url = batch.details.resultsUrl
+      if (typeof url !== "string" || url === "") return undefined
+      try {
+        return new URL(url, sdk.baseURL).origin === apiOrigin ? url : undefined
+      } catch {
+        return undefined
+      }
+    }
+
     const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
       Stream.unwrapScoped(Effect.gen(function*() {
         // the stream's scope owns the download: ending or interrupting the stream aborts it
         const controller = new AbortController()
         yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
-        const lines = yield* Effect.tryPromise({
-          try: () => sdk.messages.batches.results(batch.id, {}, { signal: controller.signal }),
-          catch: (error): AiError =>
-            // the SDK's own refusal when the batch has no results_url yet (not a transient fault)
-            error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /results_url/.test(error.message)
-              ? new InvalidInputError({ provider: providerName, reason: `batch ${batch.id} has no results yet; wait until it has ended.` })
-              : onError(error)
+        let known = batch
+        let url = knownResultsUrl(batch)
+        if (url === undefined) {
+          known = yield* status(batch.id)
+          const fresh = known.details.resultsUrl
+          if (typeof fresh !== "string" || fresh === "") return yield* Effect.fail(noResults(batch.id))
+          url = fresh
+        }
+        const resultsUrl = url
+        // the body as bytes, read a network chunk per pull (see batchLines.ts), not the SDK's
+        // JSONL iterator
+        const response = yield* Effect.tryPromise({
+          try: () =>
+            sdk.get<Response>(resultsUrl, { headers: { Accept: "application/binary" }, __binaryResponse: true, signal: controller.signal }),
+          catch: onError
         })
-        const context = { batchId: batch.id, timestamp: batch.completedAt, secrets: [apiKey] }
-        return fromLines(lines, (json, line) => decodeResultLine(json, { ...context, line }), (error, line): AiError => {
-          const mapped = onError(error)
-          // a line that is not JSON: the SDK's JSON.parse threw; name the line
-          return error instanceof SyntaxError && mapped._tag === "ResponseDecodeError"
-            ? new ResponseDecodeError({ provider: providerName, path: linePath(line), ...(mapped.detail !== undefined ? { detail: mapped.detail } : {}) })
-            : mapped
-        })
+        const body = response.body
+        if (body === null) return yield* Effect.fail(onError(new Anthropic.AnthropicError("the results response has no body")))
+        const context = { batchId: batch.id, timestamp: known.completedAt ?? batch.completedAt, secrets: [apiKey] }
+        return fromJsonlBody(body, (text, line) => {
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch (error) {
+            // a line that is not JSON: name the line
+            const mapped = onError(error)
+            const detail = mapped._tag === "ResponseDecodeError" ? mapped.detail : undefined
+            return Either.left(new ResponseDecodeError({ provider: providerName, path: linePath(line), ...(detail !== undefined ? { detail } : {}) }))
+          }
+          return decodeResultLine(json, { ...context, line })
+        }, (error) => onError(error))
       }))
 
     const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>

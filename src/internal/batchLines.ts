@@ -1,0 +1,94 @@
+/**
+ * A JSONL response body (a batch's results file) as a Stream of decoded lines, read straight
+ * from the body's bytes. Each pull reads one network chunk, decodes it as UTF-8, cuts it at
+ * `\n` and decodes every complete line, so:
+ *
+ * - memory holds one network read's lines and the unfinished last line, never the file: the
+ *   next chunk is read only when the consumer pulls (the body's own queue is the only
+ *   read-ahead), and results die young (a pull of up to 1,024 lines, as an SDK line iterator
+ *   batched, kept a few MB alive across young-generation collections: they were promoted and
+ *   the old generation grew with the file until a full collection);
+ * - the Effect costs are paid per network read, not per line (no per-character line splitter,
+ *   no async iterator step per line).
+ *
+ * Lines are numbered from 1 (blank lines count but are skipped). A Left from `decode` fails the
+ * stream after the results before it; a failing read becomes `onError(error, n)`, n the number
+ * of the line being read. The stream never cancels the body: the caller's scope must, by
+ * aborting the request.
+ * @internal
+ */
+import { Chunk, Effect, Either, Option, Stream } from "effect"
+
+/** Whether a line holds only whitespace (checked cheaply for the usual line, which starts with `{`). */
+const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")
+
+export const fromJsonlBody = <A, E>(
+  body: ReadableStream<Uint8Array>,
+  decode: (text: string, line: number) => Either.Either<A, E>,
+  onError: (error: unknown, line: number) => E
+): Stream.Stream<A, E> =>
+  Stream.suspend(() => {
+    const reader = body.getReader()
+    const utf8 = new TextDecoder()
+    // the unfinished line at the end of the last chunk
+    let carry = ""
+    let line = 0
+    let failure: Option.Option<E> = Option.none()
+    let done = false
+
+    /** Decodes the complete lines of `text` (all of it when `final`) into `out`; false on a bad line. */
+    const cut = (text: string, out: Array<A>, final: boolean): boolean => {
+      let start = 0
+      for (;;) {
+        const end = text.indexOf("\n", start)
+        const last = end === -1
+        if (last && !final) break
+        const piece = last ? text.slice(start) : text.slice(start, end)
+        start = last ? text.length : end + 1
+        if (last && piece === "") break
+        line += 1
+        if (!isBlank(piece)) {
+          const decoded = decode(piece, line)
+          if (Either.isLeft(decoded)) {
+            failure = Option.some(decoded.left)
+            carry = ""
+            return false
+          }
+          out.push(decoded.right)
+        }
+        if (last) break
+      }
+      carry = start === 0 ? text : text.slice(start)
+      return true
+    }
+
+    const pull = async (): Promise<Either.Either<Array<A>, Option.Option<E>>> => {
+      if (Option.isSome(failure)) return Either.left(failure)
+      if (done) return Either.left(Option.none())
+      const out: Array<A> = []
+      // a chunk may end inside the first line: read on until a result or the end
+      while (out.length === 0) {
+        let read: ReadableStreamReadResult<Uint8Array>
+        try {
+          read = await reader.read()
+        } catch (error) {
+          failure = Option.some(onError(error, line + 1))
+          return Either.left(failure)
+        }
+        if (read.done) {
+          done = true
+          cut(carry + utf8.decode(), out, true)
+          break
+        }
+        if (!cut(carry + utf8.decode(read.value, { stream: true }), out, false)) break
+      }
+      return out.length > 0 ? Either.right(out) : Either.left(failure)
+    }
+
+    return Stream.repeatEffectChunkOption(
+      Effect.flatMap(Effect.promise(pull), Either.match({
+        onLeft: (error) => Effect.fail(error),
+        onRight: (results) => Effect.succeed(Chunk.unsafeFromArray(results))
+      }))
+    )
+  })
