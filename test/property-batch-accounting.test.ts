@@ -345,7 +345,7 @@ const expectedEmulator = (provider: ProviderName, s: EmulatorScenario): Readonly
       if (i >= processed) {
         return s.unprocessedLines ? `${id}:${s.outcome === "expired" ? "expired" : "cancelled"}` : `${id}:${unansweredCode(status)}`
       }
-      const failing = s.errors[id]
+      const failing = Object.hasOwn(s.errors, id) ? s.errors[id] : undefined
       return failing !== undefined ? `${id}:${errorCodes[provider][failing]}` : `${id}:ok`
     })
   })
@@ -357,6 +357,20 @@ describe("Batch.run accounting through the real SDKs on the emulator", () => {
   })
   afterAll(async () => {
     await emulator.close()
+  })
+
+  // found by the property below: the emulators looked scripted errors up on a plain object, so
+  // every request whose id is an Object.prototype key was answered as failed
+  it("emulator lifecycles: requests named toString, __proto__ or constructor are not scripted to fail", async () => {
+    for (const provider of ["openai", "anthropic"] as const) {
+      emulator.reset()
+      const lifecycle = { statusCalls: 0, errors: { other: 400 } }
+      if (provider === "openai") openAiBatchEmulator(emulator).lifecycle = lifecycle
+      else anthropicBatchEmulator(emulator).lifecycle = lifecycle
+      const ids = ["toString", "__proto__", "constructor", "other"]
+      const results = await Effect.runPromise(Batch.run(ids.map(request)).pipe(Effect.provide(providerLayer(provider, emulator))))
+      expect(outcomes(results)).toEqual(["toString:ok", "__proto__:ok", "constructor:ok", `other:${errorCodes[provider][400]}`])
+    }
   })
 
   for (const provider of ["openai", "anthropic"] as const) {

@@ -562,7 +562,11 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
   const ok = (json: Json): Scripted => ({ json, headers: { "request-id": nextId("req_emu_") } })
   const notFound = (id: string) => anthropicError(404, "not_found_error", `message batch ${id} not found`)
 
-  const failing = (b: BatchState) => b.lifecycle.errors ?? {}
+  // the scripted status of a request; own keys only, so an id like "toString" or "__proto__" is not one
+  const failing = (b: BatchState) => (customId: string): number | undefined => {
+    const errors = b.lifecycle.errors
+    return errors !== undefined && Object.hasOwn(errors, customId) ? errors[customId] : undefined
+  }
   /** Requests finished so far: a share growing with the status calls, fixed once ended or cancelled. */
   const processedNow = (b: BatchState): number => {
     if (b.ended !== undefined) return b.ended.processed
@@ -606,7 +610,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     const processed = processedNow(b)
     const errors = failing(b)
     let errored = 0
-    for (let i = 0; i < processed; i++) if (errors[b.customIds[i]!] !== undefined) errored++
+    for (let i = 0; i < processed; i++) if (errors(b.customIds[i]!) !== undefined) errored++
     const rest = n - processed
     return {
       id: b.id,
@@ -634,7 +638,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     const ended = b.ended!
     if (index >= ended.processed && b.lifecycle.unprocessedLines === false) return undefined
     if (malformed.has(customId)) return `{"custom_id": "${customId}", "result": this is not json`
-    const status = failing(b)[customId]
+    const status = failing(b)(customId)
     const result: Json = index >= ended.processed
       ? { type: ended.rest }
       : status !== undefined

@@ -958,7 +958,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       customIds: lines.map((l) => l.customId),
       lines,
       // a body the chat route would reject fails like it, with status 400
-      statuses: lines.map((l) => failing[l.customId] ?? (validateChat(l.body) !== undefined ? 400 : 200)),
+      // own keys only: an id like "toString" or "__proto__" is not scripted to fail
+      statuses: lines.map((l) => (Object.hasOwn(failing, l.customId) ? failing[l.customId] : undefined) ?? (validateChat(l.body) !== undefined ? 400 : 200)),
       headers: request.headers,
       validationErrors: errors,
       status: "validating",
