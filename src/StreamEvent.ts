@@ -91,10 +91,12 @@ export const ModelResponseStreamEvent = Schema.Union(
 /** Any event of a streamed response. */
 export type ModelResponseStreamEvent = typeof ModelResponseStreamEvent.Type
 
+// Parts built here come from typed parts and deltas, so their constructors skip Schema validation
+// (the `true` argument; see internal/eventBuilder.ts for what validation costs per delta).
 const applyDelta = (part: ModelResponsePart, delta: ModelResponsePartDelta): ModelResponsePart => {
   switch (delta._tag) {
     case "TextPartDelta":
-      return part._tag === "TextPart" ? new TextPart({ content: part.content + delta.contentDelta }) : part
+      return part._tag === "TextPart" ? new TextPart({ content: part.content + delta.contentDelta }, true) : part
     case "ThinkingPartDelta":
       if (part._tag !== "ThinkingPart") return part
       return new ThinkingPart({
@@ -102,14 +104,14 @@ const applyDelta = (part: ModelResponsePart, delta: ModelResponsePartDelta): Mod
         ...(part.signature !== undefined || delta.signatureDelta !== undefined
           ? { signature: (part.signature ?? "") + (delta.signatureDelta ?? "") }
           : {})
-      })
+      }, true)
     case "ToolCallPartDelta":
       if (part._tag !== "ToolCallPart") return part
       return new ToolCallPart({
         toolName: part.toolName + (delta.toolNameDelta ?? ""),
         args: argsText(part.args) + delta.argsDelta,
         toolCallId: delta.toolCallId ?? part.toolCallId
-      })
+      }, true)
   }
 }
 
@@ -119,7 +121,7 @@ const argsText = (args: unknown): string =>
 
 const normalise = (part: ModelResponsePart): ModelResponsePart =>
   part._tag === "ToolCallPart"
-    ? new ToolCallPart({ toolName: part.toolName, args: normaliseArgs(part.args), toolCallId: part.toolCallId })
+    ? new ToolCallPart({ toolName: part.toolName, args: normaliseArgs(part.args), toolCallId: part.toolCallId }, true)
     : part
 
 /**
@@ -128,6 +130,8 @@ const normalise = (part: ModelResponsePart): ModelResponsePart =>
  */
 export class Accumulator {
   private readonly parts: Array<ModelResponsePart | undefined> = []
+  /** A text part's content so far when deltas grew it: its part is built when the response is read. */
+  private readonly texts: Array<string | undefined> = []
   private metadata: ResponseMetadataEvent | undefined
   /** When the first event arrived. */
   timestamp: Date = new Date()
@@ -145,10 +149,17 @@ export class Accumulator {
       case "PartStartEvent":
       case "PartEndEvent":
         this.parts[event.index] = event.part
+        this.texts[event.index] = undefined
         break
       case "PartDeltaEvent": {
         const current = this.parts[event.index]
-        if (current !== undefined) this.parts[event.index] = applyDelta(current, event.delta)
+        if (current === undefined) break
+        if (current._tag === "TextPart") {
+          // text grows as a string: no part built per delta
+          if (event.delta._tag === "TextPartDelta") this.texts[event.index] = (this.texts[event.index] ?? current.content) + event.delta.contentDelta
+        } else {
+          this.parts[event.index] = applyDelta(current, event.delta)
+        }
         break
       }
       case "ResponseMetadataEvent":
@@ -172,15 +183,22 @@ export class Accumulator {
   /** The response so far. */
   get response(): ModelResponse {
     const m = this.metadata
+    const parts: Array<ModelResponsePart> = []
+    this.parts.forEach((p, i) => {
+      if (p === undefined) return
+      const text = this.texts[i]
+      parts.push(text !== undefined ? new TextPart({ content: text }, true) : normalise(p))
+    })
+    // built from typed parts and metadata: no constructor validation
     return new ModelResponse({
-      parts: this.parts.flatMap((p) => (p === undefined ? [] : [normalise(p)])),
+      parts,
       usage: this.usage,
       modelName: this.modelName,
       providerName: m?.providerName ?? this.defaults.providerName,
       timestamp: this.timestamp,
       ...(m?.providerResponseId !== undefined ? { providerResponseId: m.providerResponseId } : {}),
       ...(m?.finishReason !== undefined ? { finishReason: m.finishReason } : {})
-    })
+    }, true)
   }
 }
 
