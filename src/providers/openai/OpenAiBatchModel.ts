@@ -15,6 +15,7 @@ import { toFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { fromJsonlBody } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
   checkBatch,
@@ -119,29 +120,9 @@ export const implementation = (client: ClientService, modelName: string, options
       })
       const body = response.body
       if (body === null) return Stream.empty
-      let line = 0
-      // an unreadable line fails the stream after the results before it (same chunk included)
-      let failure: ResponseDecodeError | undefined
-      const results = Stream.fromReadableStream({ evaluate: () => body, onError: mapError }).pipe(
-        Stream.decodeText(),
-        Stream.splitLines,
-        Stream.takeWhile(() => failure === undefined),
-        Stream.mapChunks((texts) => {
-          const out: Array<BatchResult> = []
-          for (const text of texts) {
-            line++
-            if (text.trim() === "") continue
-            const decoded = decodeResultLine(text, { file, fileId, line }, modelName)
-            if (Either.isLeft(decoded)) {
-              failure = decoded.left
-              break
-            }
-            out.push(decoded.right)
-          }
-          return Chunk.unsafeFromArray(out)
-        })
-      )
-      return Stream.concat(results, Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure))))
+      // a network read per pull, cut into lines and decoded in a plain loop (internal/batchLines.ts);
+      // an unreadable line fails the stream after the results before it
+      return fromJsonlBody<BatchResult, AiError>(body, (text, line) => decodeResultLine(text, { file, fileId, line }, modelName), (error) => mapError(error))
     }))
 
   return {
