@@ -6,6 +6,9 @@
  * iterable and decodes each chunk as it comes; the Stream takes whatever has accumulated since its
  * last pull (everything one network read delivered), so those costs are paid per batch.
  *
+ * - Latency: the first events are handed over as soon as they are decoded (the reader is woken at
+ *   once, not after the whole read), so the time to the first event stays that of the SDK's first
+ *   chunk; after that, a pull takes everything decoded since the last one.
  * - Backpressure: the loop pauses once `highWaterMark` events wait unread.
  * - Order and errors: events keep their order; a decode failure or an SDK error (mapped by
  *   `onError`) fails the stream after the events decoded before it.
@@ -43,6 +46,8 @@ export const fromSdkStream = <In, Out, E>(
     let closed = false
     let wake: (() => void) | undefined
     let wakeScheduled = false
+    // whether any events were handed over yet: until then the reader is woken per chunk
+    let started = false
     let room: (() => void) | undefined
 
     const notify = () => {
@@ -87,6 +92,8 @@ export const fromSdkStream = <In, Out, E>(
             notify()
             await new Promise<void>((resolve) => (room = resolve))
             if (closed) return
+          } else if (!started && pending > 0) {
+            notify()
           } else {
             notifySoon()
           }
@@ -112,6 +119,7 @@ export const fromSdkStream = <In, Out, E>(
           buffer = []
         }
         pending -= out.length
+        started = true
         const resume = room
         room = undefined
         resume?.()
