@@ -192,7 +192,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         })
         const body = response.body
         if (body === null) return yield* Effect.fail(onError(new Anthropic.AnthropicError("the results response has no body")))
-        const context = { batchId: batch.id, timestamp: known.completedAt ?? batch.completedAt, secrets: [apiKey] }
+        // one context for every line (decodeResultLine keeps none of it)
+        const context = { batchId: batch.id, timestamp: known.completedAt ?? batch.completedAt, secrets: [apiKey], line: 0 }
         return fromJsonlBody(body, (text, line) => {
           let json: unknown
           try {
@@ -203,7 +204,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
             const detail = mapped._tag === "ResponseDecodeError" ? mapped.detail : undefined
             return Either.left(new ResponseDecodeError({ provider: providerName, path: linePath(line), ...(detail !== undefined ? { detail } : {}) }))
           }
-          return decodeResultLine(json, { ...context, line })
+          context.line = line
+          return decodeResultLine(json, context)
         }, (error) => onError(error))
       }))
 

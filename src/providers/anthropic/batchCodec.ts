@@ -174,16 +174,18 @@ const failure = (customId: string, code: string, message: string): BatchResult =
  * cannot be read fails only that request (code {@link undecodableCode}).
  */
 export const decodeResultLine = (json: unknown, context: LineContext): Either.Either<BatchResult, ResponseDecodeError> => {
-  // checked by hand, not with a Schema: this runs once per line of files of 100,000 lines
-  const at = linePath(context.line)
-  const wrong = (path: string, detail: string) => Either.left(new ResponseDecodeError({ provider: providerName, path: `${at}${path}`, detail }))
-  if (!isRecord(json)) return wrong("", "expected a JSON object")
-  if (typeof json.custom_id !== "string") return wrong(".custom_id", "expected a string")
+  // checked by hand, not with a Schema, and nothing built for the error unless one is found:
+  // this runs once per line of files of 100,000 lines
+  if (!isRecord(json)) return wrongLine(context.line, "", "expected a JSON object")
+  if (typeof json.custom_id !== "string") return wrongLine(context.line, ".custom_id", "expected a string")
   const result = json.result
-  if (!isRecord(result)) return wrong(".result", "expected an object")
-  if (typeof result.type !== "string") return wrong(".result.type", "expected a string")
+  if (!isRecord(result)) return wrongLine(context.line, ".result", "expected an object")
+  if (typeof result.type !== "string") return wrongLine(context.line, ".result.type", "expected a string")
   return Either.right(decodeResult(json.custom_id, result.type, result, context))
 }
+
+const wrongLine = (line: number, path: string, detail: string): Either.Either<never, ResponseDecodeError> =>
+  Either.left(new ResponseDecodeError({ provider: providerName, path: `${linePath(line)}${path}`, detail }))
 
 const decodeResult = (customId: string, type: string, result: Record<string, unknown>, context: LineContext): BatchResult => {
   const clean = (text: string) => redact(text, context.secrets)
