@@ -72,8 +72,10 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       parameters: ModelRequestParameters
     ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
       Effect.gen(function*() {
+        // closing the scope before the body was read to its end aborts the response (see OpenAI's)
         const controller = new AbortController()
-        yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+        let finished = false
+        yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
         const events = yield* Effect.tryPromise({
           try: () => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, signal: controller.signal }),
           catch: onError
@@ -83,11 +85,13 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
         // closing the stream calls the iterator's return() without waiting, and the scope aborts
         return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(events, {
           chunk: (event) => decoder.push(event),
-          end: () =>
-            Either.match(decoder.end(), {
+          end: () => {
+            finished = true
+            return Either.match(decoder.end(), {
               onLeft: (detail) => Either.left(new ConnectionError({ provider: providerName, detail })),
               onRight: () => Either.right([])
             })
+          }
         }, onError, { splitBefore: isMetadata })
       })
 
