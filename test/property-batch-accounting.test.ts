@@ -7,10 +7,12 @@
  * missing one, and never a success the provider did not return. Many runs on `SimulatedBatch`
  * under the TestClock; fewer through the real SDKs against the emulator, for both providers.
  * A second property interrupts (or times out) runs at random moments: every batch created is
- * created once and ends final or cancelled.
+ * created once and ends final or cancelled; a third interrupts runs with a resumeKey and starts
+ * them again: each batch is paid for once and every result comes back.
  *
  * Seeds are fixed (see `fcParams`); fast-check prints the seed and path of a failing case.
  */
+import { KeyValueStore } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, ManagedRuntime, TestClock, TestContext } from "effect"
 import fc from "fast-check"
@@ -217,7 +219,7 @@ describe("Batch.run accounting on SimulatedBatch (TestClock)", () => {
         expect(outcomes(results)).toEqual(expected.outcomes)
         for (const r of results) if (r.isSuccessful) expect(r.response.text).toBe(answerText(r.customId))
       }),
-      fcParams(300)
+      fcParams(200)
     ).finally(() => runtime.dispose())
   })
 
@@ -284,6 +286,72 @@ describe("Batch.run accounting on SimulatedBatch (TestClock)", () => {
         }
       }),
       fcParams(60, 1)
+    )
+  })
+})
+
+describe("Batch.run with resumeKey on SimulatedBatch (TestClock)", () => {
+  interface ResumeScenario {
+    readonly ids: ReadonlyArray<string>
+    readonly maxRequestsPerBatch: number | undefined
+    readonly statusCalls: number
+    readonly createDelaySeconds: number
+    readonly stopAtSeconds: number
+  }
+
+  const resumeScenario: fc.Arbitrary<ResumeScenario> = idList(10).chain((ids) =>
+    fc.record({
+      ids: fc.constant(ids),
+      maxRequestsPerBatch: fc.option(fc.integer({ min: Math.ceil(ids.length / 3), max: ids.length }), { nil: undefined }),
+      statusCalls: fc.integer({ min: 1, max: 6 }),
+      createDelaySeconds: fc.integer({ min: 0, max: 30 }),
+      stopAtSeconds: fc.integer({ min: 0, max: 400 })
+    }))
+
+  it("a run interrupted at any moment and started again with the same key pays for each batch once and returns every result", async () => {
+    await fc.assert(
+      fc.asyncProperty(resumeScenario, async (s) => {
+        const program = Effect.gen(function* () {
+          const sim = yield* SimulatedBatch.make({ lifecycle: { statusCalls: s.statusCalls }, createDelay: Duration.seconds(s.createDelaySeconds) })
+          const run = Batch.run(s.ids.map(request), { resumeKey: "nightly", maxRequestsPerBatch: s.maxRequestsPerBatch }).pipe(Effect.provide(sim.layer))
+          const first = yield* Effect.fork(run)
+          yield* TestClock.adjust(Duration.seconds(s.stopAtSeconds))
+          const interrupter = yield* Effect.fork(Fiber.interrupt(first))
+          yield* TestClock.adjust("1 hour")
+          const firstExit = yield* Fiber.join(interrupter)
+          const createsBefore = yield* sim.callCount("create")
+          const cancelsBefore = yield* sim.callCount("cancel")
+          const second = yield* Effect.fork(Effect.exit(run))
+          yield* TestClock.adjust("1 day")
+          const secondExit = yield* Fiber.join(second)
+          const store = yield* KeyValueStore.KeyValueStore
+          return {
+            firstExit,
+            secondExit,
+            createsBefore,
+            cancelsBefore,
+            creates: yield* sim.callCount("create"),
+            record: yield* store.get("nightly")
+          }
+        }).pipe(Effect.provide(KeyValueStore.layerMemory))
+        const r = await Effect.runPromise(program.pipe(Effect.provide(TestContext.TestContext)))
+        const chunks = chunksOf(s.ids, s.maxRequestsPerBatch).length
+        expect(exitKind(r.secondExit)).toBe("ok")
+        const results = Exit.isSuccess(r.secondExit) ? r.secondExit.value : []
+        expect(outcomes(results)).toEqual(s.ids.map((id) => `${id}:ok`))
+        // the record goes once the run succeeded
+        expect(r.record._tag).toBe("None")
+        if (Exit.isSuccess(r.firstExit)) {
+          // the first run finished before the interruption: the second is a run of its own
+          expect(r.creates).toBe(2 * chunks)
+        } else {
+          // interrupted: what it created was recorded and left running, and the second run resumed it
+          expect(r.cancelsBefore).toBe(0)
+          expect(r.creates).toBe(chunks)
+          expect(r.createsBefore).toBeLessThanOrEqual(chunks)
+        }
+      }),
+      fcParams(40, 4)
     )
   })
 })

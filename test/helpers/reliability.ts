@@ -100,12 +100,6 @@ export const batchRoutes = {
 export const callsTo = (emulator: Emulator, r: Route): number =>
   emulator.requests.filter((q) => q.method === r.method && r.path.test(q.path)).length
 
-/** The ids of the batches the emulator received a cancel for. */
-export const cancelledIds = (emulator: Emulator, provider: ProviderName): ReadonlySet<string> => {
-  const cancel = batchRoutes[provider].cancel
-  return new Set(emulator.requests.filter((q) => q.method === cancel.method && cancel.path.test(q.path)).map((q) => q.path.split("/").at(-2)!))
-}
-
 /** An exit as a short text for assertions: "ok", "fail:<tag>", "die:<message>" or "interrupt". */
 export const exitKind = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "ok"
