@@ -45,10 +45,13 @@ import {
 import { withSpans } from "./telemetry-helpers.js"
 
 /**
- * The SDK's own request timeout, in seconds: a hang ends with a RequestTimeoutError after it.
- * Long enough that no ordinary call reaches it on a loaded machine (0.25 s did, once).
+ * The SDK's own request timeout, in seconds, in a case that injects a hang: the hang ends with
+ * a RequestTimeoutError after it. Other cases use a generous one, so that no ordinary call
+ * reaches it on a loaded machine (0.25 s for every case once did).
  */
-const SDK_TIMEOUT = 0.5
+const HANG_TIMEOUT = 0.5
+const ORDINARY_TIMEOUT = 10
+const timeoutFor = (fault: FaultName | undefined) => (fault === "hang" ? HANG_TIMEOUT : ORDINARY_TIMEOUT)
 /** Four retries, quickly: the faults here are single, and retry-after is honoured on top. */
 const retry = Retry.policy({ base: "10 millis" })
 
@@ -67,11 +70,11 @@ const allOk = ids.map((id) => `${id}:ok`)
 // the cancel that gives up logs a warning; keep the test output clean
 const quiet = Logger.replace(Logger.defaultLogger, Logger.none)
 
-const layerFor = (provider: ProviderName): Layer.Layer<LanguageModel.LanguageModel | BatchModel> =>
-  Layer.merge(providerLayer(provider, emulator, { timeout: SDK_TIMEOUT }), quiet)
+const layerFor = (provider: ProviderName, fault?: FaultName): Layer.Layer<LanguageModel.LanguageModel | BatchModel> =>
+  Layer.merge(providerLayer(provider, emulator, { timeout: timeoutFor(fault) }), quiet)
 
-const runBatch = (provider: ProviderName, options: Batch.RunOptions & { readonly resumeKey?: undefined } = {}) =>
-  Batch.run(requests, { pollInterval: "5 millis", retry, ...options }).pipe(Effect.provide(layerFor(provider)))
+const runBatch = (provider: ProviderName, options: Batch.RunOptions & { readonly resumeKey?: undefined } = {}, fault?: FaultName) =>
+  Batch.run(requests, { pollInterval: "5 millis", retry, ...options }).pipe(Effect.provide(layerFor(provider, fault)))
 
 /** The typed error a single failed call becomes. */
 const tagOf: Record<FaultName, string> = {
@@ -139,14 +142,14 @@ describe("a fault at each call of the lifecycle", () => {
     if (stage === "cancel") {
       // the cancel runs when the program is interrupted while the batch runs
       exit = await Effect.runPromise(Effect.gen(function* () {
-        const fiber = yield* Effect.fork(runBatch(provider))
+        const fiber = yield* Effect.fork(runBatch(provider, {}, fault))
         yield* waitUntil(() => callsTo(emulator, routes.poll) >= 2, "two polls")
         return yield* Fiber.interrupt(fiber)
       }))
       // a transient fault is retried until the cancel lands; a 200 that cannot be read is not resent
       expect(callsTo(emulator, routes.cancel)).toBe(fault === "malformed" ? 1 : 2)
     } else {
-      exit = await Effect.runPromise(Effect.exit(runBatch(provider)))
+      exit = await Effect.runPromise(Effect.exit(runBatch(provider, {}, fault)))
     }
 
     expect(exitKind(exit)).toBe(want.exit)
@@ -189,7 +192,7 @@ describe("a create whose answer is lost after the provider made the batch", () =
     resetEmulator(emulator, provider, { statusCalls: 2 })
     const handler = defaultHandler(emulator, provider, "create")
     emulator.script(routeKey(provider, "create"), async (request) => ({ ...(await handler(request)), fault: faultScript(provider, fault).fault }))
-    const exit = await Effect.runPromise(Effect.exit(runBatch(provider)))
+    const exit = await Effect.runPromise(Effect.exit(runBatch(provider, {}, fault)))
     expect(exitKind(exit)).toBe(`fail:${tagOf[fault]}`)
     // the library cannot know this batch's id (the answer never arrived), and never submits twice
     expect(callsTo(emulator, batchRoutes[provider].create)).toBe(1)
@@ -269,18 +272,18 @@ describe("direct requests and streams: a fault, then the provider answers", () =
   const directCases = (["openai", "anthropic"] as const).flatMap((provider) =>
     kinds.flatMap((kind) => faultsOf(provider).map((fault) => ({ provider, kind, fault }))))
 
-  const call = (provider: ProviderName, kind: "request" | "stream") => {
+  const call = (provider: ProviderName, kind: "request" | "stream", fault: FaultName) => {
     const options = { retry }
     const effect = kind === "request"
       ? Effect.map(LanguageModel.request(messages, options), (r) => r.text)
       : Effect.map(Stream.runCollect(LanguageModel.requestStream(messages, options)), (events) => accumulate(events).text)
-    return Effect.runPromise(Effect.exit(effect.pipe(Effect.provide(layerFor(provider)))))
+    return Effect.runPromise(Effect.exit(effect.pipe(Effect.provide(layerFor(provider, fault)))))
   }
 
   it.each(directCases)("$provider $kind: $fault", async ({ fault, kind, provider }) => {
     emulator.reset()
     emulator.script(chatRoute[provider], faultScript(provider, fault))
-    const exit = await call(provider, kind)
+    const exit = await call(provider, kind, fault)
     const requests = emulator.requests.filter((r) => `${r.method} ${r.path}` === chatRoute[provider]).length
     if (fault !== "malformed") {
       // retried (a stream while it opens), and the second attempt answers
@@ -338,7 +341,7 @@ describe("a provider that echoes the key back", () => {
       Effect.exit(LanguageModel.request(messages, { retry: false })),
       Effect.exit(Stream.runCollect(LanguageModel.requestStream(messages, { retry: false }))),
       Effect.exit(Batch.run(requests, { retry: false }))
-    ]).pipe(Effect.provide(providerLayer(provider, emulator, { apiKey: key, timeout: SDK_TIMEOUT })), Effect.provide(logger))
+    ]).pipe(Effect.provide(providerLayer(provider, emulator, { apiKey: key, timeout: ORDINARY_TIMEOUT })), Effect.provide(logger))
     const { exit, spans } = await Effect.runPromise(withSpans(program))
     const exits: ReadonlyArray<Exit.Exit<unknown, unknown>> = Exit.isSuccess(exit) ? exit.value : []
     expect(exits.map(exitKind)).toEqual(["fail:AuthenticationError", "fail:AuthenticationError", "fail:AuthenticationError"])
