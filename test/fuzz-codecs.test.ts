@@ -422,6 +422,23 @@ describe("the SDKs on the emulator: malformed JSON bodies and SSE", () => {
       }), fcParams(30, provider === "openai" ? 44 : 45))
     })
 
+    it(`${provider}: a 5 MB SSE event is read whole`, async () => {
+      const long = "y".repeat(5 * 1024 * 1024)
+      const base = provider === "openai" ? openAiChunks : anthropicEvents
+      // the first text delta carries 5 MB
+      const items = base.map((item, i) =>
+        i !== (provider === "openai" ? 1 : 2)
+          ? item
+          : provider === "openai"
+            ? { ...(item as object), choices: [{ index: 0, delta: { content: long }, finish_reason: null }] }
+            : { ...(item as object), delta: { type: "text_delta", text: long } })
+      emulator.reset()
+      emulator.script(chatRoute[provider], { sse: provider === "openai" ? openAiFrames(items) : anthropicFrames(items) })
+      const exit = await withDeadline(LanguageModel.requestStream(prompt).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray), Effect.provide(models(provider))))
+      expect(exitKind(exit)).toBe("ok")
+      if (Exit.isSuccess(exit)) expect(accumulate(exit.value).text).toBe(`${long}lo`)
+    })
+
     it(`${provider}: a near-valid batch object ends in a Batch or a typed error, never a defect`, async () => {
       const layer = models(provider)
       const base = provider === "openai" ? openAiBatchObject : anthropicBatchObject
