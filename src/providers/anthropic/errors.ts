@@ -18,28 +18,12 @@ import {
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
+import { retryAfter } from "../../internal/retryAfter.js"
 
 const provider = "anthropic"
 
-interface HeadersLike {
-  get(name: string): string | null
-}
-
-/**
- * The wait a response asks for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP
- * date (the forms the SDK itself honours).
- */
-export const retryAfter = (headers: HeadersLike | undefined, now: number = Date.now()): Duration.Duration | undefined => {
-  if (headers === undefined) return undefined
-  const ms = Number(headers.get("retry-after-ms") ?? NaN)
-  if (Number.isFinite(ms) && ms >= 0) return Duration.millis(ms)
-  const raw = headers.get("retry-after")
-  if (raw === null || raw.trim() === "") return undefined
-  const seconds = Number(raw)
-  if (Number.isFinite(seconds) && seconds >= 0) return Duration.seconds(seconds)
-  const date = Date.parse(raw)
-  return Number.isFinite(date) ? Duration.millis(Math.max(0, date - now)) : undefined
-}
+/** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the OpenAI provider. */
+export { retryAfter }
 
 // The SSE `error` event carries no status; its error type says what it would have been.
 const statusOfType: Readonly<Record<string, number>> = {

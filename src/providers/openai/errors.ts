@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import { Duration } from "effect"
 import OpenAI from "openai"
 import {
   type AiError,
@@ -20,25 +19,11 @@ import {
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
+import { retryAfter } from "../../internal/retryAfter.js"
 import { PROVIDER } from "./codec.js"
 
-/**
- * The wait a response asks for: `retry-after-ms` (milliseconds), else `retry-after` (seconds or
- * an HTTP date). Undefined when absent, unparsable or not positive.
- */
-export const retryAfter = (headers: Headers | undefined, now: number = Date.now()): Duration.Duration | undefined => {
-  const ms = headers?.get("retry-after-ms")
-  if (ms) {
-    const value = Number.parseFloat(ms)
-    if (Number.isFinite(value) && value >= 0) return Duration.millis(value)
-  }
-  const raw = headers?.get("retry-after")
-  if (!raw) return undefined
-  const seconds = Number(raw.trim())
-  if (raw.trim() !== "" && Number.isFinite(seconds)) return seconds >= 0 ? Duration.seconds(seconds) : undefined
-  const date = Date.parse(raw)
-  return Number.isFinite(date) && date > now ? Duration.millis(date - now) : undefined
-}
+/** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the Anthropic provider. */
+export { retryAfter }
 
 const messageOf = (error: unknown): string => {
   if (error instanceof OpenAI.APIError) {
