@@ -12,7 +12,6 @@ import * as BatchModel from "../src/BatchModel.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import { ModelRequest, ModelResponse, ToolCallPart } from "../src/Message.js"
 import { decodeBatch, decodeResultLine, undecodableCode } from "../src/providers/anthropic/batchCodec.js"
-import { fromLines } from "../src/providers/anthropic/batchStream.js"
 import { anthropicBatchEmulator, anthropicError, batchLifecycleHeader, batchRouteKeys } from "../src/testing/emulator/anthropic.js"
 import * as Tool from "../src/Tool.js"
 import { outcomes, reqs } from "./batch-helpers.js"
@@ -389,29 +388,5 @@ describe("Anthropic emulator: message batch endpoints", () => {
       expect([next.data.map((b) => b.id), next.has_more]).toEqual([ids.slice(2, 4), false])
       const back = yield* page(`limit=1&before_id=${ids[2]}`)
       expect([back.data.map((b) => b.id), back.has_more]).toEqual([[ids[1]], true])
-    }))
-})
-
-describe("reading lines in chunks", () => {
-  it.effect("takes what a read made available, never waits for more, and emits the lines before a failure", () =>
-    Effect.gen(function*() {
-      async function* reads() {
-        for (const read of [["a", "b", "c"], ["d"], ["e", "f"]]) {
-          await new Promise((resolve) => setTimeout(resolve, 5))
-          for (const line of read) yield line
-        }
-        throw new Error("cut")
-      }
-      const chunks: Array<ReadonlyArray<string>> = []
-      const error = yield* fromLines(reads(), (line, n) => Either.right(`${n}:${line}`), (e, n) => `${String(e)} at line ${n}`).pipe(
-        Stream.mapChunks((chunk) => (chunks.push(Chunk.toArray(chunk)), chunk)),
-        Stream.runDrain,
-        Effect.flip
-      )
-      expect(chunks).toEqual([["1:a", "2:b", "3:c"], ["4:d"], ["5:e", "6:f"]])
-      expect(error).toBe("Error: cut at line 7")
-
-      const decoded = yield* Stream.runCollect(fromLines(reads(), (line, n) => (line === "c" ? Either.left(`bad line ${n}`) : Either.right(line)), String)).pipe(Effect.either)
-      expect(decoded).toEqual(Either.left("bad line 3"))
     }))
 })
