@@ -37,7 +37,7 @@
  *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, outcome: "expired", processed: 1 }) })
  * emulator.script(batchRouteKeys.retrieveBatch, anthropicError(529, "overloaded_error", "Overloaded"))
  */
-import { respond, type ResponderInput, type ResponderOutput, schemaInText, splitInto, structuredText, tokens } from "./responder.js"
+import { respond, type ResponderInput, type ResponderOutput, schemaInText, splitExactly, splitInto, structuredText, tokens } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 /** An error body in Anthropic's format: `{"type":"error","error":{"type":…,"message":…}}`. */
@@ -264,10 +264,6 @@ const messageJson = (a: Answer): Json => ({
  */
 export const answerMessage = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
   messageJson(answer(body as Json, headers))
-
-/** Exactly `n` pieces (some empty when the text is shorter than `n`). */
-const splitExactly = (text: string, n: number): Array<string> =>
-  Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)))
 
 /** One SSE frame as Anthropic writes it: an `event:` line, a `data:` line, a blank line. */
 export const sseFrame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`

@@ -27,7 +27,7 @@
  * {@link openAiBatchEmulator} for the controls.
  */
 import { createHash } from "node:crypto"
-import { type ResponderInput, type ResponderOutput, respond, schemaInText, structuredText, tokens } from "./responder.js"
+import { type ResponderInput, type ResponderOutput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
@@ -221,21 +221,6 @@ const intHeader = (headers: Headers, name: string): number | undefined => {
   const n = raw === undefined ? NaN : Number.parseInt(raw, 10)
   return Number.isFinite(n) && n >= 0 ? n : undefined
 }
-
-/** Splits a text into exactly `n` non-empty pieces (n ≤ text length). */
-const splitExactly = (text: string, n: number): Array<string> => {
-  const out: Array<string> = []
-  let start = 0
-  for (let i = 0; i < n; i++) {
-    const end = Math.round(((i + 1) * text.length) / n)
-    out.push(text.slice(start, end))
-    start = end
-  }
-  return out
-}
-
-/** Word-sized deltas, leading space attached, as the real API streams them (" capital", " of"). */
-const wordDeltas = (text: string): Array<string> => text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === "" ? [] : [text])
 
 // Identical requests get identical ids, so a streamed and a non-streamed call compare equal.
 const fingerprint = (body: Json): string =>

@@ -18,7 +18,7 @@
  * - `x-emulator-id: X`: the response is `resp_X` (otherwise a hash of the request).
  */
 import { createHash } from "node:crypto"
-import { type ResponderInput, respond, tokens } from "./responder.js"
+import { type ResponderInput, respond, splitExactly, tokens, wordDeltas } from "./responder.js"
 import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
@@ -95,21 +95,6 @@ export const responsesInput = (body: Json): ResponderInput => {
         : undefined
   return { lastUserText: lastUser >= 0 ? textOf(items[lastUser]!.content) : "", toolResults, tools, toolChoice, model: String(body.model) }
 }
-
-/** Splits a text into exactly `n` non-empty pieces (n ≤ text length). */
-const splitExactly = (text: string, n: number): Array<string> => {
-  const out: Array<string> = []
-  let start = 0
-  for (let i = 0; i < n; i++) {
-    const end = Math.round(((i + 1) * text.length) / n)
-    out.push(text.slice(start, end))
-    start = end
-  }
-  return out
-}
-
-/** Word-sized deltas, the leading space attached (" capital", " of"), as the real API streams them. */
-const wordDeltas = (text: string): Array<string> => text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === "" ? [] : [text])
 
 const fingerprint = (body: Json): string =>
   createHash("sha256")

@@ -91,6 +91,16 @@ export const splitInto = (text: string, n: number): Array<string> => {
   return out
 }
 
+/**
+ * Exactly `n` pieces of a text, for a stream of exactly `n` deltas (the `x-emulator-deltas`
+ * header); every piece is non-empty when `n` is at most the text's length.
+ */
+export const splitExactly = (text: string, n: number): Array<string> =>
+  Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)))
+
+/** Word-sized deltas, the leading space attached (" capital", " of"), as the real APIs stream them. */
+export const wordDeltas = (text: string): Array<string> => text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === "" ? [] : [text])
+
 /** A rough token count (4 characters a token), for usage numbers. */
 export const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4))
 
