@@ -12,6 +12,7 @@ import { mergeSettings, ModelRequestParameters, type ModelRequestParametersInput
 import * as Retry from "./Retry.js"
 import type { ModelResponseStreamEvent } from "./StreamEvent.js"
 import * as Telemetry from "./Telemetry.js"
+import { withStreamOpener } from "./internal/streamOpener.js"
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -157,20 +158,24 @@ export const make = (impl: Implementation, defaults?: ModelDefaults): Service =>
     parameters: options?.parameters,
     messages
   })
-  return {
+  // the open of a streamed request: its span covers the whole stream (it ends when the stream's
+  // scope closes, with its exit) but is the parent only of the open (the HTTP request and its
+  // retries): a span provided to the whole stream would wrap every pulled element in a context
+  // switch, about 20 µs per event.
+  const openStream = (messages: ReadonlyArray<ModelMessage>, options: RequestOptions | undefined) =>
+    Telemetry.traceStream(options?.instrument, describe(messages, options), (span) =>
+      Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.openStream(messages, context), policy(options), span)))
+  const service: Service = {
     provider: impl.provider,
     modelName: impl.modelName,
     // one `chat` span per call, covering every attempt (the conventions' logical operation)
     request: (messages, options) =>
       Telemetry.traceRequest(options?.instrument, describe(messages, options), (span) =>
         Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.request(messages, context), policy(options), span))),
-    // The span covers the whole stream (it ends when the stream's scope closes, with its exit) but
-    // is the parent only of the open (the HTTP request and its retries): a span provided to the
-    // whole stream would wrap every pulled element in a context switch, about 20 µs per event.
-    requestStream: (messages, options) =>
-      unwrapScopedStream(Telemetry.traceStream(options?.instrument, describe(messages, options), (span) =>
-        Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.openStream(messages, context), policy(options), span))))
+    requestStream: (messages, options) => unwrapScopedStream(openStream(messages, options))
   }
+  // the facade reads provider streams without running them as Streams (internal/streamOpener.ts)
+  return withStreamOpener(service, openStream)
 }
 
 /**

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, type Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
+import { Cause, Effect, Exit, Option, Stream } from "effect"
 import * as BatchApi from "./Batch.js"
 import type * as BatchModel from "./BatchModel.js"
 import { make as fileStore } from "./internal/fileStore.js"
@@ -23,6 +23,8 @@ import type { RequestUsage } from "./Usage.js"
 import { KeyValueStore as KeyValueStoreTag } from "@effect/platform/KeyValueStore"
 import { instrumented } from "./internal/batchSpans.js"
 import { forString, type ModelInput, runPromise, runtimeFor } from "./internal/runtimes.js"
+import { streamOpenerOf } from "./internal/streamOpener.js"
+import { openProducer, type StreamProducer } from "./internal/streamProducer.js"
 
 export * from "./AiError.js"
 export { Batch, BatchRequest, BatchResult, BatchResultFailure, BatchResultSuccess, BatchStatus, ResultError } from "./Batch.js"
@@ -62,70 +64,6 @@ const callOptions = (options: RequestOptions | undefined): LanguageModel.Request
  */
 export const modelRequest = (model: ModelInput, messages: ReadonlyArray<ModelMessage>, options?: RequestOptions): Promise<ModelResponse> =>
   runPromise(languageRuntime(model), LanguageModel.request(messages, callOptions(options)), options?.signal)
-
-/**
- * The events of one running stream, produced by one fiber into a buffer that `next()` reads
- * without entering Effect: a fiber started per pull (the former design) cost about 12 µs per
- * event, more than the raw SDK spends on one. The fiber pauses once `HIGH_WATER_MARK` events wait
- * unread.
- * @internal
- */
-export interface StreamProducer {
-  /** Every buffered event (and room for more), or undefined when none waits. */
-  readonly take: () => Array<ModelResponseStreamEvent> | undefined
-  /** Resolves when events arrive or the stream ends. */
-  readonly wait: () => Promise<void>
-  /** The stream's end, once it ended (success, failure or interruption). */
-  readonly exit: () => Exit.Exit<void, unknown> | undefined
-  /** Interrupts the stream and waits for its finalizers (the HTTP response is aborted). */
-  readonly stop: () => Promise<void>
-}
-
-const HIGH_WATER_MARK = 512
-
-const produce = <R>(
-  runtime: { readonly runFork: <A, E>(effect: Effect.Effect<A, E, R>) => Fiber.RuntimeFiber<A, unknown> },
-  stream: Stream.Stream<ModelResponseStreamEvent, unknown, R>
-): StreamProducer => {
-  let buffer: Array<ModelResponseStreamEvent> = []
-  let end: Exit.Exit<void, unknown> | undefined
-  let waiter: (() => void) | undefined
-  let room: (() => void) | undefined
-  const notify = () => {
-    const w = waiter
-    waiter = undefined
-    w?.()
-  }
-  const offer = (chunk: Chunk.Chunk<ModelResponseStreamEvent>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      for (const event of chunk) buffer.push(event)
-      notify()
-      return buffer.length < HIGH_WATER_MARK
-        ? Effect.void
-        : Effect.async<void>((resume) => {
-          room = () => resume(Effect.void)
-        })
-    })
-  const fiber = runtime.runFork(Stream.runForEachChunk(stream, offer))
-  fiber.addObserver((exit) => {
-    end = exit
-    notify()
-  })
-  return {
-    take: () => {
-      if (buffer.length === 0) return undefined
-      const out = buffer
-      buffer = []
-      const resume = room
-      room = undefined
-      resume?.()
-      return out
-    },
-    wait: () => (end !== undefined || buffer.length > 0 ? Promise.resolve() : new Promise<void>((resolve) => (waiter = resolve))),
-    exit: () => end,
-    stop: () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => undefined)
-  }
-}
 
 /**
  * A streamed response: an async iterable of events that starts the request on the first
@@ -231,7 +169,13 @@ export class StreamedResponse implements AsyncIterableIterator<ModelResponseStre
  */
 export const modelRequestStream = (model: ModelInput, messages: ReadonlyArray<ModelMessage>, options?: RequestOptions): StreamedResponse => {
   const defaults = { modelName: typeof model === "string" ? model.slice(model.indexOf(":") + 1) : "", providerName: typeof model === "string" ? model.split(":")[0] ?? "" : "" }
-  return new StreamedResponse(() => produce(languageRuntime(model), LanguageModel.requestStream(messages, callOptions(options))), defaults, options?.signal)
+  const call = callOptions(options)
+  const open = Effect.flatMap(LanguageModel.LanguageModel, (service) => {
+    // services built by LanguageModel.make open the request for direct reading; others stream
+    const opener = streamOpenerOf<LanguageModel.RequestOptions>(service)
+    return opener === undefined ? Effect.succeed(service.requestStream(messages, call)) : opener(messages, call)
+  })
+  return new StreamedResponse(() => openProducer(languageRuntime(model), open), defaults, options?.signal)
 }
 
 // ---------------------------------------------------------------------------------------------
