@@ -8,7 +8,26 @@ import Anthropic from "@anthropic-ai/sdk"
 import { ANTHROPIC_MAX_TOKENS, ANTHROPIC_MODEL, API_KEY, PROMPT, sameOutput } from "../lib/payload.js"
 import { facade, ourModel } from "../lib/ours.js"
 import { vercelRequest } from "../lib/peers.js"
-import type { Scenario } from "./types.js"
+import type { Contender, Scenario } from "./types.js"
+
+/**
+ * The raw SDK call; `signal`: with a fresh AbortSignal per call, as any cancellable wrapper must pass
+ * (the SDK then composes it with its own timeout signal), a reference for what cancellation costs.
+ */
+const rawContender = (signal: boolean): Contender => ({
+  peer: signal,
+  label: signal ? "raw @anthropic-ai/sdk messages.create, with an AbortSignal (what cancellation costs)" : "raw @anthropic-ai/sdk messages.create",
+  prepare: async (env) => {
+    const client = rawAnthropicClient(env.anthropicBaseURL)
+    const call = () => client.messages.create({ model: ANTHROPIC_MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, messages: [{ role: "user", content: PROMPT }] }, signal ? { signal: new AbortController().signal } : undefined)
+    return {
+      run: async () => {
+        await call()
+      },
+      sample: async () => ({ text: (await call()).content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("") })
+    }
+  }
+})
 
 export const rawAnthropicClient = (baseURL: string): Anthropic => new Anthropic({ apiKey: API_KEY, baseURL, maxRetries: 0, openTelemetry: false })
 
@@ -18,19 +37,8 @@ export const anthropicRequest: Scenario = {
   goal: 1.05,
   compare: sameOutput,
   contenders: [
-    {
-      label: "raw @anthropic-ai/sdk messages.create",
-      prepare: async (env) => {
-        const client = rawAnthropicClient(env.anthropicBaseURL)
-        const call = () => client.messages.create({ model: ANTHROPIC_MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, messages: [{ role: "user", content: PROMPT }] })
-        return {
-          run: async () => {
-            await call()
-          },
-          sample: async () => ({ text: (await call()).content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("") })
-        }
-      }
-    },
+    rawContender(false),
+    rawContender(true),
     {
       label: "LanguageModel.request (Anthropic layer)",
       prepare: async (env) => {

@@ -9,7 +9,45 @@ import { collect, describeEvents, drainTimed, facade, iterateTimed, ourModel } f
 import { rawAnthropicClient } from "./anthropic-request.js"
 import { performance } from "node:perf_hooks"
 import { vercelStream } from "../lib/peers.js"
-import type { Scenario } from "./types.js"
+import type { Contender, Scenario } from "./types.js"
+
+/**
+ * The raw SDK call; `signal`: with a fresh AbortSignal per call, as any cancellable wrapper must pass
+ * (the SDK then composes it with its own timeout signal), a reference for what cancellation costs.
+ */
+const rawContender = (signal: boolean): Contender => ({
+  peer: signal,
+  label: signal ? "raw @anthropic-ai/sdk stream (for await events), with an AbortSignal (what cancellation costs)" : "raw @anthropic-ai/sdk stream (for await events)",
+  prepare: async (env) => {
+    const client = rawAnthropicClient(env.anthropicBaseURL)
+    const open = () =>
+      client.messages.create(
+        { model: ANTHROPIC_MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, messages: [{ role: "user", content: PROMPT }], stream: true },
+        signal ? { headers: STREAM_HEADERS, signal: new AbortController().signal } : { headers: STREAM_HEADERS }
+      )
+    return {
+      run: async () => {
+        const start = performance.now()
+        let first: number | undefined
+        for await (const event of await open()) {
+          if (first === undefined && event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") first = performance.now() - start
+        }
+        return first
+      },
+      sample: async () => {
+        let text = ""
+        let deltas = 0
+        for await (const event of await open()) {
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") {
+            deltas++
+            text += event.delta.text
+          }
+        }
+        return { text, deltas }
+      }
+    }
+  }
+})
 
 export const anthropicStream: Scenario = {
   id: "anthropic-stream",
@@ -17,38 +55,8 @@ export const anthropicStream: Scenario = {
   goal: 1.1,
   compare: sameOutput,
   contenders: [
-    {
-      label: "raw @anthropic-ai/sdk stream (for await events)",
-      prepare: async (env) => {
-        const client = rawAnthropicClient(env.anthropicBaseURL)
-        const open = () =>
-          client.messages.create(
-            { model: ANTHROPIC_MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, messages: [{ role: "user", content: PROMPT }], stream: true },
-            { headers: STREAM_HEADERS }
-          )
-        return {
-          run: async () => {
-            const start = performance.now()
-            let first: number | undefined
-            for await (const event of await open()) {
-              if (first === undefined && event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") first = performance.now() - start
-            }
-            return first
-          },
-          sample: async () => {
-            let text = ""
-            let deltas = 0
-            for await (const event of await open()) {
-              if (event.type === "content_block_delta" && event.delta.type === "text_delta" && event.delta.text !== "") {
-                deltas++
-                text += event.delta.text
-              }
-            }
-            return { text, deltas }
-          }
-        }
-      }
-    },
+    rawContender(false),
+    rawContender(true),
     {
       label: "LanguageModel.requestStream (Stream.runDrain)",
       prepare: async (env) => {

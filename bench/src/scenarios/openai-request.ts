@@ -6,7 +6,26 @@ import OpenAI from "openai"
 import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput } from "../lib/payload.js"
 import { facade, ourModel } from "../lib/ours.js"
 import { effectAiRequest, rawResponsesRequest, vercelRequest } from "../lib/peers.js"
-import type { Scenario } from "./types.js"
+import type { Contender, Scenario } from "./types.js"
+
+/**
+ * The raw SDK call; `signal`: with a fresh AbortSignal per call, as any cancellable wrapper must pass
+ * (the SDK then composes it with its own timeout signal), a reference for what cancellation costs.
+ */
+const rawContender = (signal: boolean): Contender => ({
+  peer: signal,
+  label: signal ? "raw openai SDK chat.completions.create, with an AbortSignal (what cancellation costs)" : "raw openai SDK chat.completions.create",
+  prepare: async (env) => {
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
+    const call = () => client.chat.completions.create({ model: OPENAI_MODEL, messages: [{ role: "user", content: PROMPT }] }, signal ? { signal: new AbortController().signal } : undefined)
+    return {
+      run: async () => {
+        await call()
+      },
+      sample: async () => ({ text: (await call()).choices[0]?.message.content ?? "" })
+    }
+  }
+})
 
 export const openAiRequest: Scenario = {
   id: "openai-request",
@@ -14,19 +33,8 @@ export const openAiRequest: Scenario = {
   goal: 1.05,
   compare: sameOutput,
   contenders: [
-    {
-      label: "raw openai SDK chat.completions.create",
-      prepare: async (env) => {
-        const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-        const call = () => client.chat.completions.create({ model: OPENAI_MODEL, messages: [{ role: "user", content: PROMPT }] })
-        return {
-          run: async () => {
-            await call()
-          },
-          sample: async () => ({ text: (await call()).choices[0]?.message.content ?? "" })
-        }
-      }
-    },
+    rawContender(false),
+    rawContender(true),
     {
       label: "LanguageModel.request (OpenAi layer)",
       prepare: async (env) => {

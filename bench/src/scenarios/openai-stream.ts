@@ -9,7 +9,46 @@ import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput, STREAM_HEADERS } from "../li
 import { collect, describeEvents, drainTimed, facade, iterateTimed, ourModel } from "../lib/ours.js"
 import { performance } from "node:perf_hooks"
 import { effectAiStream, rawResponsesStream, vercelStream } from "../lib/peers.js"
-import type { Scenario } from "./types.js"
+import type { Contender, Scenario } from "./types.js"
+
+/**
+ * The raw SDK call; `signal`: with a fresh AbortSignal per call, as any cancellable wrapper must pass
+ * (the SDK then composes it with its own timeout signal), a reference for what cancellation costs.
+ */
+const rawContender = (signal: boolean): Contender => ({
+  peer: signal,
+  label: signal ? "raw openai SDK stream (for await chunks), with an AbortSignal (what cancellation costs)" : "raw openai SDK stream (for await chunks)",
+  prepare: async (env) => {
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
+    const open = () =>
+      client.chat.completions.create(
+        { model: OPENAI_MODEL, messages: [{ role: "user", content: PROMPT }], stream: true, stream_options: { include_usage: true } },
+        signal ? { headers: STREAM_HEADERS, signal: new AbortController().signal } : { headers: STREAM_HEADERS }
+      )
+    return {
+      run: async () => {
+        const start = performance.now()
+        let first: number | undefined
+        for await (const chunk of await open()) {
+          if (first === undefined && (chunk.choices[0]?.delta.content ?? "") !== "") first = performance.now() - start
+        }
+        return first
+      },
+      sample: async () => {
+        let text = ""
+        let deltas = 0
+        for await (const chunk of await open()) {
+          const content = chunk.choices[0]?.delta.content
+          if (content) {
+            deltas++
+            text += content
+          }
+        }
+        return { text, deltas }
+      }
+    }
+  }
+})
 
 export const openAiStream: Scenario = {
   id: "openai-stream",
@@ -17,39 +56,8 @@ export const openAiStream: Scenario = {
   goal: 1.1,
   compare: sameOutput,
   contenders: [
-    {
-      label: "raw openai SDK stream (for await chunks)",
-      prepare: async (env) => {
-        const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-        const open = () =>
-          client.chat.completions.create(
-            { model: OPENAI_MODEL, messages: [{ role: "user", content: PROMPT }], stream: true, stream_options: { include_usage: true } },
-            { headers: STREAM_HEADERS }
-          )
-        return {
-          run: async () => {
-            const start = performance.now()
-            let first: number | undefined
-            for await (const chunk of await open()) {
-              if (first === undefined && (chunk.choices[0]?.delta.content ?? "") !== "") first = performance.now() - start
-            }
-            return first
-          },
-          sample: async () => {
-            let text = ""
-            let deltas = 0
-            for await (const chunk of await open()) {
-              const content = chunk.choices[0]?.delta.content
-              if (content) {
-                deltas++
-                text += content
-              }
-            }
-            return { text, deltas }
-          }
-        }
-      }
-    },
+    rawContender(false),
+    rawContender(true),
     {
       label: "LanguageModel.requestStream (Stream.runDrain)",
       prepare: async (env) => {
