@@ -13,8 +13,9 @@
  *
  * Lines are numbered from 1 (blank lines count but are skipped). A Left from `decode` fails the
  * stream after the results before it; a failing read becomes `onError(error, n)`, n the number
- * of the line being read. The stream never cancels the body: the caller's scope must, by
- * aborting the request.
+ * of the line being read, also after the results before it. The stream never cancels the body:
+ * the caller's scope must, by aborting the request, unless `onEnd` said the body was read to its
+ * end (an abort then costs a DOMException and undici's cancellation for nothing).
  * @internal
  */
 import { Chunk, Effect, Either, Option, Stream } from "effect"
@@ -22,10 +23,17 @@ import { Chunk, Effect, Either, Option, Stream } from "effect"
 /** Whether a line holds only whitespace (checked cheaply for the usual line, which starts with `{`). */
 const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")
 
+/** Options of {@link fromJsonlBody}. */
+export interface JsonlOptions {
+  /** Called once the body has been read to its end (not when the stream stops early or fails). */
+  readonly onEnd?: (() => void) | undefined
+}
+
 export const fromJsonlBody = <A, E>(
   body: ReadableStream<Uint8Array>,
   decode: (text: string, line: number) => Either.Either<A, E>,
-  onError: (error: unknown, line: number) => E
+  onError: (error: unknown, line: number) => E,
+  options?: JsonlOptions
 ): Stream.Stream<A, E> =>
   Stream.suspend(() => {
     const reader = body.getReader()
@@ -77,6 +85,7 @@ export const fromJsonlBody = <A, E>(
         }
         if (read.done) {
           done = true
+          options?.onEnd?.()
           cut(carry + utf8.decode(), out, true)
           break
         }

@@ -171,9 +171,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
 
     const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
       Stream.unwrapScoped(Effect.gen(function*() {
-        // the stream's scope owns the download: ending or interrupting the stream aborts it
+        // the stream's scope owns the download: closing it before the body was read to its end
+        // (consumer stopped, interrupted, failed) aborts it; a body read to its end is left alone
         const controller = new AbortController()
-        yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+        let finished = false
+        yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
         let known = batch
         let url = knownResultsUrl(batch)
         if (url === undefined) {
@@ -206,7 +208,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           }
           context.line = line
           return decodeResultLine(json, context)
-        }, (error) => onError(error))
+        }, (error) => onError(error), { onEnd: () => { finished = true } })
       }))
 
     const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>

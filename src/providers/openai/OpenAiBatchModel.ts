@@ -111,9 +111,11 @@ export const implementation = (client: ClientService, modelName: string, options
   /** One result file as a stream of results, read line by line as its body arrives. */
   const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
     Stream.unwrapScoped(Effect.gen(function* () {
-      // the scope owns the download: closing it (done, interrupted, failed) aborts the response
+      // the scope owns the download: closing it before the body was read to its end (consumer
+      // stopped, interrupted, failed) aborts the response; a body read to its end is left alone
       const controller = new AbortController()
-      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      let finished = false
+      yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
       const response = yield* call((signal) => {
         signal.addEventListener("abort", () => controller.abort(), { once: true })
         return sdk.files.content(fileId, { signal: controller.signal })
@@ -122,7 +124,12 @@ export const implementation = (client: ClientService, modelName: string, options
       if (body === null) return Stream.empty
       // a network read per pull, cut into lines and decoded in a plain loop (internal/batchLines.ts);
       // an unreadable line fails the stream after the results before it
-      return fromJsonlBody<BatchResult, AiError>(body, (text, line) => decodeResultLine(text, { file, fileId, line }, modelName), (error) => mapError(error))
+      return fromJsonlBody<BatchResult, AiError>(
+        body,
+        (text, line) => decodeResultLine(text, { file, fileId, line }, modelName),
+        (error) => mapError(error),
+        { onEnd: () => { finished = true } }
+      )
     }))
 
   return {
@@ -168,10 +175,10 @@ export const implementation = (client: ClientService, modelName: string, options
       Stream.unwrap(Effect.gen(function* () {
         // a Batch that did not come from OpenAI (an id only, a hand-made value) lacks its file ids
         const files = filesOf(batch) ?? filesOf(yield* status(batch.id)) ?? {}
-        return Stream.concat(
-          files.output === undefined ? Stream.empty : readFile("output", files.output),
-          files.error === undefined ? Stream.empty : readFile("error", files.error)
-        )
+        const output = files.output === undefined ? undefined : readFile("output", files.output)
+        const error = files.error === undefined ? undefined : readFile("error", files.error)
+        // no concatenation with an empty stream when a batch has only one file (the usual case)
+        return output === undefined ? error ?? Stream.empty : error === undefined ? output : Stream.concat(output, error)
       })),
     cancel: (batchId) => Effect.flatMap(call((signal) => sdk.batches.cancel(batchId, { signal })), (wire) => decodeBatchWire(wire)),
     list: ({ after, limit }) =>
