@@ -8,16 +8,8 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, Schema } from "effect"
 import { type InvalidInputError, redact, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
-import {
-  Batch,
-  type BatchRequest,
-  type BatchResult,
-  BatchResultFailure,
-  BatchResultSuccess,
-  ResultError,
-  ResultErrorCode,
-  statusFromAnthropic
-} from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult, ResultErrorCode, statusFromAnthropic } from "../../Batch.js"
+import { failed as failure, succeeded } from "../../internal/batchResults.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { decodeAt, decodeMessage, encodeRequest, providerName, supportedSettings } from "./codec.js"
 
@@ -161,11 +153,6 @@ export interface LineContext {
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
-// Results are built from values already checked (strings, a decoded ModelResponse): validating
-// them again in the constructors would cost more than decoding the line (tens of µs each).
-const failure = (customId: string, code: string, message: string): BatchResult =>
-  new BatchResultFailure({ customId, error: new ResultError({ code, message }, true) }, true)
-
 /**
  * One results line → a {@link BatchResult}: succeeded → the decoded message; errored → the
  * provider's error type as code and its message; canceled / expired → our codes "cancelled" /
@@ -187,22 +174,23 @@ export const decodeResultLine = (json: unknown, context: LineContext): Either.Ei
 const wrongLine = (line: number, path: string, detail: string): Either.Either<never, ResponseDecodeError> =>
   Either.left(new ResponseDecodeError({ provider: providerName, path: `${linePath(line)}${path}`, detail }))
 
+// Results are built from values already checked (strings, a decoded ModelResponse), without
+// their constructors (internal/batchResults.ts); no closure is made per line on the success path.
 const decodeResult = (customId: string, type: string, result: Record<string, unknown>, context: LineContext): BatchResult => {
-  const clean = (text: string) => redact(text, context.secrets)
   switch (type) {
-    case "succeeded":
-      return Either.match(decodeMessage(result.message, { timestamp: context.timestamp }), {
-        onLeft: (e) =>
-          failure(customId, undecodableCode, clean(`the message of ${linePath(context.line)} could not be read at ${e.path === "$" ? "message" : `message.${e.path}`}: ${e.detail ?? "unexpected shape"}`)),
-        onRight: (response) => new BatchResultSuccess({ customId, response }, true)
-      })
+    case "succeeded": {
+      const decoded = decodeMessage(result.message, { timestamp: context.timestamp })
+      if (Either.isRight(decoded)) return succeeded(customId, decoded.right)
+      const e = decoded.left
+      return failure(customId, undecodableCode, redact(`the message of ${linePath(context.line)} could not be read at ${e.path === "$" ? "message" : `message.${e.path}`}: ${e.detail ?? "unexpected shape"}`, context.secrets))
+    }
     case "errored": {
       // {"type": "error", "error": {"type": ..., "message": ...}}; read leniently, keep what is there
       const outer = result.error
       const inner = isRecord(outer) && isRecord(outer.error) ? outer.error : outer
       const code = isRecord(inner) && typeof inner.type === "string" && inner.type !== "" ? inner.type : "errored"
       const message = isRecord(inner) && typeof inner.message === "string" ? inner.message : "Anthropic reported an error for this request"
-      return failure(customId, code, clean(message))
+      return failure(customId, code, redact(message, context.secrets))
     }
     case "canceled":
       return failure(customId, ResultErrorCode.cancelled, `batch ${context.batchId} was cancelled before this request was processed`)

@@ -8,18 +8,9 @@
  */
 import { Either } from "effect"
 import { BatchErrorItem, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
-import {
-  Batch,
-  type BatchRequest,
-  type BatchResult,
-  BatchResultFailure,
-  BatchResultSuccess,
-  type BatchStatus,
-  ResultError,
-  ResultErrorCode,
-  statusFromOpenAi
-} from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult, type BatchStatus, ResultErrorCode, statusFromOpenAi } from "../../Batch.js"
 import type { Limits } from "../../BatchModel.js"
+import { failed, succeeded } from "../../internal/batchResults.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
 
@@ -313,41 +304,43 @@ export const decodeResultLine = (
   source: LineSource,
   requestedModel: string
 ): Either.Either<BatchResult, ResponseDecodeError> => {
-  // built only for an error: this runs once per line
-  const where = () => `${source.file} file ${source.fileId} line ${source.line}`
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(), detail: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }))
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(source), detail: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }))
   }
-  // checked by hand, not with a Schema: this runs once per line of files of up to 50,000 lines
+  // checked by hand, not with a Schema, and no closure or message built unless a line needs it:
+  // this runs once per line of files of up to 50,000 lines
   const customId = isRecord(json) ? json.custom_id : undefined
   const response = isRecord(json) ? json.response : undefined
   const error = isRecord(json) ? json.error : undefined
   if (typeof customId !== "string" || !(response == null || (isRecord(response) && typeof response.status_code === "number")) || !(error == null || isRecord(error))) {
-    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(), detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
+    return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(source), detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
   }
-  // validation is off: the fields are checked here and the response was decoded by its Schema
-  const fail = (code: string, message: string) =>
-    Either.right(new BatchResultFailure({ customId, error: new ResultError({ code, message }, true) }, true))
+  // results built from the checked fields and the response its Schema decoded (internal/batchResults.ts)
   if (isRecord(response)) {
     const status = response.status_code as number
     if (status >= 400) {
       const body = isRecord(response.body) && isRecord(response.body.error) ? response.body.error : {}
       const code = typeof body.code === "string" ? body.code : typeof body.type === "string" ? body.type : `http_${status}`
       const message = typeof body.message === "string" ? body.message : `the request failed with status ${status}`
-      return fail(code, message)
+      return Either.right(failed(customId, code, message))
     }
     const requestId = typeof response.request_id === "string" ? response.request_id : undefined
     const decoded = decodeChatCompletion(response.body, { requestedModel, requestId })
-    return Either.isRight(decoded)
-      ? Either.right(new BatchResultSuccess({ customId, isSuccessful: true, response: decoded.right }, true))
-      : fail(RESPONSE_DECODE_ERROR, `${where()}: ${decoded.left.message}`)
+    return Either.right(
+      Either.isRight(decoded)
+        ? succeeded(customId, decoded.right)
+        : failed(customId, RESPONSE_DECODE_ERROR, `${where(source)}: ${decoded.left.message}`)
+    )
   }
   if (isRecord(error)) {
     const code = typeof error.code === "string" ? error.code : undefined
-    return fail(lineErrorCode(code), typeof error.message === "string" ? error.message : `the request failed (${code ?? "no code"})`)
+    return Either.right(failed(customId, lineErrorCode(code), typeof error.message === "string" ? error.message : `the request failed (${code ?? "no code"})`))
   }
-  return fail(RESPONSE_DECODE_ERROR, `${where()}: the line has neither a response nor an error`)
+  return Either.right(failed(customId, RESPONSE_DECODE_ERROR, `${where(source)}: the line has neither a response nor an error`))
 }
+
+/** Where a line is, for error messages: `output file file-abc line 3`. */
+const where = (source: LineSource): string => `${source.file} file ${source.fileId} line ${source.line}`
