@@ -14,7 +14,7 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
+import { Chunk, Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
 import {
   type AiError,
   BatchErrorItem,
@@ -33,10 +33,11 @@ import {
   annotateResults,
   BatchAttributes,
   countListed,
-  countResults,
   instrumented,
   instrumentedStream,
-  modelAttributes
+  modelAttributes,
+  type ResultTally,
+  withResultTally
 } from "./internal/batchSpans.js"
 import { ModelMessage, ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
@@ -428,21 +429,47 @@ export const list = (options: ListOptions = {}): Stream.Stream<Batch, AiError, B
  * ids the batch did not submit dropped, then a failure for every submitted id the provider left
  * out: code "expired", "cancelled" or "missing" by the batch's status. Never a success the
  * provider did not return. Transient download faults re-read the file and skip ids already
- * emitted. With only an id, the submitted ids are unknown and nothing is added.
+ * emitted. With only an id, the submitted ids are unknown and nothing is added. `tally`, when
+ * given, counts the results delivered and the failures among them.
  */
-const resultsOf = (model: BatchModelService, batch: Batch, retry: Retry.Policy): Stream.Stream<BatchResult, AiError> =>
+const resultsOf = (
+  model: BatchModelService,
+  batch: Batch,
+  retry: Retry.Policy,
+  tally?: ResultTally
+): Stream.Stream<BatchResult, AiError> =>
   Stream.suspend(() => {
     const seen = new Set<string>()
     const submitted = batch.customIds.length > 0 ? new Set(batch.customIds) : undefined
-    const lines = retryStream(() => model.results(batch), retry).pipe(
-      Stream.filter((result) => {
-        if (seen.has(result.customId) || (submitted !== undefined && !submitted.has(result.customId))) return false
+    // one plain pass per chunk (a network read's lines) that drops repeated and unsubmitted ids
+    // and counts what it keeps, rather than a stage per concern
+    const keep = (chunk: Chunk.Chunk<BatchResult>): Chunk.Chunk<BatchResult> => {
+      const results = Chunk.toReadonlyArray(chunk)
+      const kept: Array<BatchResult> = []
+      let failures = 0
+      for (const result of results) {
+        if (seen.has(result.customId) || (submitted !== undefined && !submitted.has(result.customId))) continue
         seen.add(result.customId)
-        return true
-      })
-    )
-    const rest = Stream.suspend(() =>
-      Stream.fromIterable(batch.customIds.filter((id) => !seen.has(id)).map((id) => unanswered(id, batch))))
+        kept.push(result)
+        if (!result.isSuccessful) failures += 1
+      }
+      if (tally !== undefined) {
+        tally.count += kept.length
+        tally.failures += failures
+      }
+      return kept.length === results.length ? chunk : Chunk.unsafeFromArray(kept)
+    }
+    const lines = Stream.mapChunks(retryStream(() => model.results(batch), retry), keep)
+    // with only an id, the submitted ids are unknown: nothing to add
+    if (batch.customIds.length === 0) return lines
+    const rest = Stream.suspend(() => {
+      const missing = batch.customIds.filter((id) => !seen.has(id)).map((id) => unanswered(id, batch))
+      if (tally !== undefined) {
+        tally.count += missing.length
+        tally.failures += missing.length
+      }
+      return Stream.fromIterable(missing)
+    })
     return Stream.concat(lines, rest)
   })
 
@@ -467,8 +494,7 @@ export const results = (batch: Batch | string, options?: CallOptions): Stream.St
           reason: `batch ${current.id} is still ${current.status}; wait until it is complete (Batch.watch or Batch.run) before reading its results.`
         })
       }
-      return resultsOf(model, current, retry).pipe(
-        countResults,
+      return withResultTally((tally) => resultsOf(model, current, retry, tally)).pipe(
         Stream.withSpan("batch.results", spanOptions(model, { [BatchAttributes.id]: current.id }))
       )
     })

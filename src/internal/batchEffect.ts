@@ -29,21 +29,26 @@ export const uninterruptibleWithin = <A, E, R, E2>(
  * Retries a stream from its start on failure, with one schedule for the whole stream (unlike
  * `Stream.retry`, which resets the schedule whenever an element passes, and could so retry a
  * stream that always fails after its first line forever). The caller must make re-read
- * elements harmless (the batch results skip custom ids already seen).
+ * elements harmless (the batch results skip custom ids already seen). The schedule's driver is
+ * made at the first failure: a stream that never fails (the usual case) pays for no schedule.
  */
 export const retryStream = <A, E, R, R2>(
   make: () => Stream.Stream<A, E, R>,
   policy: Schedule.Schedule<unknown, E, R2>
 ): Stream.Stream<A, E, R | R2> =>
-  Stream.unwrap(
-    Effect.map(Schedule.driver(policy), (driver) => {
-      const attempt = (): Stream.Stream<A, E, R | R2> =>
-        Stream.catchAll(make(), (error) =>
-          Stream.unwrap(
-            driver.next(error).pipe(
-              Effect.match({ onFailure: () => Stream.fail(error), onSuccess: () => attempt() })
-            )
-          ))
-      return attempt()
-    })
-  )
+  Stream.suspend(() => {
+    // one driver per run of the stream, shared by its attempts
+    let driver: Schedule.ScheduleDriver<unknown, E, R2> | undefined
+    // fails when the schedule is done
+    const next = (error: E) =>
+      driver !== undefined
+        ? driver.next(error)
+        : Effect.flatMap(Schedule.driver(policy), (made) => {
+            driver = made
+            return made.next(error)
+          })
+    const attempt = (): Stream.Stream<A, E, R | R2> =>
+      Stream.catchAll(make(), (error) =>
+        Stream.unwrap(next(error).pipe(Effect.match({ onFailure: () => Stream.fail(error), onSuccess: () => attempt() }))))
+    return attempt()
+  })

@@ -95,9 +95,28 @@ const tally = <A, E, R>(self: Stream.Stream<A, E, R>, failed: (a: A) => boolean,
     )
   }))
 
-/** Records how many results a stream delivered (`batch.result_count`, `batch.failed_result_count`) on its span. */
-export const countResults = <A extends { readonly isSuccessful: boolean }, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
-  tally(self, (r) => !r.isSuccessful, (count, failures) => ({ [BatchAttributes.resultCount]: count, [BatchAttributes.failedResultCount]: failures }))
+/** How many results a results stream delivered, and how many of them failed: the stream counts them itself. */
+export interface ResultTally {
+  count: number
+  failures: number
+}
+
+/**
+ * The stream `make` builds, given counters to fill as it delivers results (undefined when no
+ * span is current: nothing to record), and records them on the span current when it starts
+ * (`batch.result_count`, `batch.failed_result_count`) once, when it ends, fails or is stopped.
+ * The results stream counts in the per-chunk pass it already makes, rather than through a stage
+ * of its own.
+ */
+export const withResultTally = <A, E, R>(make: (tally: ResultTally | undefined) => Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.unwrap(Effect.map(Effect.option(Effect.currentSpan), (span) => {
+    if (Option.isNone(span)) return make(undefined)
+    const counts: ResultTally = { count: 0, failures: 0 }
+    return Stream.ensuring(make(counts), Effect.sync(() => {
+      span.value.attribute(BatchAttributes.resultCount, counts.count)
+      span.value.attribute(BatchAttributes.failedResultCount, counts.failures)
+    }))
+  }))
 
 /** Records how many batches a list stream delivered (`batch.listed_count`) on its span. */
 export const countListed = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
