@@ -37,6 +37,7 @@ import {
   instrumentedStream,
   modelAttributes,
   type ResultTally,
+  tracingScoped,
   withResultTally
 } from "./internal/batchSpans.js"
 import { ModelMessage, ModelResponse } from "./Message.js"
@@ -483,8 +484,10 @@ const resultsOf = (
  *   Console.log(r.isSuccessful ? `${r.customId}: ${r.response.text}` : `${r.customId}: ERROR ${r.error.message}`)))
  */
 export const results = (batch: Batch | string, options?: CallOptions): Stream.Stream<BatchResult, AiError, BatchModel> =>
-  Stream.unwrap(
+  Stream.unwrapScoped(
     Effect.gen(function* () {
+      // the instrument option for the whole stream, applied here rather than by a stage around it
+      const traced = yield* tracingScoped(options?.instrument)
       const model = yield* BatchModel
       const retry = policyOf(options?.retry)
       const current = typeof batch !== "string" && batch.isComplete ? batch : yield* Retry.retry(model.status(batch), retry)
@@ -494,11 +497,13 @@ export const results = (batch: Batch | string, options?: CallOptions): Stream.St
           reason: `batch ${current.id} is still ${current.status}; wait until it is complete (Batch.watch or Batch.run) before reading its results.`
         })
       }
+      // untraced: no span, and no counting for it
+      if (!traced) return resultsOf(model, current, retry)
       return withResultTally((tally) => resultsOf(model, current, retry, tally)).pipe(
         Stream.withSpan("batch.results", spanOptions(model, { [BatchAttributes.id]: current.id }))
       )
     })
-  ).pipe((self) => instrumentedStream(self, options?.instrument))
+  )
 
 // ---------------------------------------------------------------------------------------------
 // watch

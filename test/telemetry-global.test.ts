@@ -8,14 +8,16 @@ import * as OtelResource from "@effect/opentelemetry/Resource"
 import { trace } from "@opentelemetry/api"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
-import { Effect, Layer } from "effect"
+import { Chunk, Effect, Layer, Stream } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { batchCreate, batchStatus, disposeAll, modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct.js"
+import * as Batch from "../src/Batch.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
 import * as Telemetry from "../src/Telemetry.js"
 import * as TestModel from "../src/testing/TestModel.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
+import { reqs } from "./batch-helpers.js"
 import { isChildOf, only, tracing, withSpans } from "./telemetry-helpers.js"
 
 const messages = [ModelRequest.userTextPrompt("What is the capital of France?")]
@@ -94,6 +96,18 @@ describe("Telemetry.configure (global tracing for the Promise facade)", () => {
       await batchStatus(model, batch, { instrument: false })
     })
     expect(off).toEqual([])
+  })
+
+  it("Batch.results in a program without a tracer: the global tracer records it with its counts when asked, nothing otherwise", async () => {
+    const spans = await configured(async () => {
+      await Effect.runPromise(Effect.gen(function* () {
+        const batch = yield* Batch.create(reqs("a", "b"))
+        expect(Chunk.size(yield* Stream.runCollect(Batch.results(batch, { instrument: true })))).toBe(2)
+        expect(Chunk.size(yield* Stream.runCollect(Batch.results(batch)))).toBe(2)
+      }).pipe(Effect.provide(TestModel.layer())))
+    }, { instrumentAll: false })
+    expect(spans.map((s) => s.name)).toEqual(["batch.results"])
+    expect(only(spans, "batch.results").attributes).toMatchObject({ "batch.result_count": 2, "batch.failed_result_count": 0 })
   })
 
   it("captureContent: true records the messages of globally traced calls", async () => {

@@ -8,7 +8,7 @@
  * the call left it; `error.type` on failure.
  * @internal
  */
-import { Effect, FiberRef, Option, Stream } from "effect"
+import { Effect, FiberRef, Option, type Scope, Stream } from "effect"
 import type { Batch } from "../Batch.js"
 import * as Telemetry from "../Telemetry.js"
 
@@ -133,6 +133,25 @@ export const instrumented = <A, E, R>(self: Effect.Effect<A, E, R>, instrument: 
     : Effect.tracerWith((current) => {
         const tracer = Telemetry.tracerFor(current, instrument)
         return tracer === undefined || tracer === current ? self : Effect.withTracer(self, tracer)
+      })
+
+/**
+ * {@link instrumentedStream} from inside a stream's own scoped effect, saving the stage it adds:
+ * applies `instrument` for the rest of the scope (the stream's run) and says whether the call's
+ * span would be recorded. With `instrument: false`, or without a tracer (Effect's built-in one
+ * exports nothing), it would not: the caller then skips the span and what only the span needs
+ * (counting results), so that, as the README promises, next to nothing is paid untraced.
+ */
+export const tracingScoped = (instrument: boolean | undefined): Effect.Effect<boolean, never, Scope.Scope> =>
+  instrument === false
+    ? Effect.as(Effect.locallyScoped(FiberRef.currentTracerEnabled, false), false)
+    : Effect.tracerWith((current) => {
+        const tracer = Telemetry.tracerFor(current, instrument)
+        return tracer === undefined
+          ? Effect.succeed(false)
+          : tracer === current
+            ? Effect.succeed(true)
+            : Effect.as(Effect.withTracerScoped(tracer), true)
       })
 
 /** {@link instrumented} for a stream: the setting lasts while the stream runs. */

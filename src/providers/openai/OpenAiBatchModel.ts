@@ -171,15 +171,18 @@ export const implementation = (client: ClientService, modelName: string, options
         return yield* decodeBatchWire(wire, requests.length)
       }),
     status,
-    results: (batch) =>
-      Stream.unwrap(Effect.gen(function* () {
-        // a Batch that did not come from OpenAI (an id only, a hand-made value) lacks its file ids
-        const files = filesOf(batch) ?? filesOf(yield* status(batch.id)) ?? {}
+    results: (batch) => {
+      const read = (files: ReturnType<typeof filesOf> = {}): Stream.Stream<BatchResult, AiError> => {
         const output = files.output === undefined ? undefined : readFile("output", files.output)
         const error = files.error === undefined ? undefined : readFile("error", files.error)
         // no concatenation with an empty stream when a batch has only one file (the usual case)
         return output === undefined ? error ?? Stream.empty : error === undefined ? output : Stream.concat(output, error)
-      })),
+      }
+      // a Batch that did not come from OpenAI (an id only, a hand-made value) lacks its file ids:
+      // look it up first; one that did needs no unwrapping stage
+      const known = filesOf(batch)
+      return known !== undefined ? read(known) : Stream.unwrap(Effect.map(status(batch.id), (fresh) => read(filesOf(fresh))))
+    },
     cancel: (batchId) => Effect.flatMap(call((signal) => sdk.batches.cancel(batchId, { signal })), (wire) => decodeBatchWire(wire)),
     list: ({ after, limit }) =>
       Stream.paginateChunkEffect(after, (cursor: string | undefined) =>
