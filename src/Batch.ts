@@ -25,7 +25,7 @@ import {
   RequestTimeoutError
 } from "./AiError.js"
 import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
-import { uninterruptibleWithin, retryStream } from "./internal/batchEffect.js"
+import { retryStream, uninterruptibleWithin, unwrapScopedStream } from "./internal/batchEffect.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
 import {
   annotateBatch,
@@ -484,7 +484,7 @@ const resultsOf = (
  *   Console.log(r.isSuccessful ? `${r.customId}: ${r.response.text}` : `${r.customId}: ERROR ${r.error.message}`)))
  */
 export const results = (batch: Batch | string, options?: CallOptions): Stream.Stream<BatchResult, AiError, BatchModel> =>
-  Stream.unwrapScoped(
+  unwrapScopedStream(
     Effect.gen(function* () {
       // the instrument option for the whole stream, applied here rather than by a stage around it
       const traced = yield* tracingScoped(options?.instrument)

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Ref, Schedule } from "effect"
 import { type AiError, type BatchError, isRetryable } from "./AiError.js"
 
 /** A retry policy: a Schedule fed with the errors it retries. */
@@ -46,9 +46,27 @@ export const defaultPolicy: Policy = policy()
 /** No retries. */
 export const none: Policy = Schedule.stop
 
-/** Retries an effect with a policy (the default when none is given; `false` for none). */
+/**
+ * Retries an effect with a policy (the default when none is given; `false` for none). As
+ * `Effect.retry`, but the schedule's driver is only made after a first failure: a call that
+ * succeeds at once (the usual case) pays for no schedule.
+ */
 export const retry = <A, E extends AiError | BatchError, R>(
   self: Effect.Effect<A, E, R>,
   with_?: Policy | false | undefined
-): Effect.Effect<A, E, R> =>
-  with_ === false ? self : Effect.retry(self, (with_ ?? defaultPolicy) as Schedule.Schedule<unknown, E>)
+): Effect.Effect<A, E, R> => {
+  if (with_ === false) return self
+  const schedule = (with_ ?? defaultPolicy) as Schedule.Schedule<unknown, E>
+  return Effect.catchAll(self, (first) =>
+    Effect.flatMap(Schedule.driver(schedule), (driver) => {
+      // the loop of Effect.retry: each failure goes to the schedule, which says whether to go on,
+      // and a retried attempt sees the iteration metadata (the first saw the default, as there)
+      const retried = Effect.provideServiceEffect(self, Schedule.CurrentIterationMetadata, Ref.get(driver.iterationMeta))
+      const again = (error: E): Effect.Effect<A, E, R> =>
+        Effect.matchEffect(driver.next(error), {
+          onFailure: () => Effect.fail(error),
+          onSuccess: () => Effect.catchAll(retried, again)
+        })
+      return again(first)
+    }))
+}

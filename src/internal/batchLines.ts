@@ -94,10 +94,13 @@ export const fromJsonlBody = <A, E>(
       return out.length > 0 ? Either.right(out) : Either.left(failure)
     }
 
-    return Stream.repeatEffectChunkOption(
-      Effect.flatMap(Effect.promise(pull), Either.match({
-        onLeft: (error) => Effect.fail(error),
-        onRight: (results) => Effect.succeed(Chunk.unsafeFromArray(results))
-      }))
+    // the end is a None, not a failure caught on every pull as repeatEffectChunkOption does
+    const step: Effect.Effect<Option.Option<readonly [Chunk.Chunk<A>, undefined]>, E> = Effect.flatMap(
+      Effect.promise(pull),
+      Either.match({
+        onLeft: Option.match({ onNone: () => Effect.succeedNone, onSome: (error) => Effect.fail(error) }),
+        onRight: (results) => Effect.succeed(Option.some([Chunk.unsafeFromArray(results), undefined] as const))
+      })
     )
+    return Stream.unfoldChunkEffect(undefined, () => step)
   })

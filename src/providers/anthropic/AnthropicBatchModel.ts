@@ -16,6 +16,7 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { unwrapScopedStream } from "../../internal/batchEffect.js"
 import { fromJsonlBody } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
@@ -170,7 +171,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     }
 
     const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
-      Stream.unwrapScoped(Effect.gen(function*() {
+      unwrapScopedStream(Effect.gen(function*() {
         // the stream's scope owns the download: closing it before the body was read to its end
         // (consumer stopped, interrupted, failed) aborts it; a body read to its end is left alone
         const controller = new AbortController()

@@ -123,7 +123,8 @@ export const decodeBatch = (wire: unknown): Either.Either<Batch, ResponseDecodeE
         archivedAt: b.archived_at ?? null,
         requestCounts: { processing: c.processing, succeeded: c.succeeded, errored: c.errored, canceled: c.canceled, expired: c.expired }
       }
-    })
+      // built from the decoded wire batch: the constructor's validation would find nothing
+    }, true)
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { toFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { unwrapScopedStream } from "../../internal/batchEffect.js"
 import { fromJsonlBody } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
@@ -110,7 +111,7 @@ export const implementation = (client: ClientService, modelName: string, options
 
   /** One result file as a stream of results, read line by line as its body arrives. */
   const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
-    Stream.unwrapScoped(Effect.gen(function* () {
+    unwrapScopedStream(Effect.gen(function* () {
       // the scope owns the download: closing it before the body was read to its end (consumer
       // stopped, interrupted, failed) aborts the response; a body read to its end is left alone
       const controller = new AbortController()
