@@ -5,7 +5,7 @@
  * being read; the body is read only as far as the consumer pulls.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import { fromJsonlBody } from "../src/internal/batchLines.js"
 
 const bodyOf = (reads: ReadonlyArray<Uint8Array | Error>, pulled?: { count: number }): ReadableStream<Uint8Array> => {
@@ -68,6 +68,67 @@ describe("fromJsonlBody", () => {
       )
       expect(seen).toEqual(["1:a", "2:b"])
       expect(error).toBe("Error: terminated at line 3")
+    }))
+
+  it.effect("with readAhead, a pull reads on until that many bytes, no further, with the same results", () =>
+    Effect.gen(function*() {
+      const pulled = { count: 0 }
+      const reads = Array.from({ length: 100 }, (_, i) => bytes(`{"v":"${i % 10}"}\n`)) // 10 bytes each
+      const first = yield* Stream.runCollect(fromJsonlBody(bodyOf(reads, pulled), numbered, String, { readAhead: 35 }).pipe(Stream.take(3)))
+      expect(Chunk.toArray(first)).toEqual(["1:0", "2:1", "3:2"])
+      // one pull: four reads make the 35 bytes
+      expect(pulled.count).toBe(4)
+      const text = `{"v":"a"}\r\n{"v":"é€"}\n\n   \n{"v":"c"}\n{"v":"d"}`
+      for (let cut = 1; cut < bytes(text).length; cut++) {
+        for (const readAhead of [1, 4, 16, 1024]) {
+          const results = yield* Stream.runCollect(fromJsonlBody(bodyOf(cutAt(text, [cut])), numbered, String, { readAhead }))
+          expect(Chunk.toArray(results)).toEqual(["1:a", "2:é€", "5:c", "6:d"])
+        }
+      }
+    }))
+
+  it.live("with readAhead, a pull never waits for the network once it has results; the read left waiting serves the next pull", () =>
+    Effect.gen(function*() {
+      let controller!: ReadableStreamDefaultController<Uint8Array>
+      const body = new ReadableStream<Uint8Array>({ start(c) { controller = c } }, { highWaterMark: 0 })
+      controller.enqueue(bytes(`{"v":"a"}\n{"v":"b"}\n`))
+      const pulls: Array<ReadonlyArray<string>> = []
+      const fiber = yield* fromJsonlBody(body, numbered, String, { readAhead: 1024 }).pipe(
+        Stream.mapChunks((chunk) => {
+          pulls.push(Chunk.toArray(chunk))
+          return chunk
+        }),
+        Stream.runCollect,
+        Effect.fork
+      )
+      // nothing more has arrived: the first pull hands its two results over without waiting
+      yield* Effect.sleep("20 millis")
+      expect(pulls).toEqual([["1:a", "2:b"]])
+      controller.enqueue(bytes(`{"v":"c"}\n`))
+      controller.close()
+      expect(Chunk.toArray(yield* Fiber.join(fiber))).toEqual(["1:a", "2:b", "3:c"])
+    }))
+
+  it.effect("with readAhead, a failing read still fails after the results read before it in the same pull", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const body = bodyOf([bytes(`{"v":"a"}\n{"v":"b"}\n{"v":`), new Error("terminated")])
+      const error = yield* fromJsonlBody(body, numbered, (e, line) => `${String(e)} at line ${line}`, { readAhead: 1024 }).pipe(
+        Stream.runForEach((r) => Effect.sync(() => seen.push(r))),
+        Effect.flip
+      )
+      expect(seen).toEqual(["1:a", "2:b"])
+      expect(error).toBe("Error: terminated at line 3")
+    }))
+
+  it.effect("onEnd is called once the body was read to its end, not when the consumer stops early", () =>
+    Effect.gen(function*() {
+      let ended = 0
+      const reads = () => Array.from({ length: 10 }, (_, i) => bytes(`{"v":"${i}"}\n`))
+      yield* Stream.runCollect(fromJsonlBody(bodyOf(reads()), numbered, String, { onEnd: () => { ended += 1 } }).pipe(Stream.take(2)))
+      expect(ended).toBe(0)
+      yield* Stream.runDrain(fromJsonlBody(bodyOf(reads()), numbered, String, { onEnd: () => { ended += 1 } }))
+      expect(ended).toBe(1)
     }))
 
   it.effect("reads the body only as far as the consumer pulls", () =>

@@ -1,15 +1,16 @@
 /**
  * A JSONL response body (a batch's results file) as a Stream of decoded lines, read straight
- * from the body's bytes. Each pull reads one network chunk, decodes it as UTF-8, cuts it at
- * `\n` and decodes every complete line, so:
+ * from the body's bytes. Each pull reads one network chunk (with `readAhead`, also the chunks the
+ * body already holds, up to that many bytes), decodes it as UTF-8, cuts it at `\n` and decodes
+ * every complete line, so:
  *
- * - memory holds one network read's lines and the unfinished last line, never the file: the
- *   next chunk is read only when the consumer pulls (the body's own queue is the only
+ * - memory holds one pull's lines and the unfinished last line, never the file: the next chunk
+ *   is read only when the consumer pulls (the body's own queue and `readAhead` are the only
  *   read-ahead), and results die young (a pull of up to 1,024 lines, as an SDK line iterator
  *   batched, kept a few MB alive across young-generation collections: they were promoted and
  *   the old generation grew with the file until a full collection);
- * - the Effect costs are paid per network read, not per line (no per-character line splitter,
- *   no async iterator step per line).
+ * - the Effect costs are paid per pull, not per line (no per-character line splitter, no async
+ *   iterator step per line).
  *
  * Lines are numbered from 1 (blank lines count but are skipped). A Left from `decode` fails the
  * stream after the results before it; a failing read becomes `onError(error, n)`, n the number
@@ -23,10 +24,28 @@ import { Chunk, Effect, Either, Option, Stream } from "effect"
 /** Whether a line holds only whitespace (checked cheaply for the usual line, which starts with `{`). */
 const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")
 
+/**
+ * The read-ahead of batch result downloads: four of undici's 64 KB reads per pull, a few hundred
+ * results, a quarter of the Effect costs of one read per pull.
+ */
+export const RESULTS_READ_AHEAD = 256 * 1024
+
+const NOT_YET: unique symbol = Symbol("not yet")
+/** Settled at once: a read that loses the race against it would have to wait for the network. */
+const notYet: Promise<typeof NOT_YET> = Promise.resolve(NOT_YET)
+
 /** Options of {@link fromJsonlBody}. */
 export interface JsonlOptions {
   /** Called once the body has been read to its end (not when the stream stops early or fails). */
   readonly onEnd?: (() => void) | undefined
+  /**
+   * Bytes a pull may read, when the body already holds them, before it hands its lines over
+   * (default 0: one network read per pull). Each pull costs the Effect runtime a fiber
+   * suspension and a pass through every stage of the consumer's stream, tens of µs the first
+   * times in a process: a fast download's 64 KB reads are better handed over a few at a time.
+   * A pull never waits for the network once it has results.
+   */
+  readonly readAhead?: number | undefined
 }
 
 export const fromJsonlBody = <A, E>(
@@ -37,6 +56,9 @@ export const fromJsonlBody = <A, E>(
 ): Stream.Stream<A, E> =>
   Stream.suspend(() => {
     const reader = body.getReader()
+    const readAhead = options?.readAhead ?? 0
+    // a read not yet answered when a pull handed its results over (see readAhead)
+    let waiting: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
     const utf8 = new TextDecoder()
     // the unfinished line at the end of the last chunk
     let carry = ""
@@ -74,14 +96,28 @@ export const fromJsonlBody = <A, E>(
       if (Option.isSome(failure)) return Either.left(failure)
       if (done) return Either.left(Option.none())
       const out: Array<A> = []
-      // a chunk may end inside the first line: read on until a result or the end
-      while (out.length === 0) {
+      let bytes = 0
+      // a chunk may end inside the first line: read on until a result or the end; then, up to
+      // readAhead bytes, only what the body already holds (a read that would wait is kept for the
+      // next pull, so a slow download's results are handed over as they arrive)
+      while (out.length === 0 || bytes < readAhead) {
         let read: ReadableStreamReadResult<Uint8Array>
         try {
-          read = await reader.read()
+          const next = waiting ?? reader.read()
+          waiting = undefined
+          if (out.length === 0) read = await next
+          else {
+            const ready = await Promise.race([next, notYet])
+            if (ready === NOT_YET) {
+              waiting = next
+              break
+            }
+            read = ready
+          }
         } catch (error) {
+          // the results read before it first: the next pull fails
           failure = Option.some(onError(error, line + 1))
-          return Either.left(failure)
+          break
         }
         if (read.done) {
           done = true
@@ -89,6 +125,7 @@ export const fromJsonlBody = <A, E>(
           cut(carry + utf8.decode(), out, true)
           break
         }
+        bytes += read.value.length
         if (!cut(carry + utf8.decode(read.value, { stream: true }), out, false)) break
       }
       return out.length > 0 ? Either.right(out) : Either.left(failure)

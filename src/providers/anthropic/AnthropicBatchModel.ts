@@ -17,7 +17,7 @@ import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedE
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import { unwrapScopedStream } from "../../internal/batchEffect.js"
-import { fromJsonlBody } from "../../internal/batchLines.js"
+import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, itemSize, linePath } from "./batchCodec.js"
@@ -209,7 +209,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           }
           context.line = line
           return decodeResultLine(json, context)
-        }, (error) => onError(error), { onEnd: () => { finished = true } })
+        }, (error) => onError(error), { onEnd: () => { finished = true }, readAhead: RESULTS_READ_AHEAD })
       }))
 
     const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>

@@ -16,7 +16,7 @@ import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiEr
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import { unwrapScopedStream } from "../../internal/batchEffect.js"
-import { fromJsonlBody } from "../../internal/batchLines.js"
+import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
   checkBatch,
@@ -129,7 +129,7 @@ export const implementation = (client: ClientService, modelName: string, options
         body,
         (text, line) => decodeResultLine(text, { file, fileId, line }, modelName),
         (error) => mapError(error),
-        { onEnd: () => { finished = true } }
+        { onEnd: () => { finished = true }, readAhead: RESULTS_READ_AHEAD }
       )
     }))
 
