@@ -449,8 +449,11 @@ const resultsOf = (
       const kept: Array<BatchResult> = []
       let failures = 0
       for (const result of results) {
-        if (seen.has(result.customId) || (submitted !== undefined && !submitted.has(result.customId))) continue
+        if (submitted !== undefined && !submitted.has(result.customId)) continue
+        // one hash lookup per id, not has + add: an id already seen leaves the size unchanged
+        const before = seen.size
         seen.add(result.customId)
+        if (seen.size === before) continue
         kept.push(result)
         if (!result.isSuccessful) failures += 1
       }

@@ -125,9 +125,14 @@ export const implementation = (client: ClientService, modelName: string, options
       if (body === null) return Stream.empty
       // a network read per pull, cut into lines and decoded in a plain loop (internal/batchLines.ts);
       // an unreadable line fails the stream after the results before it
+      // one source for every line (decodeResultLine keeps none of it, and reads it only for an error)
+      const source = { file, fileId, line: 0 }
       return fromJsonlBody<BatchResult, AiError>(
         body,
-        (text, line) => decodeResultLine(text, { file, fileId, line }, modelName),
+        (text, line) => {
+          source.line = line
+          return decodeResultLine(text, source, modelName)
+        },
         (error) => mapError(error),
         { onEnd: () => { finished = true }, readAhead: RESULTS_READ_AHEAD }
       )
