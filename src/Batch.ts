@@ -25,7 +25,8 @@ import {
   RequestTimeoutError
 } from "./AiError.js"
 import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
-import { retryStream, uninterruptibleWithin, unwrapScopedStream } from "./internal/batchEffect.js"
+import { retryStream, uninterruptibleWithin } from "./internal/batchEffect.js"
+import { unwrapScopedStream } from "./internal/scopedStream.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
 import {
   annotateBatch,

@@ -2,7 +2,7 @@
  * Effect combinators the batch lifecycle needs.
  * @internal
  */
-import { Channel, type Duration, Effect, Fiber, Schedule, Scope, Stream } from "effect"
+import { type Duration, Effect, Fiber, Schedule, Stream } from "effect"
 
 /**
  * Runs `self` so that interrupting the caller does not stop it (the caller's interruption waits
@@ -53,27 +53,3 @@ export const retryStream = <A, E, R, R2>(
     return attempt()
   })
 
-/**
- * `Stream.unwrapScoped` for a stream opened once per run (a results download, a results
- * stream): the scope is made when the stream starts and closed with its exit (done, failed,
- * interrupted, or stopped early by its consumer), so it owns the HTTP response. Built as one
- * channel over a scope of its own rather than through `Stream.unwrapScoped`'s `concatAll` of a
- * scoped channel, which costs a few ms more the first time a process runs it and per chunk after
- * (LanguageModel.ts has the same helper for its streams).
- */
-export const unwrapScopedStream = <A, E, R, E2, R2>(
-  open: Effect.Effect<Stream.Stream<A, E, R2>, E2, R | Scope.Scope>
-): Stream.Stream<A, E | E2, Exclude<R, Scope.Scope> | R2> =>
-  Stream.fromChannel(Channel.suspend(() => {
-    let scope: Scope.CloseableScope | undefined
-    return Channel.ensuringWith(
-      Channel.flatMap(
-        Channel.fromEffect(Effect.flatMap(Scope.make(), (made) => {
-          scope = made
-          return Scope.extend(open, made)
-        })),
-        Stream.toChannel
-      ),
-      (exit) => (scope === undefined ? Effect.void : Scope.close(scope, exit))
-    )
-  }))

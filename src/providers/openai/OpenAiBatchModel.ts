@@ -15,7 +15,7 @@ import { toFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
-import { unwrapScopedStream } from "../../internal/batchEffect.js"
+import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
