@@ -16,6 +16,7 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { scopedAbort } from "../../internal/scopedAbort.js"
 import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
@@ -172,11 +173,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
 
     const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
       unwrapScopedStream(Effect.gen(function*() {
-        // the stream's scope owns the download: closing it before the body was read to its end
-        // (consumer stopped, interrupted, failed) aborts it; a body read to its end is left alone
-        const controller = new AbortController()
-        let finished = false
-        yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
+        // the stream's scope owns the download (internal/scopedAbort.ts)
+        const download = yield* scopedAbort
         let known = batch
         let url = knownResultsUrl(batch)
         if (url === undefined) {
@@ -190,7 +188,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         // JSONL iterator
         const response = yield* Effect.tryPromise({
           try: () =>
-            sdk.get<Response>(resultsUrl, { headers: { Accept: "application/binary" }, __binaryResponse: true, signal: controller.signal }),
+            sdk.get<Response>(resultsUrl, { headers: { Accept: "application/binary" }, __binaryResponse: true, signal: download.signal }),
           catch: onError
         })
         const body = response.body
@@ -209,7 +207,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           }
           context.line = line
           return decodeResultLine(json, context)
-        }, (error) => onError(error), { onEnd: () => { finished = true }, readAhead: RESULTS_READ_AHEAD })
+        }, (error) => onError(error), { onEnd: download.finished, readAhead: RESULTS_READ_AHEAD })
       }))
 
     const list = (listOptions: BatchModel.ListOptions): Stream.Stream<Batch, AiError> =>

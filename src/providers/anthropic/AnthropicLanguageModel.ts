@@ -8,6 +8,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
+import { scopedAbort } from "../../internal/scopedAbort.js"
 import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
@@ -72,12 +73,10 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       parameters: ModelRequestParameters
     ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
       Effect.gen(function*() {
-        // closing the scope before the body was read to its end aborts the response (see OpenAI's)
-        const controller = new AbortController()
-        let finished = false
-        yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
+        // the scope owns the HTTP response (internal/scopedAbort.ts)
+        const response = yield* scopedAbort
         const events = yield* Effect.tryPromise({
-          try: () => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, signal: controller.signal }),
+          try: () => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, signal: response.signal }),
           catch: onError
         })
         const decoder = new StreamDecoder(parameters, encoded.body.model)
@@ -86,7 +85,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
         return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(events, {
           chunk: (event) => decoder.push(event),
           end: () => {
-            finished = true
+            response.finished()
             return Either.match(decoder.end(), {
               onLeft: (detail) => Either.left(new ConnectionError({ provider: providerName, detail })),
               onRight: () => Either.right([])

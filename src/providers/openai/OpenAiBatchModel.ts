@@ -15,6 +15,7 @@ import { toFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
+import { scopedAbort } from "../../internal/scopedAbort.js"
 import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
@@ -112,15 +113,9 @@ export const implementation = (client: ClientService, modelName: string, options
   /** One result file as a stream of results, read line by line as its body arrives. */
   const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
     unwrapScopedStream(Effect.gen(function* () {
-      // the scope owns the download: closing it before the body was read to its end (consumer
-      // stopped, interrupted, failed) aborts the response; a body read to its end is left alone
-      const controller = new AbortController()
-      let finished = false
-      yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
-      const response = yield* call((signal) => {
-        signal.addEventListener("abort", () => controller.abort(), { once: true })
-        return sdk.files.content(fileId, { signal: controller.signal })
-      })
+      // the scope owns the download (internal/scopedAbort.ts)
+      const download = yield* scopedAbort
+      const response = yield* call((signal) => sdk.files.content(fileId, { signal: download.follow(signal) }))
       const body = response.body
       if (body === null) return Stream.empty
       // a network read per pull, cut into lines and decoded in a plain loop (internal/batchLines.ts);
@@ -134,7 +129,7 @@ export const implementation = (client: ClientService, modelName: string, options
           return decodeResultLine(text, source, modelName)
         },
         (error) => mapError(error),
-        { onEnd: () => { finished = true }, readAhead: RESULTS_READ_AHEAD }
+        { onEnd: download.finished, readAhead: RESULTS_READ_AHEAD }
       )
     }))
 

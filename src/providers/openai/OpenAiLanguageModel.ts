@@ -7,6 +7,7 @@
  */
 import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
+import { scopedAbort } from "../../internal/scopedAbort.js"
 import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage } from "../../Message.js"
@@ -77,18 +78,13 @@ export const implementation = (client: ClientService, modelName: string, options
     openStream: (messages, context) =>
       Effect.gen(function* () {
         const { body, requestOptions } = yield* encode(modelName, messages, context, options)
-        // the scope owns the HTTP response: closing it before the body was read to its end (consumer
-        // stopped early, interrupted, failed) aborts it; a body read to the end is not aborted (an
-        // abort costs a DOMException and undici's cancellation, ~0.2 ms per stream, for nothing)
-        const controller = new AbortController()
-        let finished = false
-        yield* Effect.addFinalizer(() => Effect.sync(() => finished || controller.abort()))
+        // the scope owns the HTTP response (internal/scopedAbort.ts)
+        const response = yield* scopedAbort
         const { data: chunks, requestId } = yield* Effect.tryPromise({
           try: async (signal) => {
             // interrupting the open itself (before any chunk) aborts too
-            signal.addEventListener("abort", () => controller.abort(), { once: true })
             const { data, request_id } = await client.sdk.chat.completions
-              .create(streamingBody(body), { ...requestOptions, signal: controller.signal })
+              .create(streamingBody(body), { ...requestOptions, signal: response.follow(signal) })
               .withResponse()
             return { data, requestId: request_id ?? undefined }
           },
@@ -101,7 +97,7 @@ export const implementation = (client: ClientService, modelName: string, options
           {
             chunk: (chunk) => decoder.chunk(chunk),
             end: () => {
-              finished = true
+              response.finished()
               return decoder.end()
             }
           },
