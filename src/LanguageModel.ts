@@ -78,37 +78,25 @@ const unsupportedSettings = (impl: Implementation, settings: ModelSettings): Rea
   (Object.keys(settings) as Array<keyof ModelSettings>).filter((key) => settings[key] !== undefined && !impl.supportedSettings.includes(key))
 
 /**
- * Retries an attempt with a policy, building the schedule only after a first failure: a call that
- * succeeds at once (the common case) pays for one `catchAll`, not for a schedule driver. The
- * schedule still sees every failure, the first included, so delays and counts are as with
- * `Effect.retry` over the attempt (only time-based schedules start at the first failure rather
- * than at the first attempt).
+ * Retries an attempt with a policy (`Retry.retry`, which builds its schedule only after a first
+ * failure, so a call that succeeds at once pays for none). When the call is traced, each attempt
+ * after the first is a retry recorded on the call's span, with the error that caused it.
  */
 const withRetry = <A, R>(
   attempt: Effect.Effect<A, AiError, R>,
   policy: Retry.Policy | false | undefined,
   span: Tracer.Span | undefined
-): Effect.Effect<A, AiError, R> =>
-  policy === false
-    ? attempt
-    : Effect.catchAll(attempt, (first) => {
-      let replayed = false
-      // each attempt after the replayed first failure is a retry, recorded on the call's span
-      let retries = 0
-      let last: AiError = first
-      const tracked = span === undefined ? attempt : Effect.tapError(attempt, (e) => Effect.sync(() => { last = e }))
-      return Retry.retry(
-        Effect.suspend(() => {
-          if (!replayed) {
-            replayed = true
-            return Effect.fail(first)
-          }
-          retries += 1
-          return span === undefined ? attempt : Effect.zipRight(Telemetry.recordRetry(span, retries, last), tracked)
-        }),
-        policy
-      )
-    })
+): Effect.Effect<A, AiError, R> => {
+  if (span === undefined || policy === false) return Retry.retry(attempt, policy)
+  let attempts = 0
+  let last: AiError | undefined
+  const tracked = Effect.suspend(() => {
+    attempts += 1
+    const run = Effect.tapError(attempt, (e) => Effect.sync(() => { last = e }))
+    return attempts === 1 || last === undefined ? run : Effect.zipRight(Telemetry.recordRetry(span, attempts - 1, last), run)
+  })
+  return Retry.retry(tracked, policy)
+}
 
 /** Builds the service from a provider implementation. */
 export const make = (impl: Implementation, defaults?: ModelDefaults): Service => {
