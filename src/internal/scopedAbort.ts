@@ -5,10 +5,12 @@
  * Used by the streamed requests and the batch result downloads of both providers.
  * @internal
  */
-import { Effect, type Scope } from "effect"
+import { Effect, Scope } from "effect"
 
 /** The response's signal, and how to say its body was read to its end. */
 export interface ScopedAbort {
+  /** The controller (for `abortable` and `abortOptions`, internal/abortableFetch.ts). */
+  readonly controller: AbortController
   /** The signal to hand the SDK. */
   readonly signal: AbortSignal
   /** Also aborts when `other` does (Effect's signal of the call that opens the response). */
@@ -17,11 +19,17 @@ export interface ScopedAbort {
   readonly finished: () => void
 }
 
-/** A controller aborted when the scope closes before the body was read to its end. */
-export const scopedAbort: Effect.Effect<ScopedAbort, never, Scope.Scope> = Effect.suspend(() => {
+/**
+ * A controller aborted when the scope closes before the body was read to its end. The finalizer
+ * goes straight onto the scope (`Scope.addFinalizer`): `Effect.addFinalizer` would also restore
+ * the acquiring fiber's FiberRefs around it, two FiberRefs diffs (about 40 µs per stream) for a
+ * finalizer that reads none.
+ */
+export const scopedAbort: Effect.Effect<ScopedAbort, never, Scope.Scope> = Effect.flatMap(Effect.scope, (scope) => {
   const controller = new AbortController()
   let done = false
-  return Effect.as(Effect.addFinalizer(() => Effect.sync(() => done || controller.abort())), {
+  return Effect.as(Scope.addFinalizer(scope, Effect.sync(() => done || controller.abort())), {
+    controller,
     signal: controller.signal,
     follow: (other: AbortSignal) => {
       other.addEventListener("abort", () => controller.abort(), { once: true })
