@@ -12,6 +12,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { abortableFetch } from "../../internal/abortableFetch.js"
 
 /** What the {@link AnthropicClient} holds. */
 export interface Service {
@@ -57,6 +58,8 @@ export const make = (options: Options): Service => {
     apiKey: Redacted.value(apiKey),
     baseURL: options.baseURL ?? defaultBaseURL,
     maxRetries: 0,
+    // cancellation without composed signals (internal/abortableFetch.ts)
+    fetch: abortableFetch,
     ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
     ...(options.defaultHeaders !== undefined ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
     ...(options.sdkTelemetry === true ? {} : { openTelemetry: false as const })

@@ -8,6 +8,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
+import { abortable, abortOptions } from "../../internal/abortableFetch.js"
 import { scopedAbort } from "../../internal/scopedAbort.js"
 import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
@@ -75,10 +76,12 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       Effect.gen(function*() {
         // the scope owns the HTTP response (internal/scopedAbort.ts)
         const response = yield* scopedAbort
-        const events = yield* Effect.tryPromise({
-          try: () => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, signal: response.signal }),
-          catch: onError
-        })
+        // interrupting the open itself aborts the response's controller too (internal/abortableFetch.ts)
+        const events = yield* abortable(
+          (controller) => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, ...abortOptions(controller) }),
+          onError,
+          response.controller
+        )
         const decoder = new StreamDecoder(parameters, encoded.body.model)
         // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts);
         // closing the stream calls the iterator's return() without waiting, and the scope aborts
@@ -103,9 +106,10 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       Effect.flatMap(prepare(messages, context), (encoded) => {
         if (requiresStreaming(client, encoded)) return viaStream(encoded, context.parameters)
         return Effect.flatMap(
-          Effect.tryPromise({
-            try: (signal) =>
-              client.sdk.messages.create(encoded.body, { ...encoded.options, signal }).then(
+          // interruption aborts the HTTP request (internal/abortableFetch.ts)
+          abortable(
+            (controller) =>
+              client.sdk.messages.create(encoded.body, { ...encoded.options, ...abortOptions(controller) }).then(
                 (message): (Anthropic.Message & { readonly _request_id?: string | null | undefined }) | undefined => message,
                 // the SDK refused to send it unstreamed after all: undefined, streamed below
                 (error: unknown) => {
@@ -113,8 +117,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
                   throw error
                 }
               ),
-            catch: onError
-          }),
+            onError
+          ),
           (message) => {
             if (message === undefined) return viaStream(encoded, context.parameters)
             return Either.mapLeft(decodeMessage(message), (e) =>

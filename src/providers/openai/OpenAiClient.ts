@@ -7,6 +7,7 @@
  */
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import OpenAI from "openai"
+import { abortableFetch } from "../../internal/abortableFetch.js"
 
 /** What the client service holds. */
 export interface Service {
@@ -44,6 +45,8 @@ export const make = (options: Options): Service => {
     organization: options.organization ?? null,
     project: options.project ?? null,
     maxRetries: 0,
+    // cancellation without composed signals (internal/abortableFetch.ts)
+    fetch: abortableFetch,
     ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
   })
   return { sdk, apiKey }

@@ -7,6 +7,7 @@
  */
 import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
+import { abortable, abortOptions } from "../../internal/abortableFetch.js"
 import { scopedAbort } from "../../internal/scopedAbort.js"
 import { fromSdkStream } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
@@ -65,10 +66,11 @@ export const implementation = (client: ClientService, modelName: string, options
     request: (messages, context) =>
       Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
         Effect.flatMap(
-          Effect.tryPromise({
-            try: (signal) => client.sdk.chat.completions.create(body, { ...requestOptions, signal }),
-            catch: (error) => fromSdkError(error, { secrets, where: "body" })
-          }),
+          // interruption aborts the HTTP request (internal/abortableFetch.ts)
+          abortable(
+            (controller) => client.sdk.chat.completions.create(body, { ...requestOptions, ...abortOptions(controller) }),
+            (error) => fromSdkError(error, { secrets, where: "body" })
+          ),
           (data) => {
             // the SDK puts the request id on the parsed body (`_request_id`): `.withResponse()` is not needed
             const requestId = (data as { readonly _request_id?: string | null } | null)?._request_id ?? undefined
@@ -80,16 +82,17 @@ export const implementation = (client: ClientService, modelName: string, options
         const { body, requestOptions } = yield* encode(modelName, messages, context, options)
         // the scope owns the HTTP response (internal/scopedAbort.ts)
         const response = yield* scopedAbort
-        const { data: chunks, requestId } = yield* Effect.tryPromise({
-          try: async (signal) => {
-            // interrupting the open itself (before any chunk) aborts too
+        // interrupting the open itself (before any chunk) aborts the response's controller too
+        const { data: chunks, requestId } = yield* abortable(
+          async (controller) => {
             const { data, request_id } = await client.sdk.chat.completions
-              .create(streamingBody(body), { ...requestOptions, signal: response.follow(signal) })
+              .create(streamingBody(body), { ...requestOptions, ...abortOptions(controller) })
               .withResponse()
             return { data, requestId: request_id ?? undefined }
           },
-          catch: (error) => fromSdkError(error, { secrets, where: "stream" })
-        })
+          (error) => fromSdkError(error, { secrets, where: "stream" }),
+          response.controller
+        )
         const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
         // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts)
         return fromSdkStream<unknown, ModelResponseStreamEvent, AiError>(
