@@ -103,40 +103,50 @@ const binaryBlock = (item: BinaryContent): Either.Either<Block, InvalidInputErro
   }))
 }
 
-const userBlocks = (content: string | ReadonlyArray<UserContent>): Either.Either<Array<Block>, InvalidInputError> => {
-  if (typeof content === "string") return Either.right(content === "" ? [] : [{ type: "text", text: content }])
-  return Either.all(content.map((item): Either.Either<Array<Block>, InvalidInputError> =>
-    typeof item === "string"
-      ? Either.right(item === "" ? [] : [{ type: "text", text: item }])
-      : item._tag === "ImageUrl"
-      ? Either.right([imageUrlBlock(item)])
-      : Either.map(binaryBlock(item), (b) => [b])
-  )).pipe(Either.map((blocks) => blocks.flat()))
+// plain loops with early returns, not Either.all / Either.gen: the request path runs them per request
+const userBlocks = (content: string | ReadonlyArray<UserContent>, into: Array<Block>): InvalidInputError | undefined => {
+  if (typeof content === "string") {
+    if (content !== "") into.push({ type: "text", text: content })
+    return undefined
+  }
+  for (const item of content) {
+    if (typeof item === "string") {
+      if (item !== "") into.push({ type: "text", text: item })
+    } else if (item._tag === "ImageUrl") {
+      into.push(imageUrlBlock(item))
+    } else {
+      const block = binaryBlock(item)
+      if (Either.isLeft(block)) return block.left
+      into.push(block.right)
+    }
+  }
+  return undefined
 }
 
-const requestTurn = (request: ModelRequest, system: Array<string>): Either.Either<Turn, InvalidInputError> =>
-  Either.gen(function*() {
-    const content: Array<Block> = []
-    for (const part of request.parts) {
-      switch (part._tag) {
-        case "SystemPromptPart":
-          system.push(part.content)
-          break
-        case "UserPromptPart":
-          content.push(...yield* userBlocks(part.content))
-          break
-        case "ToolReturnPart":
-          content.push({ type: "tool_result", tool_use_id: part.toolCallId, content: part.contentText, is_error: false })
-          break
-        case "RetryPromptPart":
-          content.push(part.toolCallId !== undefined
-            ? { type: "tool_result", tool_use_id: part.toolCallId, content: part.modelText, is_error: true }
-            : { type: "text", text: part.modelText })
-          break
+const requestTurn = (request: ModelRequest, system: Array<string>): Either.Either<Turn, InvalidInputError> => {
+  const content: Array<Block> = []
+  for (const part of request.parts) {
+    switch (part._tag) {
+      case "SystemPromptPart":
+        system.push(part.content)
+        break
+      case "UserPromptPart": {
+        const error = userBlocks(part.content, content)
+        if (error !== undefined) return Either.left(error)
+        break
       }
+      case "ToolReturnPart":
+        content.push({ type: "tool_result", tool_use_id: part.toolCallId, content: part.contentText, is_error: false })
+        break
+      case "RetryPromptPart":
+        content.push(part.toolCallId !== undefined
+          ? { type: "tool_result", tool_use_id: part.toolCallId, content: part.modelText, is_error: true }
+          : { type: "text", text: part.modelText })
+        break
     }
-    return { role: "user" as const, content }
-  })
+  }
+  return Either.right({ role: "user", content })
+}
 
 const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<Block> => {
   switch (part._tag) {
@@ -164,10 +174,11 @@ const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<
 }
 
 // tool results must come first in a user turn, right after the assistant's tool calls
-const toolResultsFirst = (blocks: Array<Block>): Array<Block> => [
-  ...blocks.filter((b) => b.type === "tool_result"),
-  ...blocks.filter((b) => b.type !== "tool_result")
-]
+const toolResultsFirst = (blocks: Array<Block>): Array<Block> =>
+  // most user turns hold no tool result: nothing to move, and no copies
+  blocks.some((b) => b.type === "tool_result")
+    ? [...blocks.filter((b) => b.type === "tool_result"), ...blocks.filter((b) => b.type !== "tool_result")]
+    : blocks
 
 /**
  * Our history → `system` and `messages`, turns of one role merged as the API requires. System
@@ -177,28 +188,33 @@ const toolResultsFirst = (blocks: Array<Block>): Array<Block> => [
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
   warnings: Array<string> = []
-): Either.Either<{ readonly system: string | undefined; readonly messages: Array<Anthropic.MessageParam> }, InvalidInputError> =>
-  Either.gen(function*() {
-    const system: Array<string> = []
-    const turns: Array<Turn> = []
-    let instructions: string | undefined
-    for (const message of messages) {
-      if (message._tag === "ModelRequest") instructions = message.instructions
-      const turn: Turn = message._tag === "ModelRequest"
-        ? yield* requestTurn(message, system)
-        : { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, warnings)) }
-      if (turn.content.length === 0) continue
-      const previous = turns[turns.length - 1]
-      if (previous !== undefined && previous.role === turn.role) previous.content.push(...turn.content)
-      else turns.push({ role: turn.role, content: [...turn.content] })
+): Either.Either<{ readonly system: string | undefined; readonly messages: Array<Anthropic.MessageParam> }, InvalidInputError> => {
+  const system: Array<string> = []
+  const turns: Array<Turn> = []
+  let instructions: string | undefined
+  for (const message of messages) {
+    let turn: Turn
+    if (message._tag === "ModelRequest") {
+      instructions = message.instructions
+      const encoded = requestTurn(message, system)
+      if (Either.isLeft(encoded)) return Either.left(encoded.left)
+      turn = encoded.right
+    } else {
+      turn = { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, warnings)) }
     }
-    // instructions belong to the newest request only, and lead the system prompt (as in pydantic-ai)
-    if (instructions !== undefined && instructions !== "") system.unshift(instructions)
-    return {
-      system: system.length > 0 ? system.join("\n\n") : undefined,
-      messages: turns.map((t) => ({ role: t.role, content: t.role === "user" ? toolResultsFirst(t.content) : t.content }))
-    }
+    if (turn.content.length === 0) continue
+    const previous = turns[turns.length - 1]
+    // each turn's content is an array built above, so it can be kept and grown without a copy
+    if (previous !== undefined && previous.role === turn.role) previous.content.push(...turn.content)
+    else turns.push(turn)
+  }
+  // instructions belong to the newest request only, and lead the system prompt (as in pydantic-ai)
+  if (instructions !== undefined && instructions !== "") system.unshift(instructions)
+  return Either.right({
+    system: system.length > 0 ? system.join("\n\n") : undefined,
+    messages: turns.map((t) => ({ role: t.role, content: t.role === "user" ? toolResultsFirst(t.content) : t.content }))
   })
+}
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -244,42 +260,46 @@ export const encodeRequest = (
   model: string,
   messages: ReadonlyArray<ModelMessage>,
   context: CallContext
-): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> =>
-  Either.gen(function*() {
-    const { parameters, settings } = context
-    const output = yield* encodeOutput(messages, parameters)
-    const warnings: Array<string> = [...output.warnings]
-    const encoded = yield* encodeMessages(output.messages, warnings)
-    const tools: Array<Anthropic.Tool> = parameters.allTools.map((t) => ({
-      name: t.name,
-      ...(t.description !== undefined ? { description: t.description } : {}),
-      input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
-      ...(t.strict === true ? { strict: true } : {})
-    }))
-    const toolChoice = encodeToolChoice(context, tools.length > 0, warnings)
-    const body: Anthropic.MessageCreateParamsNonStreaming = {
-      model,
-      max_tokens: settings.maxTokens ?? defaultMaxTokens,
-      messages: encoded.messages,
-      ...(encoded.system !== undefined ? { system: encoded.system } : {}),
-      ...(tools.length > 0 ? { tools } : {}),
-      ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
-      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-      ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
-      ...(settings.stopSequences !== undefined ? { stop_sequences: [...settings.stopSequences] } : {}),
-      // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...)
-      ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined),
-      ...(output.format !== undefined ? { output_config: outputConfig(output.format, settings.extraBody?.output_config) } : {})
-    }
-    return {
-      body,
-      options: {
-        ...(settings.timeout !== undefined ? { timeout: Math.round(settings.timeout * 1000) } : {}),
-        ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {})
-      },
-      warnings
-    }
+): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> => {
+  // plain code, not Either.gen: this runs on every request
+  const { parameters, settings } = context
+  const encodedOutput = encodeOutput(messages, parameters)
+  if (Either.isLeft(encodedOutput)) return Either.left(encodedOutput.left)
+  const output = encodedOutput.right
+  const warnings: Array<string> = [...output.warnings]
+  const encodedMessages = encodeMessages(output.messages, warnings)
+  if (Either.isLeft(encodedMessages)) return Either.left(encodedMessages.left)
+  const encoded = encodedMessages.right
+  const tools: Array<Anthropic.Tool> = parameters.allTools.map((t) => ({
+    name: t.name,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
+    ...(t.strict === true ? { strict: true } : {})
+  }))
+  const toolChoice = encodeToolChoice(context, tools.length > 0, warnings)
+  const body: Anthropic.MessageCreateParamsNonStreaming = {
+    model,
+    max_tokens: settings.maxTokens ?? defaultMaxTokens,
+    messages: encoded.messages,
+    ...(encoded.system !== undefined ? { system: encoded.system } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
+    ...(settings.stopSequences !== undefined ? { stop_sequences: [...settings.stopSequences] } : {}),
+    // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...)
+    ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined),
+    ...(output.format !== undefined ? { output_config: outputConfig(output.format, settings.extraBody?.output_config) } : {})
+  }
+  return Either.right({
+    body,
+    options: {
+      ...(settings.timeout !== undefined ? { timeout: Math.round(settings.timeout * 1000) } : {}),
+      ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {})
+    },
+    warnings
   })
+}
 
 // ---------------------------------------------------------------------------------------------
 // decoding
