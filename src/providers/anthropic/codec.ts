@@ -28,6 +28,7 @@ import {
 import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
 import { encodeOutput, forcedToolChoice, outputConfig } from "./output.js"
+import { isNullishString, isObj, isWireUsage } from "./wireChecks.js"
 
 /** The provider name on responses and errors. */
 export const providerName = "anthropic"
@@ -382,53 +383,69 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
   }, true)
 }
 
-// Hand-written checks of the common shapes, far cheaper than Schema decodes: what they accept the
-// schemas accept; whatever they refuse takes the Schema path, which names the bad field.
-type Obj = { readonly [key: string]: unknown }
-const isObj = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
-const isCount = (u: unknown): boolean => u === undefined || u === null || typeof u === "number"
-const isNullishRecord = (u: unknown): boolean => u === undefined || u === null || isObj(u)
-const isWireUsage = (u: unknown): u is WireUsage =>
-  isObj(u) && isCount(u.input_tokens) && isCount(u.output_tokens) && isCount(u.cache_creation_input_tokens) &&
-  isCount(u.cache_read_input_tokens) && isNullishRecord(u.cache_creation) && isNullishRecord(u.server_tool_use)
+// Hand-written checks of the common shapes (./wireChecks.ts), far cheaper than Schema decodes: what
+// they accept the schemas accept; whatever they refuse takes the Schema path, which names the bad field.
 const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
   isObj(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
-  (u.stop_reason === undefined || u.stop_reason === null || typeof u.stop_reason === "string") && isWireUsage(u.usage)
+  isNullishString(u.stop_reason) && isWireUsage(u.usage)
 
 /** One content block → our part; `undefined` for empty text and block kinds we do not model (server tools). */
 const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> => {
-  // the common block, text, checked by hand
-  if (isObj(block) && block.type === "text" && typeof block.text === "string") {
-    return Either.right(block.text === "" ? undefined : new TextPart({ content: block.text }, true))
+  // the common blocks checked by hand, each as its schema below takes it. Parts built from checked
+  // fields skip constructor validation; their fields go in the schema's order, the key order a
+  // validating constructor gives (an unvalidated one keeps the order it is given)
+  if (isObj(block) && typeof block.type === "string") {
+    switch (block.type) {
+      case "text":
+        if (typeof block.text === "string") return Either.right(block.text === "" ? undefined : new TextPart({ content: block.text }, true))
+        break
+      case "thinking":
+        if (typeof block.thinking === "string" && isNullishString(block.signature)) {
+          return Either.right(thinkingPart(block.thinking, block.signature as string | null | undefined))
+        }
+        break
+      case "redacted_thinking":
+        if (typeof block.data === "string") return Either.right(redactedPart(block.data))
+        break
+      case "tool_use":
+        if (typeof block.id === "string" && typeof block.name === "string") {
+          return Either.right(new ToolCallPart({ toolName: block.name, args: block.input ?? {}, toolCallId: block.id }, true))
+        }
+        break
+      default:
+        return Either.right(undefined)
+    }
   }
   return decodeBlockSchema(block, path)
 }
 
-const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> =>
-  Either.gen(function*() {
-    const { type } = yield* decodeAt(BlockType, block, path)
-    switch (type) {
-      case "text": {
-        const { text } = yield* decodeAt(TextBlock, block, path)
-        return text === "" ? undefined : new TextPart({ content: text })
-      }
-      case "thinking": {
-        const { signature, thinking } = yield* decodeAt(ThinkingBlock, block, path)
-        if (thinking === "" && (signature === undefined || signature === null || signature === "")) return undefined
-        return new ThinkingPart({ content: thinking, ...(signature ? { signature } : {}) })
-      }
-      case "redacted_thinking": {
-        const { data } = yield* decodeAt(RedactedThinkingBlock, block, path)
-        return new ThinkingPart({ content: "", signature: redactedThinkingPrefix + data })
-      }
-      case "tool_use": {
-        const { id, input, name } = yield* decodeAt(ToolUseBlock, block, path)
-        return new ToolCallPart({ toolName: name, toolCallId: id, args: input ?? {} })
-      }
-      default:
-        return undefined
-    }
-  })
+const thinkingPart = (thinking: string, signature: string | null | undefined): ThinkingPart | undefined =>
+  thinking === "" && (signature === undefined || signature === null || signature === "")
+    ? undefined
+    : new ThinkingPart({ content: thinking, ...(signature ? { signature } : {}) }, true)
+
+const redactedPart = (data: string): ThinkingPart => new ThinkingPart({ content: "", signature: redactedThinkingPrefix + data }, true)
+
+// the Schema path: what the hand checks refuse, decoded or failed with the path of the bad field
+const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> => {
+  const typed = decodeAt(BlockType, block, path)
+  if (Either.isLeft(typed)) return Either.left(typed.left)
+  switch (typed.right.type) {
+    case "text":
+      return Either.map(decodeAt(TextBlock, block, path), ({ text }) => (text === "" ? undefined : new TextPart({ content: text }, true)))
+    case "thinking":
+      return Either.map(decodeAt(ThinkingBlock, block, path), ({ signature, thinking }) => thinkingPart(thinking, signature))
+    case "redacted_thinking":
+      return Either.map(decodeAt(RedactedThinkingBlock, block, path), ({ data }) => redactedPart(data))
+    case "tool_use":
+      return Either.map(
+        decodeAt(ToolUseBlock, block, path),
+        ({ id, input, name }) => new ToolCallPart({ toolName: name, args: input ?? {}, toolCallId: id }, true)
+      )
+    default:
+      return Either.right(undefined)
+  }
+}
 
 /**
  * A Messages API `Message` (a response body, or the `message` of a batch result line) → our
