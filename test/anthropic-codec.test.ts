@@ -2,7 +2,8 @@
  * The Anthropic codec on its own: pure functions, no server.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Either, Schema } from "effect"
+import fc from "fast-check"
 import type { CallContext } from "../src/LanguageModel.js"
 import {
   BinaryContent,
@@ -11,6 +12,7 @@ import {
   ModelResponse,
   TextPart,
   ThinkingPart,
+  ToolCallPart,
   ToolReturnPart,
   UserPromptPart
 } from "../src/Message.js"
@@ -26,7 +28,10 @@ import {
 } from "../src/providers/anthropic/codec.js"
 import { StreamDecoder } from "../src/providers/anthropic/streamDecoder.js"
 import * as StreamEvent from "../src/StreamEvent.js"
+import { RequestUsage } from "../src/Usage.js"
 import * as Tool from "../src/Tool.js"
+import { fcParams } from "./helpers/reliability.js"
+import { garbageOr } from "./helpers/reliability-fuzz.js"
 
 const context = (parameters?: ModelRequestParametersInput, settings: ModelSettings = {}): CallContext => ({
   parameters: ModelRequestParameters.from(parameters),
@@ -194,6 +199,15 @@ describe("Anthropic codec: decoding", () => {
       [{ content: "nope" }, "content"],
       [{ content: [{ text: "no type" }] }, "content.0.type"],
       [{ content: [{ type: "thinking" }] }, "content.0.thinking"],
+      [{ content: [{ type: "text", text: "a" }, { type: "text" }] }, "content.1.text"],
+      [{ content: [{ type: "text", text: "a" }, { type: 1 }] }, "content.1.type"],
+      [{ content: [{ type: "thinking", thinking: "a", signature: 3 }] }, "content.0.signature"],
+      [{ content: [{ type: "redacted_thinking", data: null }] }, "content.0.data"],
+      [{ content: [{ type: "tool_use", id: "t" }] }, "content.0.name"],
+      [{ content: [{ type: "tool_use", name: "n", id: 1 }] }, "content.0.id"],
+      [{ usage: { input_tokens: "4" } }, "usage.input_tokens"],
+      [{ usage: { cache_creation: [] } }, "usage.cache_creation"],
+      [{ stop_reason: 7 }, "stop_reason"],
       [{ usage: undefined }, "usage"],
       [{ id: 3 }, "id"]
     ]
@@ -201,6 +215,41 @@ describe("Anthropic codec: decoding", () => {
       const result = decodeMessage(message(overrides))
       expect(Either.isLeft(result) && result.left.path).toBe(path)
     }
+  })
+
+  it("builds the parts a validating construction builds, fields in the same order", () => {
+    // the decoder skips constructor validation: the parts must still equal validated ones, key order included
+    const decoded = Either.getOrThrow(decodeMessage(message({
+      content: [
+        { type: "thinking", thinking: "t", signature: "s" },
+        { type: "thinking", thinking: "", signature: null },
+        { type: "redacted_thinking", data: "D" },
+        { type: "text", text: "hi" },
+        { type: "tool_use", id: "tu", name: "f", input: { a: 1 } },
+        { type: "tool_use", id: "tv", name: "g" }
+      ]
+    }), { timestamp: new Date(0) }))
+    const expected = new ModelResponse({
+      parts: [
+        new ThinkingPart({ content: "t", signature: "s" }),
+        new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}D` }),
+        new TextPart({ content: "hi" }),
+        new ToolCallPart({ toolCallId: "tu", toolName: "f", args: { a: 1 } }),
+        new ToolCallPart({ toolCallId: "tv", toolName: "g", args: {} })
+      ],
+      usage: new RequestUsage({ inputTokens: 17, outputTokens: 3, cacheReadTokens: 5, cacheWriteTokens: 2, details: { ephemeral_5m_input_tokens: 2 } }),
+      modelName: "claude-x",
+      providerName: "anthropic",
+      providerResponseId: "msg_1",
+      finishReason: "stop",
+      timestamp: new Date(0)
+    })
+    expect(decoded).toStrictEqual(expected)
+    expect(JSON.stringify(decoded)).toBe(JSON.stringify(expected))
+    expect(Schema.is(ModelResponse)(decoded)).toBe(true)
+    // the defaults still apply: the timestamp when none is given
+    const now = Either.getOrThrow(decodeMessage(message()))
+    expect(now.timestamp).toBeInstanceOf(Date)
   })
 })
 
@@ -243,5 +292,73 @@ describe("Anthropic stream decoder", () => {
     const decoder = new StreamDecoder(ModelRequestParameters.from(), "m")
     const result = decoder.push({ type: "content_block_start", index: "zero", content_block: { type: "text", text: "" } })
     expect(Either.isLeft(result) && result.left.path).toBe("content_block_start.index")
+  })
+
+  it("names the bad field of every event kind its hand checks take", () => {
+    // push checks the common shapes by hand; what they refuse still fails through the schemas, with their paths
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{ type: "message_start" }, "message_start.message"],
+      [{ type: "message_start", message: { id: 1, model: "m" } }, "message_start.message.id"],
+      [{ type: "message_start", message: { id: "x", model: "m", usage: null } }, "message_start.message.usage"],
+      [{ type: "message_start", message: { id: "x", model: "m", usage: { input_tokens: "4" } } }, "message_start.message.usage.input_tokens"],
+      [{ type: "message_start", message: { id: "x", model: "m", usage: { cache_creation: [] } } }, "message_start.message.usage.cache_creation"],
+      [{ type: "content_block_start", index: 0, content_block: [] }, "content_block_start.content_block"],
+      [{ type: "content_block_start", index: 0, content_block: { type: 7 } }, "content_block_start.content_block.type"],
+      [{ type: "content_block_start", index: 0, content_block: { type: "text", text: 3 } }, "content_block_start.content_block.text"],
+      [{ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: 5 } }, "content_block_start.content_block.signature"],
+      [{ type: "content_block_start", index: 0, content_block: { type: "redacted_thinking" } }, "content_block_start.content_block.data"],
+      [{ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "t", name: null } }, "content_block_start.content_block.name"],
+      [{ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: 1 } }, "content_block_delta.delta.signature"],
+      [{ type: "content_block_delta", index: 0, delta: { type: 2 } }, "content_block_delta.delta.type"],
+      [{ type: "message_delta", delta: null }, "message_delta.delta"],
+      [{ type: "message_delta", delta: { stop_reason: 1 } }, "message_delta.delta.stop_reason"],
+      [{ type: "message_delta", usage: { output_tokens: "9" } }, "message_delta.usage.output_tokens"],
+      [{ type: 4 }, "event.type"]
+    ]
+    for (const [event, path] of cases) {
+      const result = new StreamDecoder(ModelRequestParameters.from(), "m").push(event)
+      expect(Either.isLeft(result) && result.left.path, JSON.stringify(event)).toBe(path)
+    }
+  })
+
+  it("decodes near-valid and garbage events exactly as the Schema path alone does", () => {
+    // the hand checks in push may only ever refuse more than the schemas: on any input, push and
+    // decodeWithSchema give the same events (same classes, same keys in the same order) or the same error
+    const wire: ReadonlyArray<unknown> = [
+      { type: "message_start", message: { id: "msg_s", type: "message", role: "assistant", model: "claude-x", content: [], stop_reason: null, usage: { input_tokens: 4, output_tokens: 1, cache_read_input_tokens: 2, cache_creation_input_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: 1 }, server_tool_use: { web_search_requests: 1 }, service_tier: "standard" } } },
+      { type: "ping" },
+      { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } },
+      { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "hmm" } },
+      { type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "sig" } },
+      { type: "content_block_stop", index: 0 },
+      { type: "content_block_start", index: 1, content_block: { type: "redacted_thinking", data: "R" } },
+      { type: "content_block_stop", index: 1 },
+      { type: "content_block_start", index: 2, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "Hel" } },
+      { type: "content_block_delta", index: 2, delta: { type: "citations_delta", citation: {} } },
+      { type: "content_block_stop", index: 2 },
+      { type: "content_block_start", index: 3, content_block: { type: "tool_use", id: "toolu_1", name: "divide", input: {} } },
+      { type: "content_block_delta", index: 3, delta: { type: "input_json_delta", partial_json: "{\"n\":1}" } },
+      { type: "content_block_stop", index: 3 },
+      { type: "content_block_start", index: 4, content_block: { type: "server_tool_use", id: "s", name: "web", input: { q: 1 } } },
+      { type: "content_block_start", index: 5, content_block: { type: "tool_use", id: "toolu_2", name: "t", input: { a: 1 } } },
+      { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 9, input_tokens: null, cache_creation: { ephemeral_1h_input_tokens: 2 } } },
+      { type: "message_stop" }
+    ]
+    const parameters = ModelRequestParameters.from({ outputTools: [Tool.fromJsonSchema({ name: "t", parametersJsonSchema: { type: "object" } })] })
+    const outcome = (result: Either.Either<ReadonlyArray<StreamEvent.ModelResponseStreamEvent>, { readonly path: string; readonly message: string }>) =>
+      Either.isLeft(result)
+        ? { error: { path: result.left.path, message: result.left.message } }
+        : { events: result.right, json: JSON.stringify(result.right), classes: result.right.map((e) => e.constructor.name) }
+    const run = (events: ReadonlyArray<unknown>, schemaOnly: boolean) => {
+      const decoder = new StreamDecoder(parameters, "requested")
+      return events.map((e) => outcome(schemaOnly ? decoder.decodeWithSchema(e) : decoder.push(e)))
+    }
+    expect(run(wire, false)).toStrictEqual(run(wire, true))
+    // one event of the stream replaced by a near-valid copy (fields of the wrong type, deleted or added) or by any JSON
+    const mutated = fc.nat(wire.length - 1).chain((at) => garbageOr(wire[at]).map((event) => wire.map((e, i) => (i === at ? event : e))))
+    fc.assert(fc.property(mutated, (events) => {
+      expect(run(events, false)).toStrictEqual(run(events, true))
+    }), fcParams(3000, 40))
   })
 })

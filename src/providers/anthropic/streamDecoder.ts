@@ -11,6 +11,7 @@ import { EventBuilder } from "../../internal/eventBuilder.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
 import { decodeAt, decodeUsage, finishReason, providerName, redactedThinkingPrefix, WireUsage } from "./codec.js"
+import { isNullishString, isObj, isOptionalString, isWireUsage, type Obj } from "./wireChecks.js"
 
 const EventType = Schema.Struct({ type: Schema.String })
 const MessageStart = Schema.Struct({
@@ -36,6 +37,9 @@ const MessageDelta = Schema.Struct({
 
 type Events = Either.Either<Array<ModelResponseStreamEvent>, ResponseDecodeError>
 
+// the fields of WireUsage, which a message_delta's usage may update
+const usageKeys = Object.keys(WireUsage.fields) as ReadonlyArray<keyof WireUsage>
+
 const nonEmptyInput = (input: unknown): string =>
   input === undefined || input === null || (typeof input === "object" && Object.keys(input).length === 0) ? "" : JSON.stringify(input)
 
@@ -60,66 +64,120 @@ export class StreamDecoder {
 
   /** Takes one parsed SSE event; unknown event and block kinds are ignored (the API adds them over time). */
   push(event: unknown): Events {
-    // the common events checked by hand (a Schema decode is the bulk of the per-event cost); any
-    // other shape, or one these checks refuse, takes the Schema path, which names a bad field
+    // the common events checked by hand (a Schema decode is the bulk of the per-event cost), each
+    // accepted only in a shape its schema above accepts; any other shape, or one these checks
+    // refuse, takes the Schema path, which decodes it or names the bad field
     if (typeof event === "object" && event !== null) {
-      const e = event as { readonly type?: unknown; readonly index?: unknown; readonly delta?: unknown }
-      if (e.type === "content_block_delta" && typeof e.index === "number" && typeof e.delta === "object" && e.delta !== null) {
-        const delta = e.delta as { readonly type?: unknown; readonly text?: unknown; readonly partial_json?: unknown; readonly thinking?: unknown }
-        if (delta.type === "text_delta" && typeof delta.text === "string") return Either.right(this.builder.text(String(e.index), delta.text))
-        if (delta.type === "input_json_delta" && typeof delta.partial_json === "string") {
-          return Either.right(this.builder.toolCall(String(e.index), { args: delta.partial_json }))
+      const e = event as Obj
+      switch (e.type) {
+        case "content_block_delta": {
+          const delta = e.delta
+          if (typeof e.index !== "number" || !isObj(delta)) break
+          switch (delta.type) {
+            case "text_delta":
+              if (typeof delta.text === "string") return Either.right(this.builder.text(String(e.index), delta.text))
+              break
+            case "input_json_delta":
+              if (typeof delta.partial_json === "string") return Either.right(this.builder.toolCall(String(e.index), { args: delta.partial_json }))
+              break
+            case "thinking_delta":
+              if (typeof delta.thinking === "string") return Either.right(this.builder.thinking(String(e.index), delta.thinking))
+              break
+            case "signature_delta":
+              if (typeof delta.signature === "string") return Either.right(this.builder.thinking(String(e.index), "", delta.signature))
+              break
+            default:
+              // BlockDelta takes any string type; citations_delta and future kinds carry nothing our parts hold
+              if (typeof delta.type === "string") return Either.right([])
+          }
+          break
         }
-        if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
-          return Either.right(this.builder.thinking(String(e.index), delta.thinking))
+        case "content_block_stop":
+          if (typeof e.index === "number") return Either.right(this.builder.end(String(e.index)))
+          break
+        case "ping":
+          return Either.right([])
+        case "content_block_start": {
+          const block = e.content_block
+          if (typeof e.index !== "number" || !isObj(block)) break
+          const events = this.blockStartChecked(String(e.index), block)
+          if (events !== undefined) return Either.right(events)
+          break
         }
-      } else if (e.type === "content_block_stop" && typeof e.index === "number") {
-        return Either.right(this.builder.end(String(e.index)))
-      } else if (e.type === "ping") {
-        return Either.right([])
-      }
-    }
-    return this.decode(event)
-  }
-
-  private decode(event: unknown): Events {
-    const self = this
-    return Either.gen(function*() {
-      const { type } = yield* decodeAt(EventType, event, "event")
-      switch (type) {
         case "message_start": {
-          const { message } = yield* decodeAt(MessageStart, event, "message_start")
-          self.id = message.id
-          self.model = message.model
-          self.usage = message.usage ?? {}
-          return []
-        }
-        case "content_block_start":
-          return yield* self.blockStart(event)
-        case "content_block_delta":
-          return yield* self.blockDelta(event)
-        case "content_block_stop": {
-          const { index } = yield* decodeAt(BlockStop, event, "content_block_stop")
-          return self.builder.end(String(index))
+          const message = e.message
+          // MessageStart: id and model strings, usage absent or a WireUsage
+          if (isObj(message) && typeof message.id === "string" && typeof message.model === "string" &&
+            (message.usage === undefined || isWireUsage(message.usage))) {
+            return Either.right(this.messageStart(message.id, message.model, message.usage))
+          }
+          break
         }
         case "message_delta": {
-          const { delta, usage } = yield* decodeAt(MessageDelta, event, "message_delta")
-          if (delta?.stop_reason !== undefined && delta.stop_reason !== null) self.stopReason = delta.stop_reason
-          // message_delta usage is cumulative; fields it leaves null keep message_start's value
-          for (const [key, value] of Object.entries(usage ?? {})) {
-            if (value !== null && value !== undefined) self.usage = { ...self.usage, [key]: value }
+          const delta = e.delta
+          // MessageDelta: delta absent or an object whose stop_reason is nullish or a string; usage absent or a WireUsage
+          if ((delta === undefined || (isObj(delta) && isNullishString(delta.stop_reason))) &&
+            (e.usage === undefined || isWireUsage(e.usage))) {
+            return Either.right(this.messageDelta(delta?.stop_reason as string | null | undefined, e.usage))
           }
-          return []
+          break
         }
-        case "message_stop": {
-          if (self.stopped) return []
-          self.stopped = true
-          return self.builder.finish(self.metadata())
-        }
-        default:
-          return []
+        case "message_stop":
+          return Either.right(this.messageStop())
       }
-    })
+    }
+    return this.decodeWithSchema(event)
+  }
+
+  /**
+   * The Schema path alone: decodes `event` or fails naming the bad field. `push` takes it for
+   * whatever its hand checks refuse (tests compare the two).
+   */
+  decodeWithSchema(event: unknown): Events {
+    // plain code rather than Either.gen: cheap, and on the path of every event the checks refuse
+    const typed = decodeAt(EventType, event, "event")
+    if (Either.isLeft(typed)) return Either.left(typed.left)
+    switch (typed.right.type) {
+      case "message_start":
+        return Either.map(decodeAt(MessageStart, event, "message_start"), ({ message }) => this.messageStart(message.id, message.model, message.usage))
+      case "content_block_start":
+        return this.blockStart(event)
+      case "content_block_delta":
+        return this.blockDelta(event)
+      case "content_block_stop":
+        return Either.map(decodeAt(BlockStop, event, "content_block_stop"), ({ index }) => this.builder.end(String(index)))
+      case "message_delta":
+        return Either.map(decodeAt(MessageDelta, event, "message_delta"), ({ delta, usage }) => this.messageDelta(delta?.stop_reason, usage))
+      case "message_stop":
+        return Either.right(this.messageStop())
+      default:
+        return Either.right([])
+    }
+  }
+
+  private messageStart(id: string, model: string, usage: WireUsage | undefined): Array<ModelResponseStreamEvent> {
+    this.id = id
+    this.model = model
+    this.usage = usage ?? {}
+    return []
+  }
+
+  private messageDelta(stopReason: string | null | undefined, usage: WireUsage | undefined): Array<ModelResponseStreamEvent> {
+    if (stopReason !== undefined && stopReason !== null) this.stopReason = stopReason
+    // message_delta usage is cumulative; fields it leaves null keep message_start's value
+    if (usage !== undefined) {
+      for (const key of usageKeys) {
+        const value = usage[key]
+        if (value !== null && value !== undefined) this.usage = { ...this.usage, [key]: value }
+      }
+    }
+    return []
+  }
+
+  private messageStop(): Array<ModelResponseStreamEvent> {
+    if (this.stopped) return []
+    this.stopped = true
+    return this.builder.finish(this.metadata())
   }
 
   /** What to emit when the SSE stream ends: nothing if complete, else an error saying it was cut. */
@@ -138,54 +196,74 @@ export class StreamDecoder {
     }, true)
   }
 
+  /** A content_block_start's block, checked by hand as its schema takes it; `undefined` when the check refuses it. */
+  private blockStartChecked(key: string, block: Obj): Array<ModelResponseStreamEvent> | undefined {
+    switch (block.type) {
+      case "text":
+        // TextStart
+        return isOptionalString(block.text) ? this.builder.text(key, (block.text as string | undefined) ?? "") : undefined
+      case "thinking":
+        // ThinkingStart
+        return isOptionalString(block.thinking) && isNullishString(block.signature)
+          ? this.builder.thinking(key, (block.thinking as string | undefined) ?? "", (block.signature as string | null | undefined) ?? undefined)
+          : undefined
+      case "redacted_thinking":
+        // RedactedStart
+        return typeof block.data === "string" ? this.builder.thinking(key, "", redactedThinkingPrefix + block.data) : undefined
+      case "tool_use":
+        // ToolUseStart
+        return typeof block.id === "string" && typeof block.name === "string"
+          ? this.builder.toolCall(key, { toolName: block.name, toolCallId: block.id, args: nonEmptyInput(block.input) })
+          : undefined
+      default:
+        // BlockStart takes any string type; kinds we do not model carry nothing
+        return typeof block.type === "string" ? [] : undefined
+    }
+  }
+
   private blockStart(event: unknown): Events {
+    const started = decodeAt(BlockStart, event, "content_block_start")
+    if (Either.isLeft(started)) return Either.left(started.left)
+    const { content_block, index } = started.right
+    const key = String(index)
+    const path = "content_block_start"
     const builder = this.builder
-    return Either.gen(function*() {
-      const { content_block, index } = yield* decodeAt(BlockStart, event, "content_block_start")
-      const key = String(index)
-      const path = "content_block_start"
-      switch (content_block.type) {
-        case "text": {
-          const { content_block: b } = yield* decodeAt(TextStart, event, path)
-          return builder.text(key, b.text ?? "")
-        }
-        case "thinking": {
-          const { content_block: b } = yield* decodeAt(ThinkingStart, event, path)
-          return builder.thinking(key, b.thinking ?? "", b.signature ?? undefined)
-        }
-        case "redacted_thinking": {
-          const { content_block: b } = yield* decodeAt(RedactedStart, event, path)
-          return builder.thinking(key, "", redactedThinkingPrefix + b.data)
-        }
-        case "tool_use": {
-          const { content_block: b } = yield* decodeAt(ToolUseStart, event, path)
-          return builder.toolCall(key, { toolName: b.name, toolCallId: b.id, args: nonEmptyInput(b.input) })
-        }
-        default:
-          return []
-      }
-    })
+    switch (content_block.type) {
+      case "text":
+        return Either.map(decodeAt(TextStart, event, path), ({ content_block: b }) => builder.text(key, b.text ?? ""))
+      case "thinking":
+        return Either.map(decodeAt(ThinkingStart, event, path), ({ content_block: b }) => builder.thinking(key, b.thinking ?? "", b.signature ?? undefined))
+      case "redacted_thinking":
+        return Either.map(decodeAt(RedactedStart, event, path), ({ content_block: b }) => builder.thinking(key, "", redactedThinkingPrefix + b.data))
+      case "tool_use":
+        return Either.map(
+          decodeAt(ToolUseStart, event, path),
+          ({ content_block: b }) => builder.toolCall(key, { toolName: b.name, toolCallId: b.id, args: nonEmptyInput(b.input) })
+        )
+      default:
+        return Either.right([])
+    }
   }
 
   private blockDelta(event: unknown): Events {
+    const decoded = decodeAt(BlockDelta, event, "content_block_delta")
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    const { delta, index } = decoded.right
+    const key = String(index)
+    const path = "content_block_delta"
     const builder = this.builder
-    return Either.gen(function*() {
-      const { delta, index } = yield* decodeAt(BlockDelta, event, "content_block_delta")
-      const key = String(index)
-      const path = "content_block_delta"
-      switch (delta.type) {
-        case "text_delta":
-          return builder.text(key, (yield* decodeAt(TextDelta, event, path)).delta.text)
-        case "input_json_delta":
-          return builder.toolCall(key, { args: (yield* decodeAt(InputJsonDelta, event, path)).delta.partial_json })
-        case "thinking_delta":
-          return builder.thinking(key, (yield* decodeAt(ThinkingDelta, event, path)).delta.thinking)
-        case "signature_delta":
-          return builder.thinking(key, "", (yield* decodeAt(SignatureDelta, event, path)).delta.signature)
-        default:
-          // citations_delta and future kinds carry nothing our parts hold
-          return []
-      }
-    })
+    switch (delta.type) {
+      case "text_delta":
+        return Either.map(decodeAt(TextDelta, event, path), ({ delta: d }) => builder.text(key, d.text))
+      case "input_json_delta":
+        return Either.map(decodeAt(InputJsonDelta, event, path), ({ delta: d }) => builder.toolCall(key, { args: d.partial_json }))
+      case "thinking_delta":
+        return Either.map(decodeAt(ThinkingDelta, event, path), ({ delta: d }) => builder.thinking(key, d.thinking))
+      case "signature_delta":
+        return Either.map(decodeAt(SignatureDelta, event, path), ({ delta: d }) => builder.thinking(key, "", d.signature))
+      default:
+        // citations_delta and future kinds carry nothing our parts hold
+        return Either.right([])
+    }
   }
 }
