@@ -28,13 +28,15 @@ export class RequestUsage extends Schema.Class<RequestUsage>("RequestUsage")({
   add(that: RequestUsage): RequestUsage {
     const details: Record<string, number> = { ...this.details }
     for (const [key, value] of Object.entries(that.details)) details[key] = (details[key] ?? 0) + value
+    // sums of two usages' numbers: no constructor validation (fields in the schema's order, as a
+    // validating constructor would put them)
     return new RequestUsage({
       inputTokens: this.inputTokens + that.inputTokens,
       outputTokens: this.outputTokens + that.outputTokens,
       cacheReadTokens: this.cacheReadTokens + that.cacheReadTokens,
       cacheWriteTokens: this.cacheWriteTokens + that.cacheWriteTokens,
       details
-    })
+    }, true)
   }
 
   /** An empty usage: every counter zero. */

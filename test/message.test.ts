@@ -76,6 +76,20 @@ describe("Message", () => {
   it("adds usages", () => {
     const total = new RequestUsage({ inputTokens: 1, outputTokens: 2, details: { a: 1 } }).add(new RequestUsage({ inputTokens: 3, cacheWriteTokens: 4, details: { a: 2, b: 1 } }))
     expect(total).toEqual(new RequestUsage({ inputTokens: 4, outputTokens: 2, cacheWriteTokens: 4, details: { a: 3, b: 1 } }))
+    // built without constructor validation: the same instance a validating construction makes, keys in the same order
+    expect(total).toStrictEqual(new RequestUsage({ inputTokens: 4, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 4, details: { a: 3, b: 1 } }))
+    expect(JSON.stringify(total)).toBe(JSON.stringify(new RequestUsage({ inputTokens: 4, outputTokens: 2, cacheWriteTokens: 4, details: { a: 3, b: 1 } })))
+  })
+
+  it("applies field defaults with constructor validation off too, as the codecs construct", () => {
+    // the codecs and the event builder build classes with `true` (no validation): defaults must still apply
+    expect(new RequestUsage({}, true)).toStrictEqual(new RequestUsage({}))
+    // (an unvalidated construction appends the defaults after the given fields: ours give every field but the last, timestamp)
+    expect(new RequestUsage({ outputTokens: 2 }, true)).toStrictEqual(new RequestUsage({ outputTokens: 2 }))
+    const response = new ModelResponse({ parts: [new TextPart({ content: "a" }, true)], modelName: "m", providerName: "p" }, true)
+    expect(response.usage).toStrictEqual(RequestUsage.empty)
+    expect(response.timestamp).toBeInstanceOf(Date)
+    expect(response).toStrictEqual(new ModelResponse({ parts: [new TextPart({ content: "a" })], modelName: "m", providerName: "p", timestamp: response.timestamp }))
   })
 })
 

@@ -197,13 +197,15 @@ export const responseToEvents = (
   })
   events.push(
     ...builder.finish(
+      // the fields of a typed ModelResponse: no constructor validation (fields in the schema's
+      // order, the key order a validating constructor gives)
       new ResponseMetadataEvent({
         modelName: response.modelName,
         providerName: response.providerName,
-        usage: response.usage,
         ...(response.providerResponseId !== undefined ? { providerResponseId: response.providerResponseId } : {}),
-        ...(response.finishReason !== undefined ? { finishReason: response.finishReason } : {})
-      })
+        ...(response.finishReason !== undefined ? { finishReason: response.finishReason } : {}),
+        usage: response.usage
+      }, trusted)
     )
   )
   return events
