@@ -189,15 +189,16 @@ export class Accumulator {
       const text = this.texts[i]
       parts.push(text !== undefined ? new TextPart({ content: text }, true) : normalise(p))
     })
-    // built from typed parts and metadata: no constructor validation
+    // built from typed parts and metadata: no constructor validation. Fields go in the schema's
+    // order, the key order a validating constructor gives (an unvalidated one keeps the given order)
     return new ModelResponse({
       parts,
       usage: this.usage,
       modelName: this.modelName,
       providerName: m?.providerName ?? this.defaults.providerName,
-      timestamp: this.timestamp,
       ...(m?.providerResponseId !== undefined ? { providerResponseId: m.providerResponseId } : {}),
-      ...(m?.finishReason !== undefined ? { finishReason: m.finishReason } : {})
+      ...(m?.finishReason !== undefined ? { finishReason: m.finishReason } : {}),
+      timestamp: this.timestamp
     }, true)
   }
 }

@@ -286,6 +286,12 @@ describe("Anthropic stream decoder", () => {
     expect(accumulated.modelName).toBe("claude-x")
     expect(accumulated.providerResponseId).toBe("msg_9")
     expect(accumulated.finishReason).toBe("stop")
+    // built without constructor validation, yet as validated constructions build them (a Schema
+    // round trip constructs through the schemas): same classes, fields, and keys in the same order
+    const roundTrip = <A, I>(schema: Schema.Schema<A, I>, value: A) => Schema.decodeUnknownSync(schema)(Schema.encodeSync(schema)(value))
+    for (const event of all) expect(JSON.stringify(event)).toBe(JSON.stringify(roundTrip(StreamEvent.ModelResponseStreamEvent, event)))
+    expect(accumulated).toStrictEqual(roundTrip(ModelResponse, accumulated))
+    expect(JSON.stringify(accumulated)).toBe(JSON.stringify(roundTrip(ModelResponse, accumulated)))
   })
 
   it("fails on an event of the wrong shape with its path", () => {

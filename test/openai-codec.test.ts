@@ -2,13 +2,13 @@
  * The Chat Completions codec as pure functions: the corners the end-to-end tests do not reach.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Either } from "effect"
+import { Duration, Either, Schema } from "effect"
 import OpenAI from "openai"
 import { ModelRequest, ModelResponse, RetryPromptPart, ThinkingPart, ToolCallPart, ToolReturnPart } from "../src/Message.js"
 import { ModelRequestParameters } from "../src/Parameters.js"
 import { decodeChatCompletion, encodeMessages, encodeRequest, StreamDecoder, streamingBody, toolChoiceFor } from "../src/providers/openai/codec.js"
 import { fromSdkError, retryAfter } from "../src/providers/openai/errors.js"
-import { accumulate } from "../src/StreamEvent.js"
+import { accumulate, ModelResponseStreamEvent } from "../src/StreamEvent.js"
 import * as Tool from "../src/Tool.js"
 
 const right = <A, E>(e: Either.Either<A, E>): A => {
@@ -125,6 +125,34 @@ describe("OpenAI codec: decoding", () => {
     expect(response.modelName).toBe("gpt-5")
     expect(response.usage).toMatchObject({ inputTokens: 13, outputTokens: 11 })
     expect(response.usage.details.reasoning_tokens).toBe(8)
+  })
+
+  it("builds events and responses without constructor validation, yet as validated constructions build them", () => {
+    // a Schema round trip constructs through the schemas: same classes, fields, and keys in the same order
+    const roundTrip = <A, I>(schema: Schema.Schema<A, I>, value: A) => Schema.decodeUnknownSync(schema)(Schema.encodeSync(schema)(value))
+    const same = <A, I>(schema: Schema.Schema<A, I>, value: A) => {
+      const validated = roundTrip(schema, value)
+      expect(value).toStrictEqual(validated)
+      expect(JSON.stringify(value)).toBe(JSON.stringify(validated))
+    }
+    const decoder = new StreamDecoder(ModelRequestParameters.from(), { requestedModel: "m" })
+    const base = { id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-5" }
+    const events = [
+      { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" } }] },
+      { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "f", arguments: "{\"a\":" } }] } }] },
+      { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "1}" } }] }, finish_reason: "tool_calls" }] },
+      { ...base, choices: [], usage: { prompt_tokens: 13, completion_tokens: 11, prompt_tokens_details: { cached_tokens: 2 } } }
+    ].flatMap((c) => right(decoder.chunk(c)))
+    const all = [...events, ...right(decoder.end())]
+    for (const event of all) same(ModelResponseStreamEvent, event)
+    same(ModelResponse, accumulate(all))
+    same(ModelResponse, right(decodeChatCompletion({
+      id: "x",
+      model: "m",
+      created: 1,
+      choices: [{ finish_reason: "tool_calls", message: { content: "hi", refusal: "no", tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{\"a\":1}" } }] } }],
+      usage: { prompt_tokens: 3, completion_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } }
+    }, { requestedModel: "m" })))
   })
 })
 

@@ -187,12 +187,13 @@ export class StreamDecoder {
 
   private metadata(): ResponseMetadataEvent {
     const reason = finishReason(this.stopReason)
+    // typed fields: no constructor validation; in the schema's order, as a validating constructor puts them
     return new ResponseMetadataEvent({
       modelName: this.model,
       providerName,
-      usage: decodeUsage(this.usage),
       ...(this.id !== undefined ? { providerResponseId: this.id } : {}),
-      ...(reason !== undefined ? { finishReason: reason } : {})
+      ...(reason !== undefined ? { finishReason: reason } : {}),
+      usage: decodeUsage(this.usage)
     }, true)
   }
 

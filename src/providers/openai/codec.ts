@@ -540,12 +540,13 @@ export class StreamDecoder {
       }))
     }
     const finishReason = decodeFinishReason(this.finishReason)
+    // typed fields: no constructor validation; in the schema's order, as a validating constructor puts them
     return Either.right(this.builder.finish(new ResponseMetadataEvent({
       modelName: this.model || this.options.requestedModel,
       providerName: PROVIDER,
-      usage: decodeUsage(this.usage),
       ...(this.id !== undefined ? { providerResponseId: this.id } : {}),
-      ...(finishReason !== undefined ? { finishReason } : {})
+      ...(finishReason !== undefined ? { finishReason } : {}),
+      usage: decodeUsage(this.usage)
     }, true)))
   }
 }
