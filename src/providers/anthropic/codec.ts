@@ -11,6 +11,7 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
+import { fromFields } from "../../internal/fromFields.js"
 import type { CallContext } from "../../LanguageModel.js"
 import {
   type BinaryContent,
@@ -373,14 +374,14 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
       if (typeof value === "number" && value !== 0) details[key] = value
     }
   }
-  // typed fields: no constructor validation
-  return new RequestUsage({
+  // typed fields, every one, in the schema's order (internal/fromFields.ts)
+  return fromFields(RequestUsage, {
     inputTokens: count(usage.input_tokens) + cacheRead + cacheWrite,
     outputTokens: count(usage.output_tokens),
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
     details
-  }, true)
+  })
 }
 
 // Hand-written checks of the common shapes (./wireChecks.ts), far cheaper than Schema decodes: what
@@ -397,7 +398,7 @@ const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponseP
   if (isObj(block) && typeof block.type === "string") {
     switch (block.type) {
       case "text":
-        if (typeof block.text === "string") return Either.right(block.text === "" ? undefined : new TextPart({ content: block.text }, true))
+        if (typeof block.text === "string") return Either.right(block.text === "" ? undefined : fromFields(TextPart, { content: block.text, _tag: "TextPart" }))
         break
       case "thinking":
         if (typeof block.thinking === "string" && isNullishString(block.signature)) {
@@ -432,7 +433,7 @@ const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelRes
   if (Either.isLeft(typed)) return Either.left(typed.left)
   switch (typed.right.type) {
     case "text":
-      return Either.map(decodeAt(TextBlock, block, path), ({ text }) => (text === "" ? undefined : new TextPart({ content: text }, true)))
+      return Either.map(decodeAt(TextBlock, block, path), ({ text }) => (text === "" ? undefined : fromFields(TextPart, { content: text, _tag: "TextPart" })))
     case "thinking":
       return Either.map(decodeAt(ThinkingBlock, block, path), ({ signature, thinking }) => thinkingPart(thinking, signature))
     case "redacted_thinking":
@@ -471,15 +472,16 @@ export const decodeMessage = (
     if (part.right !== undefined) parts.push(part.right)
   }
   const reason = finishReason(wire.stop_reason)
-  // built from decoded fields: no constructor validation. The timestamp is set here, not left to
-  // the schema's default (now), which costs about a microsecond more to apply
-  return Either.right(new ModelResponse({
+  // built from decoded fields, every one in the schema's order, without the constructor
+  // (internal/fromFields.ts)
+  return Either.right(fromFields(ModelResponse, {
     parts,
     usage: decodeUsage(wire.usage),
     modelName: wire.model,
     providerName,
     providerResponseId: wire.id,
     ...(reason !== undefined ? { finishReason: reason } : {}),
-    timestamp: options?.timestamp ?? new Date()
-  }, true))
+    timestamp: options?.timestamp ?? new Date(),
+    _tag: "ModelResponse"
+  }))
 }

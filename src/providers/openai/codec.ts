@@ -9,6 +9,7 @@ import { Either, ParseResult, Schema } from "effect"
 import type OpenAI from "openai"
 import { ConnectionError, type InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
 import { EventBuilder } from "../../internal/eventBuilder.js"
+import { fromFields } from "../../internal/fromFields.js"
 import { forcedOutputTool } from "../../internal/structuredOutput.js"
 import {
   type BinaryContent,
@@ -418,13 +419,14 @@ export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage =
     if (typeof value === "number") details[key === "audio_tokens" ? "output_audio_tokens" : key] = value
   }
   if (typeof prompt.audio_tokens === "number") details.input_audio_tokens = prompt.audio_tokens
-  return new RequestUsage({
+  // every field, in the schema's order (internal/fromFields.ts)
+  return fromFields(RequestUsage, {
     inputTokens: usage.prompt_tokens,
     outputTokens: usage.completion_tokens,
     cacheReadTokens: count(prompt.cached_tokens),
     cacheWriteTokens: count(prompt.cache_write_tokens),
     details
-  }, true)
+  })
 }
 
 /** Options of the decoders. */
@@ -454,9 +456,9 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
     }
     const parts: Array<ModelResponsePart> = []
     const { content, refusal, tool_calls } = choice.message
-    // built from decoded fields: no constructor validation (see eventBuilder.ts for its cost)
-    if (content) parts.push(new TextPart({ content }, true))
-    if (refusal) parts.push(new TextPart({ content: refusal }, true))
+    // built from decoded fields, without constructors (internal/fromFields.ts)
+    if (content) parts.push(fromFields(TextPart, { content, _tag: "TextPart" }))
+    if (refusal) parts.push(fromFields(TextPart, { content: refusal, _tag: "TextPart" }))
     for (const call of tool_calls ?? []) {
       const fn = call.function ?? (call.custom ? { name: call.custom.name, arguments: call.custom.input } : undefined)
       if (fn === undefined) continue
@@ -464,17 +466,17 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
     }
     const finishReason = decodeFinishReason(choice.finish_reason)
     const created = completion.created !== undefined ? new Date(completion.created * 1000) : undefined
-    return Either.right(new ModelResponse({
+    return Either.right(fromFields(ModelResponse, {
       parts,
       usage: decodeUsage(completion.usage),
       modelName: completion.model || options.requestedModel,
       providerName: PROVIDER,
       ...(completion.id !== undefined ? { providerResponseId: completion.id } : {}),
       ...(finishReason !== undefined ? { finishReason } : {}),
-      // without a `created` in Date's range, now (the schema's default), not an Invalid Date; set here
-      // rather than left to the default, which costs about a microsecond more to apply
-      timestamp: created !== undefined && Number.isFinite(created.getTime()) ? created : new Date()
-    }, true))
+      // without a `created` in Date's range, now (the schema's default), not an Invalid Date
+      timestamp: created !== undefined && Number.isFinite(created.getTime()) ? created : new Date(),
+      _tag: "ModelResponse"
+    }))
   })
 
 // ---------------------------------------------------------------------------------------------
