@@ -7,6 +7,7 @@
  */
 import { Schema } from "effect"
 import { RequestUsage } from "./Usage.js"
+import { isRecord } from "./internal/wireChecks.js"
 
 // ---------------------------------------------------------------------------------------------
 // user content
@@ -214,4 +215,3 @@ export const argsToObject = (args: unknown): Record<string, unknown> => {
   return isRecord(args) ? args : { _value: args }
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)

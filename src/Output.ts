@@ -33,6 +33,7 @@
 import { Effect, Either, Option, ParseResult, Schema, SchemaAST, Stream } from "effect"
 import { parsePartialJson } from "./internal/partialJson.js"
 import { extractJson, jsonStart } from "./internal/structuredOutput.js"
+import { isRecord } from "./internal/wireChecks.js"
 import type { ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, type OutputMode, type OutputObjectDefinition } from "./Parameters.js"
 import { accumulateStream, type ModelResponseStreamEvent } from "./StreamEvent.js"
@@ -59,8 +60,6 @@ const annotation = (ast: SchemaAST.AST, get: (a: SchemaAST.Annotated) => Option.
   }
   return undefined
 }
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * Replaces every `$ref` into `$defs` by the definition it names, so the schema reads on its own

@@ -11,6 +11,7 @@ import { type InvalidInputError, redact, ResponseDecodeError, type UnsupportedEr
 import { Batch, type BatchRequest, type BatchResult, ResultErrorCode, statusFromAnthropic } from "../../Batch.js"
 import { failed as failure, succeeded } from "../../internal/batchResults.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
+import { isRecord } from "../../internal/wireChecks.js"
 import { decodeAt, decodeMessage, encodeRequest, providerName, supportedSettings } from "./codec.js"
 
 /** What Anthropic allows as a custom id: letters, digits, `_` and `-`, 1 to 64 characters. */
@@ -136,8 +137,6 @@ export const decodeBatch = (wire: unknown): Either.Either<Batch, ResponseDecodeE
  * one request fails rather than the whole download.
  */
 export const undecodableCode = "response_decode_error"
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Where a line sits in the results file, for error paths: `results line 3`. */
 export const linePath = (line: number): string => `results line ${line}`

@@ -12,6 +12,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
 import { fromFields } from "../../internal/fromFields.js"
+import { isNullishNumber, isNullishRecord, isNullishString, isRecord } from "../../internal/wireChecks.js"
 import type { CallContext } from "../../LanguageModel.js"
 import {
   type BinaryContent,
@@ -29,7 +30,6 @@ import {
 import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
 import { encodeOutput, forcedToolChoice, outputConfig } from "./output.js"
-import { isNullishString, isObj, isWireUsage } from "./wireChecks.js"
 
 /** The provider name on responses and errors. */
 export const providerName = "anthropic"
@@ -218,7 +218,6 @@ export const encodeMessages = (
   })
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const thinkingEnabled = (extraBody: ModelSettings["extraBody"]): boolean => {
   const thinking = extraBody?.thinking
@@ -329,6 +328,11 @@ export const WireUsage = Schema.Struct({
 /** Usage as the wire carries it. */
 export type WireUsage = typeof WireUsage.Type
 
+/** What {@link WireUsage} accepts, checked by hand (the codec's and the stream decoder's fast path). */
+export const isWireUsage = (u: unknown): u is WireUsage =>
+  isRecord(u) && isNullishNumber(u.input_tokens) && isNullishNumber(u.output_tokens) && isNullishNumber(u.cache_creation_input_tokens) &&
+  isNullishNumber(u.cache_read_input_tokens) && isNullishRecord(u.cache_creation) && isNullishRecord(u.server_tool_use)
+
 const WireMessage = Schema.Struct({
   id: Schema.String,
   model: Schema.String,
@@ -384,10 +388,10 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
   })
 }
 
-// Hand-written checks of the common shapes (./wireChecks.ts), far cheaper than Schema decodes: what
+// Hand-written checks of the common shapes (../../internal/wireChecks.ts), far cheaper than Schema decodes: what
 // they accept the schemas accept; whatever they refuse takes the Schema path, which names the bad field.
 const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
-  isObj(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
+  isRecord(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
   isNullishString(u.stop_reason) && isWireUsage(u.usage)
 
 /** One content block → our part; `undefined` for empty text and block kinds we do not model (server tools). */
@@ -395,7 +399,7 @@ const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponseP
   // the common blocks checked by hand, each as its schema below takes it. Parts built from checked
   // fields skip constructor validation; their fields go in the schema's order, the key order a
   // validating constructor gives (an unvalidated one keeps the order it is given)
-  if (isObj(block) && typeof block.type === "string") {
+  if (isRecord(block) && typeof block.type === "string") {
     switch (block.type) {
       case "text":
         if (typeof block.text === "string") return Either.right(block.text === "" ? undefined : fromFields(TextPart, { content: block.text, _tag: "TextPart" }))

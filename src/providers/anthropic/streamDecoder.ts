@@ -10,8 +10,8 @@ import type { ResponseDecodeError } from "../../AiError.js"
 import { EventBuilder } from "../../internal/eventBuilder.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
-import { decodeAt, decodeUsage, finishReason, providerName, redactedThinkingPrefix, WireUsage } from "./codec.js"
-import { isNullishString, isObj, isOptionalString, isWireUsage, type Obj } from "./wireChecks.js"
+import { isNullishString, isOptionalString, isRecord, type Obj } from "../../internal/wireChecks.js"
+import { decodeAt, decodeUsage, finishReason, isWireUsage, providerName, redactedThinkingPrefix, WireUsage } from "./codec.js"
 
 const EventType = Schema.Struct({ type: Schema.String })
 const MessageStart = Schema.Struct({
@@ -72,7 +72,7 @@ export class StreamDecoder {
       switch (e.type) {
         case "content_block_delta": {
           const delta = e.delta
-          if (typeof e.index !== "number" || !isObj(delta)) break
+          if (typeof e.index !== "number" || !isRecord(delta)) break
           switch (delta.type) {
             case "text_delta":
               if (typeof delta.text === "string") return Either.right(this.builder.text(String(e.index), delta.text))
@@ -99,7 +99,7 @@ export class StreamDecoder {
           return Either.right([])
         case "content_block_start": {
           const block = e.content_block
-          if (typeof e.index !== "number" || !isObj(block)) break
+          if (typeof e.index !== "number" || !isRecord(block)) break
           const events = this.blockStartChecked(String(e.index), block)
           if (events !== undefined) return Either.right(events)
           break
@@ -107,7 +107,7 @@ export class StreamDecoder {
         case "message_start": {
           const message = e.message
           // MessageStart: id and model strings, usage absent or a WireUsage
-          if (isObj(message) && typeof message.id === "string" && typeof message.model === "string" &&
+          if (isRecord(message) && typeof message.id === "string" && typeof message.model === "string" &&
             (message.usage === undefined || isWireUsage(message.usage))) {
             return Either.right(this.messageStart(message.id, message.model, message.usage))
           }
@@ -116,7 +116,7 @@ export class StreamDecoder {
         case "message_delta": {
           const delta = e.delta
           // MessageDelta: delta absent or an object whose stop_reason is nullish or a string; usage absent or a WireUsage
-          if ((delta === undefined || (isObj(delta) && isNullishString(delta.stop_reason))) &&
+          if ((delta === undefined || (isRecord(delta) && isNullishString(delta.stop_reason))) &&
             (e.usage === undefined || isWireUsage(e.usage))) {
             return Either.right(this.messageDelta(delta?.stop_reason as string | null | undefined, e.usage))
           }

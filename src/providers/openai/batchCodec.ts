@@ -11,6 +11,7 @@ import { BatchErrorItem, InvalidInputError, ResponseDecodeError } from "../../Ai
 import { Batch, type BatchRequest, type BatchResult, type BatchStatus, ResultErrorCode, statusFromOpenAi } from "../../Batch.js"
 import type { Limits } from "../../BatchModel.js"
 import { failed, succeeded } from "../../internal/batchResults.js"
+import { isRecord } from "../../internal/wireChecks.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
 
@@ -280,7 +281,6 @@ const lineErrorCode = (code: string | null | undefined): string =>
 /** The code of a failed request's result when its success body could not be decoded. */
 export const RESPONSE_DECODE_ERROR = "response_decode_error"
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** Where a line came from, for error messages. */
 export interface LineSource {

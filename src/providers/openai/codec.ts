@@ -10,6 +10,7 @@ import type OpenAI from "openai"
 import { ConnectionError, type InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
 import { EventBuilder } from "../../internal/eventBuilder.js"
 import { fromFields } from "../../internal/fromFields.js"
+import { isNullishRecord, isNullishString, isOptionalString, isRecord } from "../../internal/wireChecks.js"
 import { forcedOutputTool } from "../../internal/structuredOutput.js"
 import {
   type BinaryContent,
@@ -338,41 +339,36 @@ type WireChunk = typeof WireChunk.Type
 // Hand-written checks of the common shapes, about ten times cheaper than a Schema decode: a value
 // they accept is one the schema accepts (they only ever say no more often), and anything they
 // refuse goes through the schema, which accepts it or produces the error naming the bad field.
-type Obj = { readonly [key: string]: unknown }
-const isObj = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
-const nullishString = (u: unknown): boolean => u === undefined || u === null || typeof u === "string"
-const nullishObj = (u: unknown): boolean => u === undefined || u === null || isObj(u)
 const isUsage = (u: unknown): boolean =>
   u === undefined || u === null ||
-  (isObj(u) && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number" &&
-    nullishObj(u.prompt_tokens_details) && nullishObj(u.completion_tokens_details))
+  (isRecord(u) && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number" &&
+    isNullishRecord(u.prompt_tokens_details) && isNullishRecord(u.completion_tokens_details))
 const isChunkToolCall = (u: unknown): boolean =>
-  isObj(u) && typeof u.index === "number" && nullishString(u.id) &&
-  (u.function === undefined || u.function === null || (isObj(u.function) && nullishString(u.function.name) && nullishString(u.function.arguments)))
+  isRecord(u) && typeof u.index === "number" && isNullishString(u.id) &&
+  (u.function === undefined || u.function === null || (isRecord(u.function) && isNullishString(u.function.name) && isNullishString(u.function.arguments)))
 const isChunkChoice = (u: unknown): boolean => {
-  if (!isObj(u) || !(u.index === undefined || typeof u.index === "number") || !nullishString(u.finish_reason)) return false
+  if (!isRecord(u) || !(u.index === undefined || typeof u.index === "number") || !isNullishString(u.finish_reason)) return false
   const delta = u.delta
   if (delta === undefined || delta === null) return true
-  if (!isObj(delta) || !nullishString(delta.content) || !nullishString(delta.refusal)) return false
+  if (!isRecord(delta) || !isNullishString(delta.content) || !isNullishString(delta.refusal)) return false
   const calls = delta.tool_calls
   return calls === undefined || calls === null || (Array.isArray(calls) && calls.every(isChunkToolCall))
 }
-const optionalString = (u: unknown): boolean => u === undefined || typeof u === "string"
 const isToolCall = (u: unknown): boolean =>
-  isObj(u) && typeof u.id === "string" && optionalString(u.type) &&
-  (u.function === undefined || (isObj(u.function) && typeof u.function.name === "string" && typeof u.function.arguments === "string")) &&
-  (u.custom === undefined || (isObj(u.custom) && typeof u.custom.name === "string" && typeof u.custom.input === "string"))
+  isRecord(u) && typeof u.id === "string" && isOptionalString(u.type) &&
+  (u.function === undefined || (isRecord(u.function) && typeof u.function.name === "string" && typeof u.function.arguments === "string")) &&
+  (u.custom === undefined || (isRecord(u.custom) && typeof u.custom.name === "string" && typeof u.custom.input === "string"))
 const isChoice = (u: unknown): boolean => {
-  if (!isObj(u) || !nullishString(u.finish_reason) || !isObj(u.message)) return false
+  if (!isRecord(u) || !isNullishString(u.finish_reason) || !isRecord(u.message)) return false
   const { content, refusal, tool_calls } = u.message
-  return nullishString(content) && nullishString(refusal) &&
+  return isNullishString(content) && isNullishString(refusal) &&
     (tool_calls === undefined || tool_calls === null || (Array.isArray(tool_calls) && tool_calls.every(isToolCall)))
 }
 const isWireCompletion = (u: unknown): u is typeof WireCompletion.Type =>
-  isObj(u) && optionalString(u.id) && optionalString(u.model) && (u.created === undefined || typeof u.created === "number") &&
+  isRecord(u) && isOptionalString(u.id) && isOptionalString(u.model) && (u.created === undefined || typeof u.created === "number") &&
   Array.isArray(u.choices) && u.choices.every(isChoice) && isUsage(u.usage)
 const isWireChunk = (u: unknown): u is WireChunk =>
-  isObj(u) && (u.id === undefined || typeof u.id === "string") && (u.model === undefined || typeof u.model === "string") &&
+  isRecord(u) && (u.id === undefined || typeof u.id === "string") && (u.model === undefined || typeof u.model === "string") &&
   (u.choices === undefined || u.choices === null || (Array.isArray(u.choices) && u.choices.every(isChunkChoice))) &&
   isUsage(u.usage)
 

@@ -1,0 +1,24 @@
+/**
+ * The predicates of hand-written wire checks, shared by both providers' codecs and stream
+ * decoders, the batch codecs and the messages' argument parsing. Each names the Schema it stands
+ * for: a value it accepts is one that schema accepts.
+ * @internal
+ */
+
+/** A JSON object. */
+export type Obj = { readonly [key: string]: unknown }
+
+/** A non-array object: the input `Schema.Struct` and `Schema.Record` take. */
+export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Accepted by `Schema.optional(Schema.NullOr(Schema.Number))`. */
+export const isNullishNumber = (u: unknown): boolean => u === undefined || u === null || typeof u === "number"
+
+/** Accepted by `Schema.optional(Schema.NullOr(Schema.String))`. */
+export const isNullishString = (u: unknown): boolean => u === undefined || u === null || typeof u === "string"
+
+/** Accepted by `Schema.optional(Schema.String)`. */
+export const isOptionalString = (u: unknown): boolean => u === undefined || typeof u === "string"
+
+/** Accepted by `Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })))`. */
+export const isNullishRecord = (u: unknown): boolean => u === undefined || u === null || isRecord(u)
