@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { RequestUsage } from "./Usage.js"
 import { isRecord } from "./internal/wireChecks.js"
+import { RequestUsage } from "./Usage.js"
 
 // ---------------------------------------------------------------------------------------------
 // user content
@@ -214,4 +214,3 @@ export const argsToObject = (args: unknown): Record<string, unknown> => {
   if (args === undefined || args === null) return {}
   return isRecord(args) ? args : { _value: args }
 }
-

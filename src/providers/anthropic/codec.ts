@@ -218,7 +218,6 @@ export const encodeMessages = (
   })
 }
 
-
 const thinkingEnabled = (extraBody: ModelSettings["extraBody"]): boolean => {
   const thinking = extraBody?.thinking
   return isRecord(thinking) && thinking.type !== undefined && thinking.type !== "disabled"
@@ -388,8 +387,9 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
   })
 }
 
-// Hand-written checks of the common shapes (../../internal/wireChecks.ts), far cheaper than Schema decodes: what
-// they accept the schemas accept; whatever they refuse takes the Schema path, which names the bad field.
+// Hand-written checks of the common shapes (../../internal/wireChecks.ts), far cheaper than Schema
+// decodes: what they accept the schemas accept; whatever they refuse takes the Schema path, which
+// names the bad field.
 const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
   isRecord(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
   isNullishString(u.stop_reason) && isWireUsage(u.usage)

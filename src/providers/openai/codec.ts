@@ -10,8 +10,8 @@ import type OpenAI from "openai"
 import { ConnectionError, type InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
 import { EventBuilder } from "../../internal/eventBuilder.js"
 import { fromFields } from "../../internal/fromFields.js"
-import { isNullishRecord, isNullishString, isOptionalString, isRecord } from "../../internal/wireChecks.js"
 import { forcedOutputTool } from "../../internal/structuredOutput.js"
+import { isNullishRecord, isNullishString, isOptionalString, isRecord } from "../../internal/wireChecks.js"
 import {
   type BinaryContent,
   type FinishReason,
