@@ -1,7 +1,8 @@
 /**
- * The predicates of hand-written wire checks, shared by both providers' codecs and stream
- * decoders, the batch codecs and the messages' argument parsing. Each names the Schema it stands
- * for: a value it accepts is one that schema accepts.
+ * The predicates of hand-written checks of JSON values: the providers' codecs, stream decoders
+ * and batch codecs (their fast paths before a Schema decode), the output modes, the messages'
+ * argument parsing and the emulator. Each names the Schema it stands for: a value it accepts is
+ * one that schema accepts.
  * @internal
  */
 

@@ -17,6 +17,7 @@ import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema
 import { Either } from "effect"
 import type { InvalidInputError } from "../../AiError.js"
 import { forcedOutputTool, outputObjectOf, promptedInstructions, withExtraInstructions } from "../../internal/structuredOutput.js"
+import { isRecord } from "../../internal/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
 
@@ -24,7 +25,6 @@ import type { ModelRequestParameters, OutputObjectDefinition } from "../../Param
 const providerName = "anthropic"
 
 type Json = Record<string, unknown>
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 // the fallback: close every object, leave the rest as it is
 const closeObjects = (node: unknown): unknown => {

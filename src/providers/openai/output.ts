@@ -16,6 +16,7 @@ import { Either } from "effect"
 import type OpenAI from "openai"
 import type { InvalidInputError } from "../../AiError.js"
 import { outputObjectOf, promptedInstructions, withExtraInstructions } from "../../internal/structuredOutput.js"
+import { isRecord } from "../../internal/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
 
@@ -47,7 +48,6 @@ export const strictIncompatibleKeywords: ReadonlyArray<string> = [
 ]
 
 type Json = Record<string, unknown>
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const isObjectSchema = (node: Json): boolean =>
   node.type === "object" || (Array.isArray(node.type) && node.type.includes("object")) || isRecord(node.properties)

@@ -37,6 +37,7 @@
  *   defaultHeaders: batchLifecycleHeader({ statusCalls: 3, outcome: "expired", processed: 1 }) })
  * emulator.script(batchRouteKeys.retrieveBatch, anthropicError(529, "overloaded_error", "Overloaded"))
  */
+import { isRecord } from "../../internal/wireChecks.js"
 import { respond, type ResponderInput, type ResponderOutput, schemaInText, splitExactly, splitInto, structuredText, tokens } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
@@ -51,7 +52,6 @@ let counter = 0
 const nextId = (prefix: string): string => `${prefix}${(++counter).toString().padStart(6, "0")}`
 
 type Json = Record<string, unknown>
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 const asArray = (u: unknown): ReadonlyArray<unknown> => (Array.isArray(u) ? u : [])
 
 /** The text of a wire `content` (a string or blocks); only `text` blocks count. */

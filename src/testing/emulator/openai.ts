@@ -27,12 +27,12 @@
  * {@link openAiBatchEmulator} for the controls.
  */
 import { createHash } from "node:crypto"
+import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, type ResponderOutput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
 
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** An error answer in OpenAI's format: `{ error: { message, type, param, code } }`. */
 export const openAiError = (

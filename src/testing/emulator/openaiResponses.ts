@@ -18,13 +18,13 @@
  * - `x-emulator-id: X`: the response is `resp_X` (otherwise a hash of the request).
  */
 import { createHash } from "node:crypto"
+import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, respond, splitExactly, tokens, wordDeltas } from "./responder.js"
 import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
 type Headers = Readonly<Record<string, string | undefined>>
 
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const error = (status: number, message: string, param: string | null = null, code: string | null = null): Scripted => ({
   status,

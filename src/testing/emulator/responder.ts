@@ -4,6 +4,7 @@
  * tools are called once with arguments built from their JSON Schema (numbers taken from the
  * prompt in order); after a tool result it answers with that result.
  */
+import { isRecord } from "../../internal/wireChecks.js"
 
 /** The request as the responder sees it. */
 export interface ResponderInput {
@@ -109,16 +110,15 @@ export const tokens = (text: string): number => Math.max(1, Math.ceil(text.lengt
 // ---------------------------------------------------------------------------------------------
 
 type JsonObject = Record<string, unknown>
-const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The schema with every `$ref` into `$defs` / `definitions` replaced by its target (bounded depth). */
 const dereference = (node: unknown, root: JsonObject, depth = 0): unknown => {
   if (Array.isArray(node)) return node.map((n) => dereference(n, root, depth))
-  if (!isObject(node)) return node
+  if (!isRecord(node)) return node
   if (typeof node.$ref === "string") {
     if (depth > 6) return { type: "null" }
     let target: unknown = root
-    for (const key of node.$ref.replace(/^#\//, "").split("/")) target = isObject(target) ? target[key] : undefined
+    for (const key of node.$ref.replace(/^#\//, "").split("/")) target = isRecord(target) ? target[key] : undefined
     return dereference(target, root, depth + 1)
   }
   const out: JsonObject = {}
@@ -130,17 +130,17 @@ const dereference = (node: unknown, root: JsonObject, depth = 0): unknown => {
 const placeIn = (text: string): string => text.match(/(?<=\s)[A-Z][a-z]+(?:\s[A-Z][a-z]+)*/g)?.at(-1) ?? "Paris"
 
 const structuredValue = (schema: unknown, name: string, numbers: Array<number>, text: string): unknown => {
-  const s = isObject(schema) ? schema : {}
+  const s = isRecord(schema) ? schema : {}
   if (s.const !== undefined) return s.const
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0]
   if (Array.isArray(s.anyOf) && s.anyOf.length > 0) return structuredValue(s.anyOf[0], name, numbers, text)
   if (Array.isArray(s.oneOf) && s.oneOf.length > 0) return structuredValue(s.oneOf[0], name, numbers, text)
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") ?? s.type[0] : s.type ?? (isObject(s.properties) ? "object" : "string")
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== "null") ?? s.type[0] : s.type ?? (isRecord(s.properties) ? "object" : "string")
   const bound = (key: string): number | undefined => (typeof s[key] === "number" ? (s[key] as number) : undefined)
   switch (type) {
     case "object": {
       const out: JsonObject = {}
-      for (const [key, sub] of Object.entries(isObject(s.properties) ? s.properties : {})) out[key] = structuredValue(sub, key, numbers, text)
+      for (const [key, sub] of Object.entries(isRecord(s.properties) ? s.properties : {})) out[key] = structuredValue(sub, key, numbers, text)
       return out
     }
     case "array": {
@@ -177,7 +177,7 @@ const structuredValue = (schema: unknown, name: string, numbers: Array<number>, 
  * order, strings from the prompt (a place-like property gets the place the prompt names).
  */
 export const jsonAnswerFor = (schema: unknown, text: string): unknown => {
-  const root = isObject(schema) ? schema : {}
+  const root = isRecord(schema) ? schema : {}
   return structuredValue(dereference(root, root), "", (text.match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number), text)
 }
 
@@ -200,7 +200,7 @@ export const schemaInText = (text: string): JsonObject | undefined => {
       else if (c === "}" && --depth === 0) {
         try {
           const parsed: unknown = JSON.parse(text.slice(start, i + 1))
-          if (isObject(parsed) && ("properties" in parsed || "type" in parsed || "$defs" in parsed)) return parsed
+          if (isRecord(parsed) && ("properties" in parsed || "type" in parsed || "$defs" in parsed)) return parsed
         } catch {
           // not JSON: try the next brace
         }
@@ -225,7 +225,7 @@ export interface StructuredStyle {
 /** The text of a structured answer: JSON valid for `schema` (unless asked to be invalid), maybe fenced. */
 export const structuredText = (schema: unknown, prompt: string, style: StructuredStyle = {}): string => {
   let value = jsonAnswerFor(schema, prompt)
-  if (style.invalid === "type" && isObject(value)) {
+  if (style.invalid === "type" && isRecord(value)) {
     const [key, current] = Object.entries(value)[0] ?? ["value", null]
     value = { ...value, [key]: typeof current === "string" ? 42 : "not the right type" }
   }
