@@ -35,6 +35,32 @@ export const outputObjectOf = (
   }))
 }
 
+/** What an output mode adds to a request: messages (the prompted mode's instructions) and the native mode's format. */
+export interface OutputEncoding<Format> {
+  readonly messages: ReadonlyArray<ModelMessage>
+  readonly format: Format | undefined
+  readonly warnings: ReadonlyArray<string>
+}
+
+/**
+ * The output mode's part of a request: nothing in the tool and text modes, the instructions in the
+ * prompted mode, the provider's format (`native`) in the native mode; a native or prompted mode
+ * without an output object fails.
+ */
+export const encodeOutputWith = <Format>(
+  messages: ReadonlyArray<ModelMessage>,
+  parameters: ModelRequestParameters,
+  provider: string,
+  native: (output: OutputObjectDefinition) => { readonly format: Format; readonly warnings: ReadonlyArray<string> }
+): Either.Either<OutputEncoding<Format>, InvalidInputError> =>
+  Either.map(outputObjectOf(parameters, provider), (output): OutputEncoding<Format> => {
+    if (output === undefined) return { messages, format: undefined, warnings: [] }
+    if (parameters.outputMode === "prompted") {
+      return { messages: withExtraInstructions(messages, promptedInstructions(output, parameters.promptedOutputTemplate)), format: undefined, warnings: [] }
+    }
+    return { messages, ...native(output) }
+  })
+
 /** The schema as the prompted instructions show it: the name as `title`, the description kept. */
 export const promptedSchema = (output: OutputObjectDefinition): Record<string, unknown> => ({
   ...(output.jsonSchema.title === undefined ? { title: output.name } : {}),

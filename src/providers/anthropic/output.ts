@@ -16,7 +16,7 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema"
 import { Either } from "effect"
 import type { InvalidInputError } from "../../AiError.js"
-import { forcedOutputTool, outputObjectOf, promptedInstructions, withExtraInstructions } from "../../internal/structuredOutput.js"
+import { encodeOutputWith, forcedOutputTool, type OutputEncoding } from "../../internal/structuredOutput.js"
 import { isRecord } from "../../internal/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
@@ -52,25 +52,14 @@ export const nativeSchema = (output: OutputObjectDefinition): { readonly schema:
   }
 }
 
-/** What the output mode adds to a request: messages (prompted instructions) and an output format. */
-export interface OutputEncoding {
-  readonly messages: ReadonlyArray<ModelMessage>
-  readonly format: Anthropic.JSONOutputFormat | undefined
-  readonly warnings: ReadonlyArray<string>
-}
-
-/** The output mode's part of a request; a native or prompted mode without an output object fails. */
+/** The output mode's part of a request; the native mode's format is an `output_config.format`. */
 export const encodeOutput = (
   messages: ReadonlyArray<ModelMessage>,
   parameters: ModelRequestParameters
-): Either.Either<OutputEncoding, InvalidInputError> =>
-  Either.map(outputObjectOf(parameters, providerName), (output): OutputEncoding => {
-    if (output === undefined) return { messages, format: undefined, warnings: [] }
-    if (parameters.outputMode === "prompted") {
-      return { messages: withExtraInstructions(messages, promptedInstructions(output, parameters.promptedOutputTemplate)), format: undefined, warnings: [] }
-    }
+): Either.Either<OutputEncoding<Anthropic.JSONOutputFormat>, InvalidInputError> =>
+  encodeOutputWith(messages, parameters, providerName, (output) => {
     const { schema, warning } = nativeSchema(output)
-    return { messages, format: { type: "json_schema", schema }, warnings: warning !== undefined ? [warning] : [] }
+    return { format: { type: "json_schema", schema }, warnings: warning !== undefined ? [warning] : [] }
   })
 
 /**

@@ -236,7 +236,7 @@ export const encodeRequest = (
 ): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> => {
   const output = encodeOutput(messages, parameters)
   if (Either.isLeft(output)) return Either.left(output.left)
-  const { responseFormat } = output.right
+  const responseFormat = output.right.format
   return Either.map(encodeMessages(output.right.messages, options), ({ messages: wireMessages, warnings: messageWarnings }) => {
     const warnings = [...messageWarnings, ...output.right.warnings]
     const tools = parameters.allTools.map(encodeTool)

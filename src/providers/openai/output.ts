@@ -15,7 +15,7 @@
 import { Either } from "effect"
 import type OpenAI from "openai"
 import type { InvalidInputError } from "../../AiError.js"
-import { outputObjectOf, promptedInstructions, withExtraInstructions } from "../../internal/structuredOutput.js"
+import { encodeOutputWith, type OutputEncoding } from "../../internal/structuredOutput.js"
 import { isRecord } from "../../internal/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
@@ -150,23 +150,9 @@ export const responseFormat = (output: OutputObjectDefinition): { readonly forma
   }
 }
 
-/** What the output mode adds to a request: messages (prompted instructions) and a response format. */
-export interface OutputEncoding {
-  readonly messages: ReadonlyArray<ModelMessage>
-  readonly responseFormat: OpenAI.ResponseFormatJSONSchema | undefined
-  readonly warnings: ReadonlyArray<string>
-}
-
-/** The output mode's part of a request; a native or prompted mode without an output object fails. */
+/** The output mode's part of a request; the native mode's format is a `response_format`. */
 export const encodeOutput = (
   messages: ReadonlyArray<ModelMessage>,
   parameters: ModelRequestParameters
-): Either.Either<OutputEncoding, InvalidInputError> =>
-  Either.map(outputObjectOf(parameters, PROVIDER), (output): OutputEncoding => {
-    if (output === undefined) return { messages, responseFormat: undefined, warnings: [] }
-    if (parameters.outputMode === "prompted") {
-      return { messages: withExtraInstructions(messages, promptedInstructions(output, parameters.promptedOutputTemplate)), responseFormat: undefined, warnings: [] }
-    }
-    const { format, warnings } = responseFormat(output)
-    return { messages, responseFormat: format, warnings }
-  })
+): Either.Either<OutputEncoding<OpenAI.ResponseFormatJSONSchema>, InvalidInputError> =>
+  encodeOutputWith(messages, parameters, PROVIDER, responseFormat)
