@@ -28,6 +28,8 @@ import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
 import { retryStream, uninterruptibleWithin } from "./internal/batchEffect.js"
 import { unwrapScopedStream } from "./internal/scopedStream.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
+import * as BatchQueue from "./internal/batchQueue.js"
+import * as BatchResubmit from "./internal/batchResubmit.js"
 import {
   annotateBatch,
   annotateError,
@@ -218,14 +220,18 @@ export const ResultErrorCode = { expired: "expired", cancelled: "cancelled", mis
 export class BatchResultSuccess extends Schema.Class<BatchResultSuccess>("BatchResultSuccess")({
   customId: Schema.String,
   isSuccessful: Schema.Literal(true).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => true as const)),
-  response: ModelResponse
+  response: ModelResponse,
+  /** How many batches this request was submitted in (more than 1 after `resubmit` rounds). */
+  attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
 }) {}
 
 /** A request that failed: `error.code` is the provider's code or one of {@link ResultErrorCode}. */
 export class BatchResultFailure extends Schema.Class<BatchResultFailure>("BatchResultFailure")({
   customId: Schema.String,
   isSuccessful: Schema.Literal(false).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => false as const)),
-  error: ResultError
+  error: ResultError,
+  /** How many batches this request was submitted in (more than 1 after `resubmit` rounds). */
+  attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
 }) {}
 
 /** The result of one request, told apart by `isSuccessful`. */
@@ -601,10 +607,70 @@ export interface RunOptions extends CreateOptions {
   readonly maxBytesPerBatch?: number | undefined
   /** How many provider batches are created and polled at once (default all). */
   readonly concurrency?: number | "unbounded" | undefined
+  /**
+   * At most this many provider batches of the run live at once (submitted and not yet done);
+   * later parts wait, in submission order, until earlier ones finish. Default: no limit.
+   */
+  readonly maxConcurrentBatches?: number | undefined
+  /**
+   * At most this many estimated tokens in the run's live batches (set it to your provider's
+   * enqueued-token limit for the model, less what other work enqueues). Parts are split so that
+   * each fits, and wait until earlier parts finish. Default: no limit.
+   */
+  readonly maxEnqueuedTokens?: number | undefined
+  /** The tokens of one request for `maxEnqueuedTokens` (default {@link estimateTokens} of its encoded line). */
+  readonly estimateTokens?: ((request: BatchRequest) => number) | undefined
+  /**
+   * When a batch failed with `token_limit_exceeded` (the provider's queue was full: nothing ran,
+   * nothing is billed) and no other part of the run is live to wait for: when to submit it again.
+   * Default: every {@link defaultQueueBackoff}. When it ends, the run fails with BatchFailedError.
+   */
+  readonly queueBackoff?: Schedule.Schedule<unknown, Batch> | undefined
+  /**
+   * Submit requests that failed with a transient code again, in follow-up batches after the
+   * first ones end, up to `times` rounds (default codes {@link defaultResubmitCodes}). Each
+   * result carries its `attempts`. Default: off.
+   */
+  readonly resubmit?: ResubmitOptions | undefined
 }
 
-/** A resume record: the provider batches of one run, as stored under its `resumeKey`. */
-const ResumeRecord = Schema.parseJson(Schema.Struct({ version: Schema.Literal(1), batches: Schema.Array(Batch) }))
+/** The `resubmit` option of {@link run}: rounds at most, and the result codes they resubmit. */
+export type ResubmitOptions = BatchResubmit.ResubmitOptions
+
+/**
+ * The result codes `resubmit` submits again by default: "expired" / "batch_expired", rate
+ * limits ("rate_limit_exceeded", "rate_limit_error", "http_429") and server faults
+ * ("server_error", "internal_server_error", "api_error", "overloaded_error", "http_5xx").
+ */
+export const defaultResubmitCodes: ReadonlyArray<string> = BatchResubmit.defaultResubmitCodes
+
+/**
+ * The default token estimate of a request for `maxEnqueuedTokens`: the bytes of its encoded
+ * upload line (`BatchModel.encodedSize`) divided by 4, rounded up, plus its `settings.maxTokens`
+ * (0 when unset; a model-level default is not seen, pass `estimateTokens` then).
+ *
+ * @example
+ * const tokens = Batch.estimateTokens(request, model.encodedSize(request))
+ */
+export const estimateTokens: (request: BatchRequest, encodedBytes: number) => number = BatchQueue.estimateTokens
+
+/**
+ * The default `queueBackoff`: exponential from 1 minute, doubling, each wait at most 10 minutes,
+ * 30 times (about four and a half hours of a queue other work keeps full).
+ */
+export const defaultQueueBackoff: Schedule.Schedule<unknown, Batch> = Schedule.exponential("1 minute").pipe(
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(10))),
+  Schedule.intersect(Schedule.recurs(30))
+)
+
+/**
+ * A resume record: the provider batches of one run, by round (the first submission, then each
+ * `resubmit` round), as stored under its `resumeKey`. Version 1 held one round.
+ */
+const ResumeRecord = Schema.parseJson(Schema.Union(
+  Schema.Struct({ version: Schema.Literal(1), batches: Schema.Array(Batch) }),
+  Schema.Struct({ version: Schema.Literal(2), rounds: Schema.Array(Schema.Array(Batch)) })
+))
 
 interface Store {
   readonly kv: KeyValueStore.KeyValueStore
@@ -615,22 +681,26 @@ const loadRecord = (
   store: Store,
   model: BatchModelService,
   requests: ReadonlyArray<BatchRequest>
-): Effect.Effect<ReadonlyArray<Batch>, InvalidInputError | PlatformError> =>
+): Effect.Effect<ReadonlyArray<ReadonlyArray<Batch>>, InvalidInputError | PlatformError> =>
   Effect.gen(function* () {
     const stored = yield* store.kv.get(store.key)
     if (Option.isNone(stored)) return []
-    const invalid = (reason: string) => new InvalidInputError({ provider: model.provider, reason: `resumeKey ${JSON.stringify(store.key)}: ${reason}` })
     const record = yield* Schema.decodeUnknown(ResumeRecord)(stored.value).pipe(
-      Effect.mapError(() => invalid("the stored record is unreadable; remove it from the store to start afresh."))
+      Effect.mapError(() => invalidRecord(store, model, "the stored record is unreadable; remove it from the store to start afresh."))
     )
+    const rounds = record.version === 1 ? [record.batches] : record.rounds
     const ids = new Set(requests.map((r) => r.customId))
-    for (const batch of record.batches) {
-      if (batch.provider !== model.provider || batch.customIds.some((id) => !ids.has(id))) {
-        return yield* invalid(`it records ${batch.provider} batch ${batch.id} for other requests; use another key for a different request list.`)
-      }
+    for (const batch of rounds.flat()) {
+      if (batch.provider !== model.provider || batch.customIds.some((id) => !ids.has(id))) return yield* otherRequests(store, model, batch)
     }
-    return record.batches
+    return rounds
   })
+
+const invalidRecord = (store: Store, model: BatchModelService, reason: string) =>
+  new InvalidInputError({ provider: model.provider, reason: `resumeKey ${JSON.stringify(store.key)}: ${reason}` })
+
+const otherRequests = (store: Store, model: BatchModelService, batch: Batch) =>
+  invalidRecord(store, model, `it records ${batch.provider} batch ${batch.id} for other requests; use another key for a different request list.`)
 
 type Unit = { readonly _tag: "Resumed"; readonly batch: Batch } | { readonly _tag: "New"; readonly requests: ReadonlyArray<BatchRequest> }
 
@@ -642,7 +712,19 @@ interface Acquired {
   readonly recordFailure: Effect.Effect<never, PlatformError> | undefined
 }
 
+/** How a provider batch of the run ended: its results, or a full provider queue (submit again). */
+type Followed =
+  | { readonly _tag: "Results"; readonly results: ReadonlyArray<BatchResult> }
+  | { readonly _tag: "QueueFull"; readonly batch: Batch }
+
 class TimedOut extends Data.TaggedError("TimedOut") {}
+
+const positiveOption = (provider: string, name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
+  value === undefined
+    ? Effect.succeed(Infinity)
+    : Number.isInteger(value) && value >= 1
+      ? Effect.succeed(value)
+      : Effect.fail(new InvalidInputError({ provider, reason: `${name} must be a whole number of at least 1, got ${value}.` }))
 
 /**
  * Runs requests through the provider's batch API and returns one result per request, in
@@ -651,23 +733,32 @@ class TimedOut extends Data.TaggedError("TimedOut") {}
  * 1. Validates before any network call (InvalidInputError): an empty list, duplicate custom ids,
  *    the provider's rules. The seeds' "at least 2 requests" is not a provider rule: one is fine.
  * 2. Splits the list by the provider's limits and `maxRequestsPerBatch` / `maxBytesPerBatch`
- *    into provider batches that run together and merge back in submission order.
+ *    (and `maxEnqueuedTokens`) into provider batches that run together and merge back in
+ *    submission order. With `maxConcurrentBatches` / `maxEnqueuedTokens`, parts beyond the
+ *    budget wait until earlier parts finish.
  * 3. Creates each batch uninterruptibly (bounded by `createTimeout`), so its id is always known;
  *    a rate-limited create is retried, any other create failure is not (a batch may exist).
+ *    A batch the provider failed with `token_limit_exceeded` (its queue was full; nothing ran)
+ *    is submitted again once another part of the run finishes, or after `queueBackoff` when none
+ *    is live; it is never a result failure, and never two batches live for the same requests.
  * 4. Checks the status right after create, then on the schedule (`pollInterval`, default 60 s,
  *    or `schedule`); transient faults while polling and downloading are retried and never
  *    resubmit.
  * 5. Collects results: duplicated lines count once, ids the provider left out fail with code
  *    "expired", "cancelled" or "missing". An expired or cancelled batch returns what exists plus
  *    failures for the rest.
+ * 6. With `resubmit`, requests that failed with one of its codes go into follow-up batches
+ *    (split the same way), up to `times` rounds; each request keeps its last outcome, with the
+ *    number of batches it was in as `attempts`.
  *
- * It fails with BatchFailedError when the provider failed a whole batch (an OpenAI input that
- * failed validation; the provider's errors attached), BatchTimeoutError when `timeout` passes
- * (or a finite `schedule` ends) first, after cancelling the remote batches, and with an AiError
- * a retry could not fix. On interruption or failure the unfinished remote batches are cancelled
- * (retried on transient faults a bounded number of times) — except with `resumeKey`, where
- * interruption and AiErrors leave them running for the next run with the same key; the record
- * is removed once the run succeeds, fails definitively or times out.
+ * It fails with BatchFailedError when the provider failed a whole batch for another reason (an
+ * OpenAI input that failed validation; the provider's errors attached), BatchTimeoutError when
+ * `timeout` passes (or a finite `schedule` ends) first, after cancelling the remote batches, and
+ * with an AiError a retry could not fix. On interruption or failure the unfinished remote
+ * batches are cancelled (retried on transient faults a bounded number of times) — except with
+ * `resumeKey`, where interruption and AiErrors leave them running for the next run with the same
+ * key, which resumes every round; the record is removed once the run succeeds, fails
+ * definitively or times out.
  *
  * With `resumeKey` the run needs a `KeyValueStore` (and may fail with its PlatformError);
  * without it, it does not.
@@ -697,58 +788,58 @@ export function run(
     const started = yield* Clock.currentTimeMillis
     const retry = policyOf(options.retry)
 
-    // ---- plan: validate, find what a previous run with this key submitted, split the rest
+    // ---- plan: validate, find what a previous run with this key submitted
     const prepared = yield* prepare(model, requests, options.metadata)
     const limits = yield* effectiveLimits(model.provider, model.limits, options)
+    const queueLimits: BatchQueue.QueueLimits = {
+      maxConcurrentBatches: yield* positiveOption(model.provider, "maxConcurrentBatches", options.maxConcurrentBatches),
+      maxEnqueuedTokens: yield* positiveOption(model.provider, "maxEnqueuedTokens", options.maxEnqueuedTokens)
+    }
+    const policy = yield* BatchResubmit.resubmitPolicy(model.provider, options.resubmit)
+    const tokensOf = options.estimateTokens ?? ((r: BatchRequest) => BatchQueue.estimateTokens(r, model.encodedSize(r)))
     // the store is looked up only with a resumeKey, so a plain run needs no KeyValueStore
     const store: Store | undefined =
       options.resumeKey === undefined ? undefined : { kv: yield* KeyValueStore.KeyValueStore, key: options.resumeKey }
-    const recorded = store === undefined ? [] : yield* loadRecord(store, model, prepared)
-    const covered = new Set(recorded.flatMap((b) => b.customIds))
-    const chunks = yield* split(model.provider, prepared.filter((r) => !covered.has(r.customId)), limits, model.encodedSize)
-    const units: ReadonlyArray<Unit> = [
-      ...recorded.map((batch) => ({ _tag: "Resumed" as const, batch })),
-      ...chunks.map((requests) => ({ _tag: "New" as const, requests }))
-    ]
-    yield* Effect.annotateCurrentSpan({
-      ...modelAttributes(model),
-      [BatchAttributes.requestCount]: prepared.length,
-      [BatchAttributes.batchCount]: units.length,
-      [BatchAttributes.resumed]: recorded.length > 0
-    })
+    const recordedRounds = store === undefined ? [] : yield* loadRecord(store, model, prepared)
 
     // ---- shared state: a definitive end (timeout, failed batch) cancels even resumable batches
     const abandoned = yield* Ref.make(false)
-    const latest: Array<Batch | undefined> = units.map((u) => (u._tag === "Resumed" ? u.batch : undefined))
-    const remember = (index: number, batch: Batch) => Effect.sync(() => { latest[index] = batch })
-    const registry: Array<Batch> = [...recorded]
+    const gate = BatchQueue.makeGate(queueLimits)
+    // the latest snapshot of every provider batch of the run (for the timeout and missing ids)
+    const cells: Array<{ batch: Batch | undefined }> = []
+    const registry: Array<Array<Batch>> = recordedRounds.map((round) => [...round])
     const lock = yield* Effect.makeSemaphore(1)
-    const record = (batch: Batch): Effect.Effect<void, PlatformError> =>
+    /** Records a created batch in its round, in place of the queue-failed batch it resubmits. */
+    const record = (round: number, batch: Batch, replacing: string | undefined): Effect.Effect<void, PlatformError> =>
       store === undefined
         ? Effect.void
         : lock.withPermits(1)(Effect.suspend(() => {
-            registry.push(batch)
-            return store.kv.set(store.key, Schema.encodeSync(ResumeRecord)({ version: 1, batches: registry }))
+            while (registry.length <= round) registry.push([])
+            const list = registry[round]!
+            const at = replacing === undefined ? -1 : list.findIndex((b) => b.id === replacing)
+            if (at >= 0) list[at] = batch
+            else list.push(batch)
+            return store.kv.set(store.key, Schema.encodeSync(ResumeRecord)({ version: 2, rounds: registry }))
           }))
 
     // ---- one provider batch: create (or resume), poll, collect; cancel unless completed
-    const acquire = (unit: Unit, index: number): Effect.Effect<Acquired, AiError> =>
+    const acquire = (round: number, unit: Unit, cell: { batch: Batch | undefined }, replacing: string | undefined): Effect.Effect<Acquired, AiError> =>
       unit._tag === "Resumed"
         ? Effect.succeed({ batch: unit.batch, recorded: true, recordFailure: undefined })
         : submit(model, unit.requests, options).pipe(
-            Effect.tap((batch) => remember(index, batch)),
+            Effect.tap((batch) => Effect.sync(() => { cell.batch = batch })),
             Effect.flatMap((batch) =>
-              Effect.map(Effect.exit(record(batch)), (exit) => ({
+              Effect.map(Effect.exit(record(round, batch, replacing)), (exit) => ({
                 batch,
                 recorded: store !== undefined && Exit.isSuccess(exit),
                 recordFailure: Exit.isFailure(exit) ? Effect.failCause(exit.cause) : undefined
               })))
           )
 
-    const follow = (index: number, batch: Batch): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError> =>
+    const follow = (cell: { batch: Batch | undefined }, batch: Batch): Effect.Effect<Followed, AiError | BatchError> =>
       Effect.gen(function* () {
         const last = yield* watchWith(model, batch, options.schedule ?? options.pollInterval, retry).pipe(
-          Stream.tap((b) => remember(index, b)),
+          Stream.tap((b) => Effect.sync(() => { cell.batch = b })),
           Stream.runLast
         )
         const final = Option.getOrElse(last, () => batch)
@@ -757,6 +848,7 @@ export function run(
           const now = yield* Clock.currentTimeMillis
           return yield* new BatchTimeoutError({ batchId: final.id, provider: model.provider, timeout: Duration.millis(now - started) })
         }
+        if (BatchQueue.isQueueFull(final)) return { _tag: "QueueFull", batch: final } as const
         if (final.status === "failed") {
           yield* Ref.set(abandoned, true)
           return yield* new BatchFailedError({ batchId: final.id, provider: model.provider, errors: final.errors })
@@ -765,13 +857,13 @@ export function run(
           Effect.tap(annotateResults),
           Effect.withSpan("batch.results", spanOptions(model, { [BatchAttributes.id]: final.id }))
         )
-        return Array.from(collected)
+        return { _tag: "Results", results: Array.from(collected) } as const
       })
 
-    const release = (index: number, acquired: Acquired, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+    const release = (cell: { batch: Batch | undefined }, acquired: Acquired, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
       Effect.gen(function* () {
         if (Exit.isSuccess(exit)) return
-        const current = latest[index] ?? acquired.batch
+        const current = cell.batch ?? acquired.batch
         if (current.isComplete) return
         if (acquired.recorded && !(yield* Ref.get(abandoned))) {
           return yield* Effect.logInfo(`Batch ${current.id} left running; run again with resumeKey ${JSON.stringify(options.resumeKey)} to resume it.`)
@@ -779,16 +871,91 @@ export function run(
         yield* cancelQuietly(model, current, retry)
       })
 
-    const runUnit = (unit: Unit, index: number): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError> =>
-      withCreated(
-        acquire(unit, index),
-        (acquired): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError> =>
-          acquired.recordFailure ?? follow(index, acquired.batch),
-        (acquired, exit) => release(index, acquired, exit),
-        retry
+    /** One step of the queue backoff; when the schedule ends, the queue-failed batch fails the run. */
+    const backoffStep = (driver: Schedule.ScheduleDriver<unknown, Batch>, failed: Batch): Effect.Effect<void, BatchFailedError> =>
+      driver.next(failed).pipe(
+        Effect.asVoid,
+        Effect.catchAll(() =>
+          Effect.zipRight(Ref.set(abandoned, true), new BatchFailedError({ batchId: failed.id, provider: model.provider, errors: failed.errors })))
       )
 
-    const all = Effect.forEach(units, runUnit, { concurrency: options.concurrency ?? "unbounded" })
+    /** A part of a round: admitted under the budget, submitted again while the provider's queue is full. */
+    const runUnit = (round: number, unit: Unit, requestsOf: ReadonlyArray<BatchRequest>): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError> =>
+      Effect.suspend(() => {
+        const cell: { batch: Batch | undefined } = { batch: unit._tag === "Resumed" ? unit.batch : undefined }
+        cells.push(cell)
+        const tokens = queueLimits.maxEnqueuedTokens === Infinity ? 0 : requestsOf.reduce((sum, r) => sum + tokensOf(r), 0)
+        const attempt = (current: Unit, replacing: string | undefined, driver: Schedule.ScheduleDriver<unknown, Batch> | undefined): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError> =>
+          withCreated(
+            acquire(round, current, cell, replacing),
+            (acquired): Effect.Effect<Followed, AiError | BatchError | PlatformError> => acquired.recordFailure ?? follow(cell, acquired.batch),
+            (acquired, exit) => release(cell, acquired, exit),
+            retry
+          ).pipe(Effect.flatMap((followed) => {
+            if (followed._tag === "Results") return Effect.succeed(followed.results)
+            // the provider's queue was full: the batch failed before anything ran (nothing billed)
+            // and is final, so submitting the same requests again never leaves two live batches
+            const failed = followed.batch
+            return Effect.gen(function* () {
+              const schedule = driver ?? (yield* Schedule.driver(options.queueBackoff ?? defaultQueueBackoff))
+              yield* Effect.logInfo(`Batch ${failed.id} failed with ${BatchQueue.TOKEN_LIMIT_EXCEEDED}; submitting its ${requestsOf.length} requests again when the queue has room.`)
+              yield* gate.stall(backoffStep(schedule, failed))
+              return yield* attempt({ _tag: "New", requests: requestsOf }, failed.id, schedule)
+            })
+          }))
+        return gate.admitted(tokens, attempt(unit, undefined, undefined))
+      })
+
+    /** One round: the recorded batches of this round resumed, the rest split and submitted. */
+    const runRound = (round: number, roundRequests: ReadonlyArray<BatchRequest>): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError> =>
+      Effect.gen(function* () {
+        const recorded = recordedRounds[round] ?? []
+        const byId = new Map(roundRequests.map((r) => [r.customId, r]))
+        for (const batch of recorded) if (batch.customIds.some((id) => !byId.has(id))) return yield* otherRequests(store!, model, batch)
+        const covered = new Set(recorded.flatMap((b) => b.customIds))
+        const chunks = yield* split(model.provider, roundRequests.filter((r) => !covered.has(r.customId)), limits, model.encodedSize).pipe(
+          Effect.flatMap((chunks) => BatchQueue.splitByTokens(model.provider, chunks, tokensOf, queueLimits.maxEnqueuedTokens))
+        )
+        const units: ReadonlyArray<readonly [Unit, ReadonlyArray<BatchRequest>]> = [
+          ...recorded.map((batch) => [{ _tag: "Resumed" as const, batch }, batch.customIds.map((id) => byId.get(id)!)] as const),
+          ...chunks.map((requests) => [{ _tag: "New" as const, requests }, requests] as const)
+        ]
+        if (round === 0) {
+          yield* Effect.annotateCurrentSpan({
+            ...modelAttributes(model),
+            [BatchAttributes.requestCount]: prepared.length,
+            [BatchAttributes.batchCount]: units.length,
+            [BatchAttributes.resumed]: recordedRounds.length > 0
+          })
+        }
+        const lists = yield* Effect.forEach(units, ([unit, requestsOf]) => runUnit(round, unit, requestsOf), { concurrency: options.concurrency ?? "unbounded" })
+        const got = new Map<string, BatchResult>()
+        for (const list of lists) for (const result of list) if (!got.has(result.customId)) got.set(result.customId, result)
+        const ran = cells.map((c) => c.batch).filter((b): b is Batch => b !== undefined)
+        return roundRequests.map((r) =>
+          got.get(r.customId) ??
+            new BatchResultFailure({
+              customId: r.customId,
+              error: new ResultError({ code: ResultErrorCode.missing, message: `no result for this request in batches ${ran.map((b) => b.id).join(", ")}` })
+            }))
+      })
+
+    // ---- rounds: the first submission, then the resubmittable failures of each round
+    const order = prepared.map((r) => r.customId)
+    const byId = new Map(prepared.map((r) => [r.customId, r]))
+    const all = Effect.gen(function* () {
+      const rounds: Array<ReadonlyArray<BatchResult>> = []
+      let roundRequests: ReadonlyArray<BatchRequest> = prepared
+      for (let round = 0; ; round++) {
+        const results = yield* runRound(round, roundRequests)
+        rounds.push(results)
+        const again = BatchResubmit.selectResubmit(roundRequests.map((r) => r.customId), results, policy, round)
+        if (again.length === 0) break
+        yield* Effect.logInfo(`Submitting ${again.length} failed requests again (round ${round + 1} of at most ${policy.times}).`)
+        roundRequests = again.map((id) => byId.get(id)!)
+      }
+      return BatchResubmit.mergeRounds(order, rounds)
+    })
 
     // ---- timeout: mark the run abandoned first, so the interrupted units cancel their batches
     const timeout = options.timeout
@@ -800,7 +967,8 @@ export function run(
             Effect.sleep(timeout).pipe(Effect.zipRight(Ref.set(abandoned, true)), Effect.zipRight(Effect.fail(new TimedOut())))
           ).pipe(
             Effect.catchIf((e): e is TimedOut => e instanceof TimedOut, () => {
-              const unfinished = latest.find((b) => b !== undefined && !b.isComplete) ?? latest.find((b) => b !== undefined)
+              const seen = cells.map((c) => c.batch)
+              const unfinished = seen.find((b) => b !== undefined && !b.isComplete) ?? seen.find((b) => b !== undefined)
               return Effect.fail(new BatchTimeoutError({
                 batchId: unfinished?.id ?? "(not created)",
                 provider: model.provider,
@@ -821,16 +989,8 @@ export function run(
                   )
                 : Effect.void))
 
-    // ---- merge: one result per request, in submission order
-    const byId = new Map<string, BatchResult>()
-    for (const list of yield* finished) for (const result of list) if (!byId.has(result.customId)) byId.set(result.customId, result)
-    const ran = units.map((_, i) => latest[i]).filter((b): b is Batch => b !== undefined)
-    const results = prepared.map((r) =>
-      byId.get(r.customId) ??
-        new BatchResultFailure({
-          customId: r.customId,
-          error: new ResultError({ code: ResultErrorCode.missing, message: `no result for this request in batches ${ran.map((b) => b.id).join(", ")}` })
-        }))
+    // ---- merged: one result per request, in submission order (every round answers every id)
+    const results = yield* finished
     yield* annotateResults(results)
     return results
   }).pipe(

@@ -4,7 +4,7 @@
  * thousands per batch.
  *
  * They are built without their class constructors (./fromFields.ts), fields in the order a
- * construction given every field makes (customId, isSuccessful, then response or error), so
+ * construction given every field makes (customId, isSuccessful, then response or error, then attempts), so
  * `instanceof`, `Equal.equals`, `Schema.is` and the JSON encoding are those of a constructed value
  * (test/batch-results.test.ts).
  * @internal
@@ -15,8 +15,8 @@ import { fromFields } from "./fromFields.js"
 
 /** `new BatchResultSuccess({ customId, isSuccessful: true, response }, true)`, without the constructor. */
 export const succeeded = (customId: string, response: ModelResponse): BatchResultSuccess =>
-  fromFields(BatchResultSuccess, { customId, isSuccessful: true, response })
+  fromFields(BatchResultSuccess, { customId, isSuccessful: true, response, attempts: 1 })
 
 /** `new BatchResultFailure({ customId, isSuccessful: false, error: new ResultError({ code, message }) }, true)`, without the constructors. */
 export const failed = (customId: string, code: string, message: string): BatchResultFailure =>
-  fromFields(BatchResultFailure, { customId, isSuccessful: false, error: fromFields(ResultError, { code, message }) })
+  fromFields(BatchResultFailure, { customId, isSuccessful: false, error: fromFields(ResultError, { code, message }), attempts: 1 })
