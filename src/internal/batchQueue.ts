@@ -100,7 +100,8 @@ export const splitByTokens = <A extends { readonly customId: string }>(
 export interface Gate {
   /**
    * Runs `self` once a part of `tokens` fits the budget, after every part that asked earlier;
-   * the part counts as live until `self` ends (however it ends).
+   * the part counts as live until `self` ends (however it ends). Once a part fails, no part
+   * waiting is admitted any more (the run is over).
    */
   readonly admitted: <A, E, R>(tokens: number, self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /**
@@ -119,6 +120,8 @@ export const makeGate = (limits: QueueLimits): Gate => {
   let enqueued = 0
   let stalled = 0
   let finishes = 0
+  // a part that failed fails the run: admit nobody after it (no batch created just to be cancelled)
+  let closed = false
   const waiters: Array<{ readonly tokens: number; readonly admitted: Deferred.Deferred<void> }> = []
   // completed and replaced whenever a part finishes or stalls, so stalled parts look again
   let changed = Deferred.unsafeMake<void>(FiberId.none)
@@ -128,15 +131,16 @@ export const makeGate = (limits: QueueLimits): Gate => {
     Deferred.unsafeDone(previous, Exit.void)
   }
   const pump = () => {
-    while (waiters.length > 0 && admits({ running, enqueuedTokens: enqueued }, waiters[0]!.tokens, limits)) {
+    while (!closed && waiters.length > 0 && admits({ running, enqueuedTokens: enqueued }, waiters[0]!.tokens, limits)) {
       const next = waiters.shift()!
       running += 1
       enqueued += next.tokens
       Deferred.unsafeDone(next.admitted, Exit.void)
     }
   }
-  const leave = (tokens: number) =>
+  const leave = (tokens: number, failed: boolean) =>
     Effect.sync(() => {
+      if (failed) closed = true
       running -= 1
       enqueued -= tokens
       finishes += 1
@@ -154,12 +158,12 @@ export const makeGate = (limits: QueueLimits): Gate => {
           Effect.onInterrupt(() =>
             Effect.suspend(() => {
               const at = waiters.indexOf(waiter)
-              if (at < 0) return leave(tokens) // admitted just as it was interrupted
+              if (at < 0) return leave(tokens, true) // admitted just as it was interrupted
               waiters.splice(at, 1)
               pump()
               return Effect.void
             })),
-          Effect.zipRight(restore(self).pipe(Effect.ensuring(leave(tokens))))
+          Effect.zipRight(restore(self).pipe(Effect.onExit((exit) => leave(tokens, Exit.isFailure(exit)))))
         )
       }))
 

@@ -490,6 +490,20 @@ export interface EmulatedBatch {
   readonly outputFileId: string | undefined
   readonly errorFileId: string | undefined
   readonly metadata: Readonly<Record<string, string>>
+  /** Its enqueued tokens as {@link enqueuedTokensOf} counts them. */
+  readonly tokens: number
+}
+
+/**
+ * How the emulator counts a batch's enqueued tokens against `enqueuedTokenLimits`: per input
+ * line, its UTF-8 bytes with the newline divided by 4 (rounded up), plus its body's
+ * `max_completion_tokens` (or `max_tokens`). The same figure as the library's default
+ * `Batch.estimateTokens` of a request, so tests can check a budget exactly; the real API counts
+ * with its tokenizer.
+ */
+export const enqueuedTokensOf = (lineText: string, body: Readonly<Record<string, unknown>>): number => {
+  const output = typeof body.max_completion_tokens === "number" ? body.max_completion_tokens : typeof body.max_tokens === "number" ? body.max_tokens : 0
+  return Math.ceil((Buffer.byteLength(lineText) + 1) / 4) + output
 }
 
 /** The route keys of the Files and Batch APIs, as `emulator.script` takes them. */
@@ -512,6 +526,18 @@ export type BatchRouteKey = (typeof batchRouteKeys)[keyof typeof batchRouteKeys]
 export interface OpenAiBatchEmulator {
   /** The lifecycle of batches created from now on (a batch's `emulator_lifecycle` metadata wins). */
   lifecycle: OpenAiBatchLifecycle | undefined
+  /**
+   * Enqueued-token limits by model (as OpenAI's per-model batch queue limits): a batch created
+   * while the model's batches in validating / in_progress / finalizing hold so many tokens that
+   * it would pass the limit fails at its first status call (at create with `statusCalls: 0`)
+   * the way OpenAI fails it: status `failed`, `errors.data[0].code` "token_limit_exceeded",
+   * nothing processed. Tokens are counted by {@link enqueuedTokensOf}.
+   */
+  enqueuedTokenLimits: Readonly<Record<string, number>> | undefined
+  /** The model's enqueued tokens now (its batches in validating / in_progress / finalizing). */
+  readonly enqueuedTokens: (model: string) => number
+  /** The most tokens the model had enqueued at once so far. */
+  readonly peakEnqueuedTokens: (model: string) => number
   /** Every batch so far, oldest first. */
   readonly batches: () => ReadonlyArray<EmulatedBatch>
   /** The text of a stored file (an upload or a result file). */
@@ -556,6 +582,8 @@ interface BatchState {
   readonly statuses: ReadonlyArray<number>
   readonly headers: Headers
   readonly validationErrors: ReadonlyArray<Json>
+  /** enqueued tokens (enqueuedTokensOf) */
+  readonly tokens: number
   status: string
   polls: number
   cancels: number
@@ -681,6 +709,14 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
   let counter = 0
   const nextId = (prefix: string) => `${prefix}${(++counter).toString(36).padStart(6, "0")}emu`
   let defaultLifecycle: OpenAiBatchLifecycle | undefined
+  let tokenLimits: Readonly<Record<string, number>> | undefined
+  const peaks = new Map<string, number>()
+  const LIVE = new Set(["validating", "in_progress", "finalizing"])
+  const enqueuedTokens = (model: string): number => {
+    let sum = 0
+    for (const b of batches.values()) if (b.model === model && LIVE.has(b.status) && b.validationErrors.length === 0) sum += b.tokens
+    return sum
+  }
 
   const fileJson = (f: StoredFile): Json => ({
     id: f.id,
@@ -767,7 +803,11 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
         return
       }
       const rejected = validateChat(line.body)
-      const body = rejected?.json ?? openAiError(code, code >= 500 ? "The server had an error while processing your request." : `emulator: request ${line.customId} was scripted to fail.`).json
+      const body = rejected?.json ?? openAiError(
+        code,
+        code >= 500 ? "The server had an error while processing your request." : code === 429 ? "Rate limit reached for requests." : `emulator: request ${line.customId} was scripted to fail.`,
+        code === 429 ? { code: "rate_limit_exceeded" } : undefined
+      ).json
       errorLines.push({ id: line.customId, text: wrap({ status_code: code, request_id: requestId, body }, null) })
     })
     const omitted = new Set(lc.omit ?? [])
@@ -931,6 +971,21 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     const { lines, errors } = readInput(file.raw, endpoint)
     const lifecycle = parseLifecycle(metadata.emulator_lifecycle) ?? parseLifecycle(request.headers[openAiBatchLifecycleHeaderName]) ?? defaultLifecycle ?? {}
     const failing = lifecycle.errors ?? {}
+    const model = lines[0] !== undefined && typeof lines[0].body.model === "string" ? lines[0].body.model : undefined
+    const texts = file.raw.toString("utf8").split("\n").filter((l) => l.trim() !== "")
+    const tokens = lines.reduce((sum, l, i) => sum + enqueuedTokensOf(texts[i] ?? "", l.body), 0)
+    const limit = model === undefined ? undefined : tokenLimits?.[model]
+    const enqueued = model === undefined ? 0 : enqueuedTokens(model)
+    const queueFull = errors.length === 0 && limit !== undefined && enqueued + tokens > limit
+    if (model !== undefined && errors.length === 0 && !queueFull) peaks.set(model, Math.max(peaks.get(model) ?? 0, enqueued + tokens))
+    const rejected: ReadonlyArray<Json> = queueFull
+      ? [{
+          code: "token_limit_exceeded",
+          message: `Enqueued token limit reached for ${model} in organization org-emulator. Limit: ${limit.toLocaleString("en-US")} enqueued tokens. Please try again once some in_progress batches have been completed.`,
+          param: null,
+          line: null
+        }]
+      : errors
     const b: BatchState = {
       id: nextId("batch_"),
       seq: batches.size + 1,
@@ -939,14 +994,15 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       endpoint,
       metadata,
       lifecycle,
-      model: lines[0] !== undefined && typeof lines[0].body.model === "string" ? lines[0].body.model : undefined,
+      model,
       customIds: lines.map((l) => l.customId),
       lines,
       // a body the chat route would reject fails like it, with status 400
       // own keys only: an id like "toString" or "__proto__" is not scripted to fail
       statuses: lines.map((l) => (Object.hasOwn(failing, l.customId) ? failing[l.customId] : undefined) ?? (validateChat(l.body) !== undefined ? 400 : 200)),
       headers: request.headers,
-      validationErrors: errors,
+      validationErrors: rejected,
+      tokens,
       status: "validating",
       polls: 0,
       cancels: 0,
@@ -959,7 +1015,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     }
     batches.set(b.id, b)
     if ((lifecycle.statusCalls ?? 3) <= 0) {
-      if (errors.length > 0) fail(b, errors)
+      if (rejected.length > 0) fail(b, rejected)
       else if (lifecycle.outcome === "failed") advance(b)
       else {
         const outcome = lifecycle.outcome ?? "completed"
@@ -1032,6 +1088,14 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     set lifecycle(value) {
       defaultLifecycle = value
     },
+    get enqueuedTokenLimits() {
+      return tokenLimits
+    },
+    set enqueuedTokenLimits(value) {
+      tokenLimits = value
+    },
+    enqueuedTokens,
+    peakEnqueuedTokens: (model) => peaks.get(model) ?? 0,
     batches: () =>
       [...batches.values()].map((b) => ({
         id: b.id,
@@ -1042,7 +1106,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
         inputFileId: b.inputFileId,
         outputFileId: b.outputFileId,
         errorFileId: b.errorFileId,
-        metadata: b.metadata
+        metadata: b.metadata,
+        tokens: b.tokens
       })),
     fileText: (fileId) => {
       const f = files.get(fileId)
@@ -1053,6 +1118,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       files.clear()
       batches.clear()
       defaultLifecycle = undefined
+      tokenLimits = undefined
+      peaks.clear()
     }
   }
   registry.push({ context, control })
