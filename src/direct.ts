@@ -219,6 +219,14 @@ export interface BatchRunOptions extends BatchCreateOptions {
   readonly maxRequestsPerBatch?: number | undefined
   /** Split into provider batches of at most this many bytes. */
   readonly maxBytesPerBatch?: number | undefined
+  /** At most this many provider batches live at once; later parts wait (see `Batch.RunOptions`). */
+  readonly maxConcurrentBatches?: number | undefined
+  /** At most this many estimated tokens enqueued at once; parts are split to fit and wait their turn. */
+  readonly maxEnqueuedTokens?: number | undefined
+  /** The tokens of one request for `maxEnqueuedTokens` (default `Batch.estimateTokens`). */
+  readonly estimateTokens?: ((request: BatchApi.BatchRequest) => number) | undefined
+  /** Submit requests that failed with a transient code again, up to `times` rounds (see `Batch.RunOptions`). */
+  readonly resubmit?: BatchApi.ResubmitOptions | undefined
 }
 
 const batchRuntime = (model: BatchModelInput) => runtimeFor(model, (s) => forString(s))
@@ -262,6 +270,10 @@ export const modelRequestBatch = (
     ...(options?.timeout !== undefined ? { timeout: `${options.timeout} seconds` } : {}),
     ...(options?.maxRequestsPerBatch !== undefined ? { maxRequestsPerBatch: options.maxRequestsPerBatch } : {}),
     ...(options?.maxBytesPerBatch !== undefined ? { maxBytesPerBatch: options.maxBytesPerBatch } : {}),
+    ...(options?.maxConcurrentBatches !== undefined ? { maxConcurrentBatches: options.maxConcurrentBatches } : {}),
+    ...(options?.maxEnqueuedTokens !== undefined ? { maxEnqueuedTokens: options.maxEnqueuedTokens } : {}),
+    ...(options?.estimateTokens !== undefined ? { estimateTokens: options.estimateTokens } : {}),
+    ...(options?.resubmit !== undefined ? { resubmit: options.resubmit } : {}),
     ...(options?.metadata !== undefined ? { metadata: options.metadata } : {})
   }
   const batchRequests = toBatchRequests(requests, options)

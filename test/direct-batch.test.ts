@@ -15,7 +15,10 @@ import {
   ModelRequest,
   RateLimitError
 } from "../src/direct.js"
+import { ResultError } from "../src/Batch.js"
+import { ModelResponse, TextPart } from "../src/Message.js"
 import * as FunctionModel from "../src/testing/FunctionModel.js"
+import * as SimulatedBatch from "../src/testing/SimulatedBatch.js"
 import * as Tool from "../src/Tool.js"
 import { Schema } from "effect"
 
@@ -134,5 +137,34 @@ describe("facade batches", () => {
   it("works with the \"test\" model string", async () => {
     const results = await modelRequestBatch("test", [["q1", ask("Hello")]])
     expect(results[0]?.isSuccessful && results[0].response.text).toBe("success (no tool calls)")
+  })
+})
+
+describe("facade batches: queue limits and resubmission", () => {
+  it("modelRequestBatch passes resubmit, maxEnqueuedTokens, maxConcurrentBatches and estimateTokens to Batch.run", async () => {
+    const asked = new Map<string, number>()
+    const layer = SimulatedBatch.layer({
+      lifecycle: { statusCalls: 0 },
+      answer: (request) => {
+        const n = (asked.get(request.customId) ?? 0) + 1
+        asked.set(request.customId, n)
+        return request.customId === "math-2" && n === 1
+          ? new ResultError({ code: "server_error", message: "try again" })
+          : new ModelResponse({ parts: [new TextPart({ content: `answer ${request.customId}` })], modelName: "test-model", providerName: "test" })
+      }
+    })
+    const estimated: Array<string> = []
+    const results = await modelRequestBatch(layer, tuples, {
+      resubmit: { times: 1 },
+      maxEnqueuedTokens: 20,
+      maxConcurrentBatches: 1,
+      estimateTokens: (request) => {
+        estimated.push(request.customId)
+        return 10
+      }
+    })
+    expect(results.map((r) => [r.customId, r.isSuccessful, r.attempts])).toEqual([["math-1", true, 1], ["math-2", true, 2], ["science-1", true, 1]])
+    expect(estimated).toContain("science-1")
+    await expect(modelRequestBatch(layer, tuples, { maxEnqueuedTokens: 5, estimateTokens: () => 10 })).rejects.toBeInstanceOf(InvalidInputError)
   })
 })
