@@ -35,7 +35,7 @@ const program = Effect.gen(function* () {
   check(results.length === 2 && results.every((r) => r.isSuccessful), "every result after the resume")
   check(Option.isNone(yield* store.get("nightly-eval")), "the record is removed once done")
   // no second batch was submitted: the newest batch is still the recorded one
-  const recordedId = Option.match(record, { onNone: () => "", onSome: (json) => (JSON.parse(json) as { batches: Array<{ id: string }> }).batches[0]?.id ?? "" })
+  const recordedId = Option.match(record, { onNone: () => "", onSome: (json) => (JSON.parse(json) as { rounds: Array<Array<{ id: string }>> }).rounds[0]?.[0]?.id ?? "" })
   const newest = yield* Stream.runHead(Batch.list({ limit: 1 }))
   check(Option.isSome(newest) && newest.value.id === recordedId, "exactly one provider batch")
 })
