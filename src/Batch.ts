@@ -954,6 +954,9 @@ export function run(
         yield* Effect.logInfo(`Submitting ${again.length} failed requests again (round ${round + 1} of at most ${policy.times}).`)
         roundRequests = again.map((id) => byId.get(id)!)
       }
+      // a record from a run with more rounds (resubmit lowered since): nothing will follow its
+      // later batches, so they are cancelled rather than left running unrecorded
+      for (const batch of recordedRounds.slice(rounds.length).flat()) if (!batch.isComplete) yield* cancelQuietly(model, batch, retry)
       return BatchResubmit.mergeRounds(order, rounds)
     })
 

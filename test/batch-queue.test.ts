@@ -5,6 +5,7 @@
  * batches as OpenAI does: status failed, errors.data[0].code "token_limit_exceeded"), and on
  * SimulatedBatch under the TestClock for the backoff when nothing else of the run is live.
  */
+import { KeyValueStore } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Fiber, Schedule, TestClock } from "effect"
 import { BatchErrorItem } from "../src/AiError.js"
@@ -227,6 +228,23 @@ describe("Batch.run with a full provider queue and nothing else live (SimulatedB
       expect(outcomes(results)).toEqual(["a:ok", "b:ok"])
       expect(yield* sim.callCount("create")).toBe(3)
       expect(yield* sim.callCount("cancel")).toBe(0)
+    }))
+
+  it.effect("with resumeKey, a recorded batch the provider refused is submitted again in its place on resume", () =>
+    Effect.gen(function* () {
+      const kv = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerMemory)
+      const sim = yield* SimulatedBatch.make({
+        lifecycle: (index) => (index === 0 ? { statusCalls: 1, outcome: "failed", errors: queueFull } : { statusCalls: 1 })
+      })
+      const run = Batch.run(reqs("a", "b"), { resumeKey: "queued" }).pipe(Effect.provide(sim.layer), Effect.provideService(KeyValueStore.KeyValueStore, kv))
+      const first = yield* Effect.fork(run)
+      yield* TestClock.adjust("30 seconds") // refused, waiting on the backoff
+      yield* Fiber.interrupt(first)
+      expect(yield* sim.callCount("create")).toBe(1)
+      const results = yield* withClock(run)
+      expect(outcomes(results)).toEqual(["a:ok", "b:ok"])
+      expect((yield* sim.batches).map((b) => b.status)).toEqual(["failed", "completed"])
+      expect(yield* kv.has("queued")).toBe(false)
     }))
 
   it.effect("when queueBackoff ends, the run fails with BatchFailedError carrying token_limit_exceeded", () =>
