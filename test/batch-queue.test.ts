@@ -165,6 +165,29 @@ describe("Batch.run under an enqueued-token limit (OpenAI SDK on the emulator)",
       expect(callsTo(emulator(), KEYS.createBatch)).toBe(1)
     }))
 
+  it.effect("a queue that stays full: once queueBackoff ends the run fails with BatchFailedError carrying OpenAI's errors, nothing cancelled or downloaded", () =>
+    Effect.gen(function* () {
+      batches().lifecycle = {
+        statusCalls: 2,
+        outcome: "failed",
+        batchErrors: [{ code: "token_limit_exceeded", message: "Enqueued token limit reached for gpt-4o-mini.", line: 1 }]
+      }
+      const model = batchModel(emulator())
+      const error = yield* Effect.flip(driven(
+        Batch.run(reqs("a", "b"), { queueBackoff: Schedule.spaced("1 minute").pipe(Schedule.intersect(Schedule.recurs(1))) }).pipe(Effect.provide(model.layer)),
+        model.traffic
+      ))
+      expect(error._tag).toBe("BatchFailedError")
+      if (error._tag === "BatchFailedError") {
+        expect(error.batchId).toBe(batches().batches()[1]!.id) // the second submission's batch
+        expect(error.errors.map((e) => [e.code, e.line, e.message])).toEqual([["token_limit_exceeded", 1, "Enqueued token limit reached for gpt-4o-mini."]])
+        expect(error.message).toContain("token_limit_exceeded (line 1)")
+      }
+      expect(callsTo(emulator(), KEYS.createBatch)).toBe(2)
+      expect(callsTo(emulator(), KEYS.fileContent)).toBe(0)
+      expect(callsTo(emulator(), KEYS.cancelBatch)).toBe(0)
+    }))
+
   it.effect("a request estimated above maxEnqueuedTokens fails with InvalidInputError before any network call; larger parts split further", () =>
     Effect.gen(function* () {
       const model = batchModel(emulator())
