@@ -635,7 +635,12 @@ export interface RunOptions extends CreateOptions {
 }
 
 /** The `resubmit` option of {@link run}: rounds at most, and the result codes they resubmit. */
-export type ResubmitOptions = BatchResubmit.ResubmitOptions
+export interface ResubmitOptions {
+  /** Follow-up rounds at most (0: none). */
+  readonly times: number
+  /** The result codes to resubmit; replaces {@link defaultResubmitCodes}. */
+  readonly codes?: ReadonlyArray<string> | undefined
+}
 
 /**
  * The result codes `resubmit` submits again by default: "expired" / "batch_expired", rate

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { InvalidInputError } from "../AiError.js"
-import type { BatchResult } from "../Batch.js"
+import type { BatchResult, ResubmitOptions } from "../Batch.js"
 
 /**
  * The result codes resubmitted by default: expiry (ours, and OpenAI's line code), rate limits
@@ -35,14 +35,6 @@ export const defaultResubmitCodes: ReadonlyArray<string> = [
 export interface ResubmitPolicy {
   readonly times: number
   readonly codes: ReadonlySet<string>
-}
-
-/** The `resubmit` option of a run. */
-export interface ResubmitOptions {
-  /** Follow-up rounds at most (0: none). */
-  readonly times: number
-  /** The result codes to resubmit (default {@link defaultResubmitCodes}); replaces the default. */
-  readonly codes?: ReadonlyArray<string> | undefined
 }
 
 /** The option checked: a whole number of rounds, at least 0. No option: no rounds. */
