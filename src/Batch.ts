@@ -44,6 +44,13 @@ import {
 import { ModelMessage, ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
 import * as Retry from "./Retry.js"
+import { BatchUsage as BatchUsageSchema, usage as summedUsage } from "./BatchUsage.js"
+import {
+  BatchCost as BatchCostSchema,
+  type CostOptions,
+  cost as computeCost,
+  type PricesUnavailableError as PricesUnavailableErrorType
+} from "./Cost.js"
 
 // ---------------------------------------------------------------------------------------------
 // data
@@ -838,4 +845,53 @@ export function run(
     Effect.withSpan("batch.run", { attributes: { [BatchAttributes.operationName]: "batch" } }),
     (self) => instrumented(self, options.instrument)
   )
+}
+
+// ---------------------------------------------------------------------------------------------
+// usage and cost
+// ---------------------------------------------------------------------------------------------
+
+export { BatchUsage, usage } from "./BatchUsage.js"
+export { BatchCost, type CostOptions, ModelCost, ModelPrice, type ModelPriceInput, PricesUnavailableError } from "./Cost.js"
+
+/** A run's results with their summed usage and, when asked for, their cost. */
+export class BatchSummary extends Schema.Class<BatchSummary>("BatchSummary")({
+  results: Schema.Array(BatchResult),
+  usage: BatchUsageSchema,
+  cost: Schema.optional(BatchCostSchema)
+}) {}
+
+/** Options of {@link runWithSummary}: those of {@link run}, and `cost`. */
+export interface SummaryOptions extends RunOptions {
+  /** Price the results too: `true` for the default prices, or {@link CostOptions}. */
+  readonly cost?: boolean | CostOptions | undefined
+}
+
+/**
+ * {@link run}, then the results' usage ({@link usage}) and, with `cost`, what they cost
+ * ({@link Cost.cost}: your prices or `@pydantic/genai-prices`, batch multiplier applied).
+ *
+ * @example
+ * const summary = yield* Batch.runWithSummary(requests, { cost: true })
+ * console.log(summary.usage.totalTokens, summary.cost?.totalCost)
+ */
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options: SummaryOptions & { readonly resumeKey: string }
+): Effect.Effect<BatchSummary, AiError | BatchError | PlatformError | PricesUnavailableErrorType, BatchModel | KeyValueStore.KeyValueStore>
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options?: SummaryOptions & { readonly resumeKey?: undefined }
+): Effect.Effect<BatchSummary, AiError | BatchError | PricesUnavailableErrorType, BatchModel>
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options: SummaryOptions = {}
+): Effect.Effect<BatchSummary, AiError | BatchError | PlatformError | PricesUnavailableErrorType, BatchModel | KeyValueStore.KeyValueStore> {
+  return Effect.gen(function* () {
+    const results = yield* run(requests, options)
+    const priced = options.cost === undefined || options.cost === false
+      ? undefined
+      : yield* computeCost(results, options.cost === true ? {} : options.cost)
+    return new BatchSummary({ results, usage: summedUsage(results), ...(priced !== undefined ? { cost: priced } : {}) }, true)
+  })
 }
