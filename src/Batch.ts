@@ -14,7 +14,7 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Chunk, Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
+import { Chunk, Clock, Data, Duration, Effect, Exit, Option, PubSub, Queue, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import {
   type AiError,
   BatchErrorItem,
@@ -530,14 +530,89 @@ const toSchedule = (schedule: PollSchedule | undefined): Schedule.Schedule<unkno
       ? (schedule as Schedule.Schedule<unknown, Batch>)
       : Schedule.spaced(schedule as Duration.DurationInput)
 
+/**
+ * A provider event about a batch, as a verified webhook delivers it: OpenAI's `batch.completed`,
+ * `batch.failed`, `batch.expired`, `batch.cancelled` (`data.id` is the batch id). Other types
+ * are ignored.
+ */
+export interface BatchEvent {
+  readonly type: string
+  readonly data: { readonly id: string }
+}
+
+/** The event types that announce a batch's final status. */
+export const finalEventTypes: ReadonlyArray<string> = ["batch.completed", "batch.failed", "batch.expired", "batch.cancelled"]
+
+/**
+ * How a run learns that a batch finished besides polling: a source of {@link BatchEvent}s (see
+ * {@link webhook}). Each event for one of the run's batches wakes its wait: the status is
+ * checked once right away, and the run finishes on a final status without further polls.
+ */
+export interface Completion {
+  readonly _tag: "Webhook"
+  /** The events, as a Stream (each batch runs it) or a PubSub (each batch subscribes to it). */
+  readonly events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>
+  /** The fallback poll schedule while no event has come (default every hour). */
+  readonly fallback: PollSchedule
+}
+
+/** Options of {@link webhook}. */
+export interface WebhookOptions {
+  /**
+   * Poll on this schedule too, so that a lost event costs latency, not results (default every
+   * hour). It replaces `pollInterval`; a run's `schedule`, when given, wins over it.
+   */
+  readonly fallback?: PollSchedule | undefined
+}
+
+const DEFAULT_WEBHOOK_FALLBACK: Duration.DurationInput = "1 hour"
+
+/**
+ * Completion by webhook: `Batch.run(requests, { completion: Batch.webhook(events) })`. `events`
+ * are the verified events your HTTP route receives (for OpenAI, `OpenAi.webhookHandler`
+ * publishes them to the `OpenAiWebhooks` PubSub). Prefer the PubSub itself over a Stream: each
+ * batch subscribes to it before its first status check, so no event can slip between the two;
+ * a Stream you pass must be one that every batch may run (a `Stream.fromPubSub`, not a queue
+ * that batches would take turns on).
+ *
+ * @example
+ * const hooks = yield* OpenAi.OpenAiWebhooks
+ * const results = yield* Batch.run(requests, { completion: Batch.webhook(hooks.events, { fallback: "30 minutes" }) })
+ */
+export const webhook = (events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>, options?: WebhookOptions): Completion => ({
+  _tag: "Webhook",
+  events,
+  fallback: options?.fallback ?? DEFAULT_WEBHOOK_FALLBACK
+})
+
+/** A signal that succeeds each time a final event for this batch has come, listening from now on. */
+const wakeUps = (completion: Completion, batchId: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const signal = yield* Queue.sliding<void>(1)
+    const events = Stream.StreamTypeId in completion.events
+      ? (completion.events as Stream.Stream<BatchEvent>)
+      : Stream.fromQueue(yield* PubSub.subscribe(completion.events as PubSub.PubSub<BatchEvent>))
+    yield* events.pipe(
+      // read defensively: a source may carry other kinds of events, some without `data.id`
+      Stream.filter((event) => finalEventTypes.includes(event.type) && (event.data as { readonly id?: unknown } | undefined)?.id === batchId),
+      Stream.runForEach(() => Queue.offer(signal, undefined)),
+      Effect.forkScoped
+    )
+    return Queue.take(signal)
+  })
+
 const watchWith = (
   model: BatchModelService,
   batch: Batch | string,
   schedule: PollSchedule | undefined,
-  retry: Retry.Policy
+  retry: Retry.Policy,
+  completion?: Completion | undefined
 ): Stream.Stream<Batch, AiError> =>
-  Stream.unwrap(
-    Effect.map(Schedule.driver(toSchedule(schedule)), (driver) => {
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const driver = yield* Schedule.driver(toSchedule(schedule))
+      // a completion source wakes the wait early when an event names this batch
+      const woken = completion === undefined ? undefined : yield* wakeUps(completion, typeof batch === "string" ? batch : batch.id)
       const poll = (previous: Batch | string) =>
         Retry.retry(model.status(previous), retry).pipe(
           Effect.tap(annotateBatch),
@@ -554,7 +629,8 @@ const watchWith = (
           // a snapshot already final cannot change: no call needed
           return typeof batch !== "string" && batch.isComplete ? Effect.succeed(toStep(batch)) : Effect.map(poll(batch), toStep)
         }
-        return driver.next(step.last).pipe(
+        const wait = woken === undefined ? driver.next(step.last) : Effect.raceFirst(driver.next(step.last), woken)
+        return wait.pipe(
           Effect.matchEffect({
             onFailure: () => Effect.succeed(Option.none()), // the schedule ended
             onSuccess: () => Effect.map(poll(step.last), toStep)
@@ -608,6 +684,11 @@ export interface RunOptions extends CreateOptions {
   readonly maxBytesPerBatch?: number | undefined
   /** How many provider batches are created and polled at once (default all). */
   readonly concurrency?: number | "unbounded" | undefined
+  /**
+   * Learn of completion from events too ({@link webhook}): an event for one of the run's batches
+   * checks its status at once; polling goes on at the webhook's fallback interval.
+   */
+  readonly completion?: Completion | undefined
 }
 
 /** A resume record: the provider batches of one run, as stored under its `resumeKey`. */
@@ -754,7 +835,7 @@ export function run(
 
     const follow = (index: number, batch: Batch): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError> =>
       Effect.gen(function* () {
-        const last = yield* watchWith(model, batch, options.schedule ?? options.pollInterval, retry).pipe(
+        const last = yield* watchWith(model, batch, options.schedule ?? options.completion?.fallback ?? options.pollInterval, retry, options.completion).pipe(
           Stream.tap((b) => remember(index, b)),
           Stream.runLast
         )
