@@ -64,21 +64,28 @@ export interface Options {
   readonly tolerance?: number | undefined
 }
 
+/**
+ * The verification of {@link Service.verify} alone: the SDK's `webhooks.unwrap` with this secret
+ * and tolerance (used by the Promise facade's receiver too).
+ */
+export const verifier = (options: Options): Service["verify"] => {
+  // only `webhooks.unwrap` is used: no request is ever sent, so the key is a placeholder and
+  // every other option is explicit (no OPENAI_* variable changes what this does)
+  const sdk = new OpenAI({ apiKey: "webhook-verification-only", adminAPIKey: null, organization: null, project: null, webhookSecret: null, maxRetries: 0 })
+  const tolerance = options.tolerance ?? 300
+  return (body, headers) =>
+    Effect.tryPromise({
+      try: () => sdk.webhooks.unwrap(body, headers as Record<string, string>, Redacted.value(options.secret), tolerance),
+      catch: (error) =>
+        new WebhookVerificationError({ reason: error instanceof SyntaxError ? "the body is not JSON" : error instanceof Error ? error.message : "unknown" })
+    }).pipe(Effect.withSpan("openai.webhook.verify"))
+}
+
 /** The service from options, with a PubSub that lives as long as the Layer. */
 export const make = (options: Options): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
     const events = yield* Effect.acquireRelease(PubSub.unbounded<OpenAiWebhookEvent>(), PubSub.shutdown)
-    // only `webhooks.unwrap` is used: no request is ever sent, so the key is a placeholder and no
-    // OPENAI_* variable is read for anything that matters
-    const sdk = new OpenAI({ apiKey: "webhook-verification-only", adminAPIKey: null, organization: null, project: null, webhookSecret: null, maxRetries: 0 })
-    const tolerance = options.tolerance ?? 300
-    const verify: Service["verify"] = (body, headers) =>
-      Effect.tryPromise({
-        try: () => sdk.webhooks.unwrap(body, headers as Record<string, string>, Redacted.value(options.secret), tolerance),
-        catch: (error) =>
-          new WebhookVerificationError({ reason: error instanceof SyntaxError ? "the body is not JSON" : error instanceof Error ? error.message : "unknown" })
-      }).pipe(Effect.withSpan("openai.webhook.verify"))
-    return { events, verify, publish: (event) => Effect.asVoid(PubSub.publish(events, event)) }
+    return { events, verify: verifier(options), publish: (event) => Effect.asVoid(PubSub.publish(events, event)) }
   })
 
 /**
