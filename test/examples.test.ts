@@ -29,7 +29,9 @@ const examples: ReadonlyArray<readonly [string, number]> = [
   ["structured-output", 0],
   ["openai-batch-module", 0],
   ["instrumentation", 0],
-  ["batch-instrumented", 0]
+  ["batch-instrumented", 0],
+  ["batch-usage-cost", 0],
+  ["batch-webhook", 0]
 ]
 
 let emulator: Emulator

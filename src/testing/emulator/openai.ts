@@ -487,6 +487,8 @@ export interface OpenAiBatchLifecycle {
    * call; status calls before then keep it `in_progress`. Overrides `statusCalls`.
    */
   readonly finishAfterMs?: number | undefined
+  /** Where this batch's final event is posted (wins over the emulator's `webhook`). */
+  readonly webhook?: OpenAiWebhookTarget | undefined
 }
 
 /** Where the emulator posts batch webhooks, and with which secret it signs them. */
@@ -742,7 +744,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
 
   /** Posts (or drops) the event of a batch that just became final. */
   const announce = (b: BatchState) => {
-    const target = webhookTarget
+    const target = b.lifecycle.webhook ?? webhookTarget
     if (target === undefined) return
     const type = `batch.${b.status}`
     const eventId = `evt_emu_${b.id.slice(6)}_${b.status}`
