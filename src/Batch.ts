@@ -932,7 +932,9 @@ export function run(
 // usage and cost
 // ---------------------------------------------------------------------------------------------
 
+/** The summed token usage of results (`Batch.usage(results)`), from BatchUsage.ts. */
 export { BatchUsage, usage } from "./BatchUsage.js"
+/** The cost data and options (`Cost.cost` prices results), from Cost.ts. */
 export { BatchCost, type CostOptions, ModelCost, ModelPrice, type ModelPriceInput, PricesUnavailableError } from "./Cost.js"
 
 /** A run's results with their summed usage and, when asked for, their cost. */
@@ -950,7 +952,7 @@ export interface SummaryOptions extends RunOptions {
 
 /**
  * {@link run}, then the results' usage ({@link usage}) and, with `cost`, what they cost
- * ({@link Cost.cost}: your prices or `@pydantic/genai-prices`, batch multiplier applied).
+ * (`Cost.cost`: your prices or `@pydantic/genai-prices`, batch multiplier applied).
  *
  * @example
  * const summary = yield* Batch.runWithSummary(requests, { cost: true })

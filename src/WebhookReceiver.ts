@@ -1,10 +1,12 @@
 /**
  * The Promise facade's webhook receiver: verifies OpenAI deliveries from any HTTP framework and
- * wakes the batch runs given it as `webhook`.
+ * wakes the batch runs given it as `webhook`. Exported by `effect-llm-direct/direct`.
+ *
+ * @since 0.1.0
  */
 import { Effect, Either, Exit, PubSub, Redacted, Scope } from "effect"
-import * as Batch from "../Batch.js"
-import { type OpenAiWebhookEvent, verifier } from "../providers/openai/OpenAiWebhook.js"
+import * as Batch from "./Batch.js"
+import { type OpenAiWebhookEvent, verifier } from "./providers/openai/OpenAiWebhook.js"
 
 /** Options of {@link BatchWebhookReceiver}. */
 export interface WebhookReceiverOptions {
