@@ -9,7 +9,7 @@ import { createServer } from "node:http"
 import { HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Layer, PubSub, Queue, Redacted } from "effect"
+import { ConfigProvider, Effect, Exit, Fiber, Layer, Logger, PubSub, Queue, Redacted } from "effect"
 import * as Batch from "../src/Batch.js"
 import * as OpenAi from "../src/providers/openai/index.js"
 import { signOpenAiWebhook } from "../src/testing/Emulator.js"
@@ -29,6 +29,12 @@ const serverLayer = HttpRouter.empty.pipe(
   Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
   Layer.provideMerge(OpenAi.webhooksLayer({ secret: Redacted.make(SECRET) }))
 )
+
+/** Every log line the server writes, for the never-logs-the-secret check. */
+const logged: Array<string> = []
+const capturing = Logger.replace(Logger.defaultLogger, Logger.make(({ message, annotations }) => {
+  logged.push(`${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
+}))
 
 const model = () => OpenAi.batchModel("gpt-4o-mini").pipe(Layer.provide(OpenAi.layer({ apiKey: TEST_KEY, baseURL: emulator().openaiBaseURL })))
 
@@ -159,7 +165,13 @@ describe("OpenAi.webhookHandler", () => {
       }
       // only the good delivery was published
       expect(yield* Queue.size(seen)).toBe(0)
-    }).pipe(Effect.scoped, Effect.provide(serverLayer)))
+      // each refusal was logged with its reason, and no log line holds the secret
+      expect(logged.filter((line) => line.includes("OpenAI webhook refused"))).toHaveLength(4)
+      for (const line of logged) {
+        expect(line).not.toContain(SECRET)
+        expect(line).not.toContain(SECRET.slice(6))
+      }
+    }).pipe(Effect.scoped, Effect.provide(serverLayer.pipe(Layer.provide(capturing)))))
 
   it.effect("layerConfig reads OPENAI_WEBHOOK_SECRET as Config.redacted; a missing one names the variable", () =>
     Effect.gen(function* () {
