@@ -73,7 +73,7 @@ describe("BatchWebhookReceiver", () => {
   })
 
   it("a webhook completes modelRequestBatch without further polls", async () => {
-    emulator.openaiBatches.lifecycle = { finishAfterMs: 200 }
+    emulator.openaiBatches.lifecycle = { finishAfterMs: 800 } // after the first status check
     emulator.openaiBatches.webhook = { url, secret: SECRET }
     const results = await modelRequestBatch(model, tuples, { webhook: receiver })
     expect(results.map((r) => r.isSuccessful)).toEqual([true, true])
