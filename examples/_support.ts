@@ -70,3 +70,17 @@ export const runExample = (url: string, main: () => Promise<void>): void => {
     process.exitCode = 1
   })
 }
+
+/**
+ * Against the emulator: from now on its OpenAI batches end on their own after `finishAfterMs`
+ * and announce it with a signed webhook to `url` (through its lifecycle route, as another process
+ * would). With real providers it does nothing: register the URL in the OpenAI dashboard instead.
+ */
+export const emulatorWebhooks = async (url: string, secret: string, finishAfterMs = 200): Promise<void> => {
+  if (usingRealProviders()) return
+  await fetch(`${process.env.OPENAI_BASE_URL}/emulator/batch-lifecycle`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ finishAfterMs, webhook: { url, secret } })
+  })
+}

@@ -14,7 +14,7 @@
  */
 import { KeyValueStore } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Chunk, Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
+import { Chunk, Clock, Data, Duration, Effect, Exit, Option, PubSub, Queue, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import {
   type AiError,
   BatchErrorItem,
@@ -46,6 +46,13 @@ import {
 import { ModelMessage, ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
 import * as Retry from "./Retry.js"
+import { BatchUsage as BatchUsageSchema, usage as summedUsage } from "./BatchUsage.js"
+import {
+  BatchCost as BatchCostSchema,
+  type CostOptions,
+  cost as computeCost,
+  type PricesUnavailableError as PricesUnavailableErrorType
+} from "./Cost.js"
 
 // ---------------------------------------------------------------------------------------------
 // data
@@ -529,14 +536,89 @@ const toSchedule = (schedule: PollSchedule | undefined): Schedule.Schedule<unkno
       ? (schedule as Schedule.Schedule<unknown, Batch>)
       : Schedule.spaced(schedule as Duration.DurationInput)
 
+/**
+ * A provider event about a batch, as a verified webhook delivers it: OpenAI's `batch.completed`,
+ * `batch.failed`, `batch.expired`, `batch.cancelled` (`data.id` is the batch id). Other types
+ * are ignored.
+ */
+export interface BatchEvent {
+  readonly type: string
+  readonly data: { readonly id: string }
+}
+
+/** The event types that announce a batch's final status. */
+export const finalEventTypes: ReadonlyArray<string> = ["batch.completed", "batch.failed", "batch.expired", "batch.cancelled"]
+
+/**
+ * How a run learns that a batch finished besides polling: a source of {@link BatchEvent}s (see
+ * {@link webhook}). Each event for one of the run's batches wakes its wait: the status is
+ * checked once right away, and the run finishes on a final status without further polls.
+ */
+export interface Completion {
+  readonly _tag: "Webhook"
+  /** The events, as a Stream (each batch runs it) or a PubSub (each batch subscribes to it). */
+  readonly events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>
+  /** The fallback poll schedule while no event has come (default every hour). */
+  readonly fallback: PollSchedule
+}
+
+/** Options of {@link webhook}. */
+export interface WebhookOptions {
+  /**
+   * Poll on this schedule too, so that a lost event costs latency, not results (default every
+   * hour). It replaces `pollInterval`; a run's `schedule`, when given, wins over it.
+   */
+  readonly fallback?: PollSchedule | undefined
+}
+
+const DEFAULT_WEBHOOK_FALLBACK: Duration.DurationInput = "1 hour"
+
+/**
+ * Completion by webhook: `Batch.run(requests, { completion: Batch.webhook(events) })`. `events`
+ * are the verified events your HTTP route receives (for OpenAI, `OpenAi.webhookHandler`
+ * publishes them to the `OpenAiWebhooks` PubSub). Prefer the PubSub itself over a Stream: each
+ * batch subscribes to it before its first status check, so no event can slip between the two;
+ * a Stream you pass must be one that every batch may run (a `Stream.fromPubSub`, not a queue
+ * that batches would take turns on).
+ *
+ * @example
+ * const hooks = yield* OpenAi.OpenAiWebhooks
+ * const results = yield* Batch.run(requests, { completion: Batch.webhook(hooks.events, { fallback: "30 minutes" }) })
+ */
+export const webhook = (events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>, options?: WebhookOptions): Completion => ({
+  _tag: "Webhook",
+  events,
+  fallback: options?.fallback ?? DEFAULT_WEBHOOK_FALLBACK
+})
+
+/** A signal that succeeds each time a final event for this batch has come, listening from now on. */
+const wakeUps = (completion: Completion, batchId: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const signal = yield* Queue.sliding<void>(1)
+    const events = Stream.StreamTypeId in completion.events
+      ? (completion.events as Stream.Stream<BatchEvent>)
+      : Stream.fromQueue(yield* PubSub.subscribe(completion.events as PubSub.PubSub<BatchEvent>))
+    yield* events.pipe(
+      // read defensively: a source may carry other kinds of events, some without `data.id`
+      Stream.filter((event) => finalEventTypes.includes(event.type) && (event.data as { readonly id?: unknown } | undefined)?.id === batchId),
+      Stream.runForEach(() => Queue.offer(signal, undefined)),
+      Effect.forkScoped
+    )
+    return Queue.take(signal)
+  })
+
 const watchWith = (
   model: BatchModelService,
   batch: Batch | string,
   schedule: PollSchedule | undefined,
-  retry: Retry.Policy
+  retry: Retry.Policy,
+  completion?: Completion | undefined
 ): Stream.Stream<Batch, AiError> =>
-  Stream.unwrap(
-    Effect.map(Schedule.driver(toSchedule(schedule)), (driver) => {
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const driver = yield* Schedule.driver(toSchedule(schedule))
+      // a completion source wakes the wait early when an event names this batch
+      const woken = completion === undefined ? undefined : yield* wakeUps(completion, typeof batch === "string" ? batch : batch.id)
       const poll = (previous: Batch | string) =>
         Retry.retry(model.status(previous), retry).pipe(
           Effect.tap(annotateBatch),
@@ -553,7 +635,8 @@ const watchWith = (
           // a snapshot already final cannot change: no call needed
           return typeof batch !== "string" && batch.isComplete ? Effect.succeed(toStep(batch)) : Effect.map(poll(batch), toStep)
         }
-        return driver.next(step.last).pipe(
+        const wait = woken === undefined ? driver.next(step.last) : Effect.raceFirst(driver.next(step.last), woken)
+        return wait.pipe(
           Effect.matchEffect({
             onFailure: () => Effect.succeed(Option.none()), // the schedule ended
             onSuccess: () => Effect.map(poll(step.last), toStep)
@@ -632,6 +715,11 @@ export interface RunOptions extends CreateOptions {
    * result carries its `attempts`. Default: off.
    */
   readonly resubmit?: ResubmitOptions | undefined
+  /**
+   * Learn of completion from events too ({@link webhook}): an event for one of the run's batches
+   * checks its status at once; polling goes on at the webhook's fallback interval.
+   */
+  readonly completion?: Completion | undefined
 }
 
 /** The `resubmit` option of {@link run}: rounds at most, and the result codes they resubmit. */
@@ -843,7 +931,7 @@ export function run(
 
     const follow = (cell: { batch: Batch | undefined }, batch: Batch): Effect.Effect<Followed, AiError | BatchError> =>
       Effect.gen(function* () {
-        const last = yield* watchWith(model, batch, options.schedule ?? options.pollInterval, retry).pipe(
+        const last = yield* watchWith(model, batch, options.schedule ?? options.completion?.fallback ?? options.pollInterval, retry, options.completion).pipe(
           Stream.tap((b) => Effect.sync(() => { cell.batch = b })),
           Stream.runLast
         )
@@ -1006,4 +1094,55 @@ export function run(
     Effect.withSpan("batch.run", { attributes: { [BatchAttributes.operationName]: "batch" } }),
     (self) => instrumented(self, options.instrument)
   )
+}
+
+// ---------------------------------------------------------------------------------------------
+// usage and cost
+// ---------------------------------------------------------------------------------------------
+
+/** The summed token usage of results (`Batch.usage(results)`), from BatchUsage.ts. */
+export { BatchUsage, usage } from "./BatchUsage.js"
+/** The cost data and options (`Cost.cost` prices results), from Cost.ts. */
+export { BatchCost, type CostOptions, ModelCost, ModelPrice, type ModelPriceInput, PricesUnavailableError } from "./Cost.js"
+
+/** A run's results with their summed usage and, when asked for, their cost. */
+export class BatchSummary extends Schema.Class<BatchSummary>("BatchSummary")({
+  results: Schema.Array(BatchResult),
+  usage: BatchUsageSchema,
+  cost: Schema.optional(BatchCostSchema)
+}) {}
+
+/** Options of {@link runWithSummary}: those of {@link run}, and `cost`. */
+export interface SummaryOptions extends RunOptions {
+  /** Price the results too: `true` for the default prices, or {@link CostOptions}. */
+  readonly cost?: boolean | CostOptions | undefined
+}
+
+/**
+ * {@link run}, then the results' usage ({@link usage}) and, with `cost`, what they cost
+ * (`Cost.cost`: your prices or `@pydantic/genai-prices`, batch multiplier applied).
+ *
+ * @example
+ * const summary = yield* Batch.runWithSummary(requests, { cost: true })
+ * console.log(summary.usage.totalTokens, summary.cost?.totalCost)
+ */
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options: SummaryOptions & { readonly resumeKey: string }
+): Effect.Effect<BatchSummary, AiError | BatchError | PlatformError | PricesUnavailableErrorType, BatchModel | KeyValueStore.KeyValueStore>
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options?: SummaryOptions & { readonly resumeKey?: undefined }
+): Effect.Effect<BatchSummary, AiError | BatchError | PricesUnavailableErrorType, BatchModel>
+export function runWithSummary(
+  requests: ReadonlyArray<BatchRequestInput>,
+  options: SummaryOptions = {}
+): Effect.Effect<BatchSummary, AiError | BatchError | PlatformError | PricesUnavailableErrorType, BatchModel | KeyValueStore.KeyValueStore> {
+  return Effect.gen(function* () {
+    const results = yield* run(requests, options)
+    const priced = options.cost === undefined || options.cost === false
+      ? undefined
+      : yield* computeCost(results, options.cost === true ? {} : options.cost)
+    return new BatchSummary({ results, usage: summedUsage(results), ...(priced !== undefined ? { cost: priced } : {}) }, true)
+  })
 }

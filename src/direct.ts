@@ -25,6 +25,8 @@ import { instrumented } from "./internal/batchSpans.js"
 import { forString, type ModelInput, runPromise, runtimeFor } from "./internal/runtimes.js"
 import { streamOpenerOf } from "./internal/streamOpener.js"
 import { openProducer, type StreamProducer } from "./internal/streamProducer.js"
+import type { BatchWebhookReceiver } from "./WebhookReceiver.js"
+import * as Cost from "./Cost.js"
 
 export * from "./AiError.js"
 export { Batch, BatchRequest, BatchResult, BatchResultFailure, BatchResultSuccess, BatchStatus, ResultError } from "./Batch.js"
@@ -33,6 +35,8 @@ export { ModelRequestParameters, ModelSettings, type ModelRequestParametersInput
 export * from "./StreamEvent.js"
 export { fromJsonSchema as toolFromJsonSchema, make as tool, ToolDefinition } from "./Tool.js"
 export { RequestUsage } from "./Usage.js"
+export { BatchCost, BatchUsage, BatchSummary, ModelCost, ModelPrice, PricesUnavailableError, type CostOptions, type ModelPriceInput } from "./Batch.js"
+export { BatchWebhookReceiver, type WebhookReceipt, type WebhookReceiverOptions } from "./WebhookReceiver.js"
 export { disposeAll } from "./internal/runtimes.js"
 export type { ModelInput } from "./internal/runtimes.js"
 
@@ -227,6 +231,13 @@ export interface BatchRunOptions extends BatchCreateOptions {
   readonly estimateTokens?: ((request: BatchApi.BatchRequest) => number) | undefined
   /** Submit requests that failed with a transient code again, up to `times` rounds (see `Batch.RunOptions`). */
   readonly resubmit?: BatchApi.ResubmitOptions | undefined
+  /**
+   * Learn of completion from OpenAI webhooks too: the run checks a batch's status as soon as its
+   * event reaches the receiver, and otherwise polls every `webhookFallback` seconds.
+   */
+  readonly webhook?: BatchWebhookReceiver | undefined
+  /** Seconds between fallback polls with `webhook` (default 3600); replaces `pollInterval`. */
+  readonly webhookFallback?: number | undefined
 }
 
 const batchRuntime = (model: BatchModelInput) => runtimeFor(model, (s) => forString(s))
@@ -274,7 +285,8 @@ export const modelRequestBatch = (
     ...(options?.maxEnqueuedTokens !== undefined ? { maxEnqueuedTokens: options.maxEnqueuedTokens } : {}),
     ...(options?.estimateTokens !== undefined ? { estimateTokens: options.estimateTokens } : {}),
     ...(options?.resubmit !== undefined ? { resubmit: options.resubmit } : {}),
-    ...(options?.metadata !== undefined ? { metadata: options.metadata } : {})
+    ...(options?.metadata !== undefined ? { metadata: options.metadata } : {}),
+    ...(options?.webhook !== undefined ? { completion: options.webhook.completion(options.webhookFallback) } : {})
   }
   const batchRequests = toBatchRequests(requests, options)
   const resumeKey = options?.resumeKey
@@ -334,3 +346,31 @@ export const batchCancel = (model: BatchModelInput, batch: BatchApi.Batch | stri
 /** The newest batches (default 20). */
 export const batchList = (model: BatchModelInput, options?: BatchCallOptions & { readonly limit?: number | undefined }): Promise<Array<BatchApi.Batch>> =>
   runBatch(model, Effect.map(Stream.runCollect(BatchApi.list({ limit: options?.limit ?? 20 })), (chunk) => Array.from(chunk)), options)
+
+/** Options of {@link modelRequestBatchWithSummary}: those of {@link modelRequestBatch}, and `cost`. */
+export interface BatchSummaryOptions extends BatchRunOptions {
+  /** Price the results too: `true` for the default prices, or your prices and multipliers. */
+  readonly cost?: boolean | Cost.CostOptions | undefined
+}
+
+/**
+ * {@link modelRequestBatch}, then the results' summed usage and, with `cost`, what they cost in
+ * US dollars (your `prices`, else `@pydantic/genai-prices` when installed; batch price halved for
+ * OpenAI and Anthropic). Results without usage or without a price are counted, not guessed.
+ *
+ * @example
+ * const { results, usage, cost } = await modelRequestBatchWithSummary("openai:gpt-4o-mini", requests, { cost: true })
+ * console.log(`${usage.totalTokens} tokens, $${cost?.totalCost.toFixed(4)}`)
+ */
+export const modelRequestBatchWithSummary = async (
+  model: BatchModelInput,
+  requests: ReadonlyArray<BatchRequestTuple | BatchApi.BatchRequestInput>,
+  options?: BatchSummaryOptions
+): Promise<BatchApi.BatchSummary> => {
+  const results = await modelRequestBatch(model, requests, options)
+  const wanted = options?.cost
+  const priced = wanted === undefined || wanted === false
+    ? undefined
+    : await runPromise(batchRuntime(model), Cost.cost(results, wanted === true ? {} : wanted), options?.signal)
+  return new BatchApi.BatchSummary({ results, usage: BatchApi.usage(results), ...(priced !== undefined ? { cost: priced } : {}) }, true)
+}

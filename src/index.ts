@@ -33,5 +33,7 @@ export * as StreamEvent from "./StreamEvent.js"
 export * as Telemetry from "./Telemetry.js"
 /** Tool definitions. */
 export * as Tool from "./Tool.js"
+/** What a batch cost: your prices or @pydantic/genai-prices, batch multiplier applied. */
+export * as Cost from "./Cost.js"
 /** Token usage. */
 export * as Usage from "./Usage.js"

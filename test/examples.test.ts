@@ -31,7 +31,9 @@ const examples: ReadonlyArray<readonly [string, number]> = [
   ["instrumentation", 0],
   ["batch-instrumented", 0],
   ["batch-queue-limits", 2],
-  ["batch-resubmit", 0]
+  ["batch-resubmit", 0],
+  ["batch-usage-cost", 0],
+  ["batch-webhook", 0]
 ]
 
 let emulator: Emulator

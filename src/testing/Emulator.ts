@@ -14,7 +14,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
-import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes } from "./emulator/openai.js"
+import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes, type OpenAiWebhookTarget } from "./emulator/openai.js"
 import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
 
@@ -26,6 +26,7 @@ export {
   type EmulatedAnthropicBatch
 } from "./emulator/anthropic.js"
 export { type EmulatedBatch as EmulatedOpenAiBatch, type OpenAiBatchEmulator, type OpenAiBatchLifecycle, openAiBatchLifecycleHeader } from "./emulator/openai.js"
+export { type OpenAiWebhookTarget, signOpenAiWebhook, type WebhookDelivery } from "./emulator/openai.js"
 
 /** A running emulator. */
 export interface Emulator extends ServerControls {
@@ -45,16 +46,20 @@ export interface EmulatorOptions {
   readonly port?: number | undefined
   /** The host (default 127.0.0.1). */
   readonly host?: string | undefined
+  /** Post signed OpenAI batch events here when a batch ends (settable later as `openaiBatches.webhook`). */
+  readonly openaiWebhook?: OpenAiWebhookTarget | undefined
 }
 
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
   const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes], options)
+  const openaiBatches = openAiBatchEmulator(server)
+  if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {
     ...server,
     openaiBaseURL: `${server.url}/v1`,
     anthropicBaseURL: server.url,
-    openaiBatches: openAiBatchEmulator(server),
+    openaiBatches,
     anthropicBatches: anthropicBatchEmulator(server)
   }
 }

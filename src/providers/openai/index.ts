@@ -14,6 +14,7 @@ import type * as LanguageModel from "../../LanguageModel.js"
 import * as OpenAiBatchModel from "./OpenAiBatchModel.js"
 import { layer as clientLayer, layerConfig as clientLayerConfig, type OpenAiClient, type Options as ClientOptions } from "./OpenAiClient.js"
 import * as OpenAiLanguageModel from "./OpenAiLanguageModel.js"
+import * as OpenAiWebhook from "./OpenAiWebhook.js"
 
 /** The client service Tag, its options and constructors. */
 export { OpenAiClient, type Options as ClientOptions, type Service as ClientService } from "./OpenAiClient.js"
@@ -76,3 +77,28 @@ export * as BatchCodec from "./batchCodec.js"
 
 /** Seed 004's OpenAI batch API: createChatRequest, batchCreateJob, batchGetStatus, batchRetrieveJob, ... */
 export * as Batch from "./OpenAiBatch.js"
+
+/** Webhooks: the verified-event service, its Layers, the HttpServer handler and the run completion. */
+export {
+  type OpenAiWebhookEvent,
+  OpenAiWebhooks,
+  type Options as WebhookOptions,
+  secretConfig as webhookSecretConfig,
+  type Service as WebhooksService,
+  webhookCompletion,
+  webhookHandler,
+  WebhookVerificationError
+} from "./OpenAiWebhook.js"
+
+/**
+ * The webhooks service from an explicit secret (a PubSub shared by the handler and the runs).
+ *
+ * @example
+ * OpenAi.webhooksLayer({ secret: Redacted.make(secret) })
+ */
+export const webhooksLayer: (options: OpenAiWebhook.Options) => Layer.Layer<OpenAiWebhook.OpenAiWebhooks> = OpenAiWebhook.layer
+
+/** The webhooks service with the secret from OPENAI_WEBHOOK_SECRET, read as `Config.redacted`. */
+export const webhooksLayerConfig: (
+  options?: Omit<OpenAiWebhook.Options, "secret">
+) => Layer.Layer<OpenAiWebhook.OpenAiWebhooks, ConfigError.ConfigError> = OpenAiWebhook.layerConfig

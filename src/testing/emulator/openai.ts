@@ -25,8 +25,15 @@
  * status call, and their output lines carry what the chat route would answer. See
  * {@link OpenAiBatchLifecycle} for how a test chooses a batch's life, and
  * {@link openAiBatchEmulator} for the controls.
+ *
+ * Webhooks: with `openAiBatchEmulator(emulator).webhook = { url, secret }` (or the emulator's
+ * `openaiWebhook` option) every batch that reaches a final status is announced by a POST of a
+ * `batch.completed` / `batch.failed` / `batch.expired` / `batch.cancelled` event to `url`, signed
+ * the Standard Webhooks way as OpenAI signs them ({@link signOpenAiWebhook}); `drop: true` loses
+ * them instead (to test a fallback). A lifecycle's `finishAfterMs` ends a batch on its own after
+ * that many milliseconds, with no status call, as a real batch does.
  */
-import { createHash } from "node:crypto"
+import { createHash, createHmac } from "node:crypto"
 import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, type ResponderOutput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
@@ -475,6 +482,49 @@ export interface OpenAiBatchLifecycle {
   readonly linesPerChunk?: number | undefined
   /** Milliseconds between those writes (default none). */
   readonly chunkDelayMs?: number | undefined
+  /**
+   * End the batch (with `outcome`) this many real milliseconds after create, without a status
+   * call; status calls before then keep it `in_progress`. Overrides `statusCalls`.
+   */
+  readonly finishAfterMs?: number | undefined
+  /** Where this batch's final event is posted (wins over the emulator's `webhook`). */
+  readonly webhook?: OpenAiWebhookTarget | undefined
+}
+
+/** Where the emulator posts batch webhooks, and with which secret it signs them. */
+export interface OpenAiWebhookTarget {
+  /** The URL to POST events to. */
+  readonly url: string
+  /** The signing secret, `whsec_<base64>` as OpenAI shows it (or any text, used as is). */
+  readonly secret: string
+  /** Lose every event instead of posting it (the delivery is still recorded). */
+  readonly drop?: boolean | undefined
+}
+
+/** One webhook the emulator sent (or dropped). */
+export interface WebhookDelivery {
+  readonly eventId: string
+  readonly type: string
+  readonly batchId: string
+  /** The HTTP status the receiver answered, "dropped", or "error" when the POST failed. */
+  readonly outcome: number | "dropped" | "error"
+}
+
+/**
+ * The Standard Webhooks headers of a body, as OpenAI signs them: `webhook-id`,
+ * `webhook-timestamp` (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
+ * "id.timestamp.body">`, keyed by the base64 part of a `whsec_` secret (or the text itself).
+ */
+export const signOpenAiWebhook = (
+  secret: string,
+  body: string,
+  options?: { readonly id?: string | undefined; readonly timestamp?: number | undefined }
+): Record<string, string> => {
+  const id = options?.id ?? `msg_emu_${createHash("sha256").update(body).digest("hex").slice(0, 16)}`
+  const timestamp = String(options?.timestamp ?? Math.floor(Date.now() / 1000))
+  const key = secret.startsWith("whsec_") ? Buffer.from(secret.slice(6), "base64") : Buffer.from(secret, "utf8")
+  const signature = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")
+  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${signature}` }
 }
 
 /** What the emulator knows of one batch, for assertions. */
@@ -544,8 +594,14 @@ export interface OpenAiBatchEmulator {
   readonly fileText: (fileId: string) => string | undefined
   /** A route's default behaviour, to wrap in a script. */
   readonly handler: (key: BatchRouteKey) => Handler
-  /** Forgets every file and batch and the default lifecycle (emulator.reset() does not). */
+  /** Forgets every file, batch, webhook and the default lifecycle (emulator.reset() does not). */
   readonly reset: () => void
+  /** Where batch events are posted (none by default). */
+  webhook: OpenAiWebhookTarget | undefined
+  /** Every webhook sent or dropped so far, oldest first. */
+  readonly webhooks: () => ReadonlyArray<WebhookDelivery>
+  /** Resolves once every webhook POST under way has been answered. */
+  readonly webhooksSettled: () => Promise<void>
 }
 
 interface StoredFile {
@@ -717,6 +773,38 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     for (const b of batches.values()) if (b.model === model && LIVE.has(b.status) && b.validationErrors.length === 0) sum += b.tokens
     return sum
   }
+  let webhookTarget: OpenAiWebhookTarget | undefined
+  const deliveries: Array<WebhookDelivery> = []
+  const inFlight = new Set<Promise<void>>()
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+
+  /** Posts (or drops) the event of a batch that just became final. */
+  const announce = (b: BatchState) => {
+    const target = b.lifecycle.webhook ?? webhookTarget
+    if (target === undefined) return
+    const type = `batch.${b.status}`
+    const eventId = `evt_emu_${b.id.slice(6)}_${b.status}`
+    if (target.drop === true) {
+      deliveries.push({ eventId, type, batchId: b.id, outcome: "dropped" })
+      return
+    }
+    const body = JSON.stringify({ id: eventId, object: "event", created_at: now(), type, data: { id: b.id } })
+    const post = fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...signOpenAiWebhook(target.secret, body, { id: `msg_${eventId}` }) },
+      body
+    }).then(
+      async (response) => {
+        await response.arrayBuffer().catch(() => undefined)
+        deliveries.push({ eventId, type, batchId: b.id, outcome: response.status })
+      },
+      () => {
+        deliveries.push({ eventId, type, batchId: b.id, outcome: "error" })
+      }
+    )
+    inFlight.add(post)
+    void post.finally(() => inFlight.delete(post))
+  }
 
   const fileJson = (f: StoredFile): Json => ({
     id: f.id,
@@ -854,6 +942,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     b.status = status
     b.times[status] = now()
     b.lines = undefined // the answers are written: keep the batch compact
+    announce(b)
   }
 
   const fail = (b: BatchState, errors: ReadonlyArray<Json>) => {
@@ -861,7 +950,11 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     b.errors = errors
     b.times.failed = now()
     b.lines = undefined
+    announce(b)
   }
+
+  const scriptedFailure = (lc: OpenAiBatchLifecycle): ReadonlyArray<Json> =>
+    lc.batchErrors ?? [{ code: "invalid_request", message: "emulator: this batch was scripted to fail validation.", param: null, line: 1 }]
 
   const processedBy = (b: BatchState, polls: number): number => {
     const n = statusOf(b)
@@ -877,7 +970,14 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     b.polls += 1
     const lc = b.lifecycle
     if (b.validationErrors.length > 0) return fail(b, b.validationErrors)
-    if (lc.outcome === "failed") return fail(b, lc.batchErrors ?? [{ code: "invalid_request", message: "emulator: this batch was scripted to fail validation.", param: null, line: 1 }])
+    // a batch that ends on a timer is in progress until then (or until a cancel lands)
+    if (lc.finishAfterMs !== undefined) {
+      if (b.status === "cancelling") return finish(b, "cancelled", b.cancelledAfter ?? 0)
+      b.status = "in_progress"
+      b.times.in_progress ??= now()
+      return
+    }
+    if (lc.outcome === "failed") return fail(b, scriptedFailure(lc))
     if (b.status === "cancelling") return finish(b, "cancelled", b.cancelledAfter ?? 0)
     const calls = lc.statusCalls ?? 3
     if (b.polls >= calls) {
@@ -1014,7 +1114,17 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       errors: undefined
     }
     batches.set(b.id, b)
-    if ((lifecycle.statusCalls ?? 3) <= 0) {
+    if (lifecycle.finishAfterMs !== undefined && rejected.length === 0) {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        if (FINAL.has(b.status) || b.status === "cancelling") return
+        if (lifecycle.outcome === "failed") return fail(b, scriptedFailure(lifecycle))
+        const outcome = lifecycle.outcome ?? "completed"
+        finish(b, outcome, outcome === "completed" ? lines.length : Math.min(lines.length, lifecycle.processed ?? Math.floor(lines.length / 2)))
+      }, lifecycle.finishAfterMs)
+      timer.unref()
+      timers.add(timer)
+    } else if ((lifecycle.statusCalls ?? 3) <= 0) {
       if (rejected.length > 0) fail(b, rejected)
       else if (lifecycle.outcome === "failed") advance(b)
       else {
@@ -1120,6 +1230,20 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       defaultLifecycle = undefined
       tokenLimits = undefined
       peaks.clear()
+      webhookTarget = undefined
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      deliveries.length = 0
+    },
+    get webhook() {
+      return webhookTarget
+    },
+    set webhook(value) {
+      webhookTarget = value
+    },
+    webhooks: () => [...deliveries],
+    webhooksSettled: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight])
     }
   }
   registry.push({ context, control })
