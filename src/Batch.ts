@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { KeyValueStore } from "@effect/platform"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type { PlatformError } from "@effect/platform/Error"
 import { Chunk, Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
 import {
