@@ -37,13 +37,18 @@ export type ToolDefinitionInput = ToolDefinition | ConstructorParameters<typeof 
  * name must match `^[a-zA-Z0-9_-]{1,64}$`, its `parametersJsonSchema` must be an object); a bad
  * one throws a `ParseError` that names the field.
  */
-export const fromInput = (input: ToolDefinitionInput): ToolDefinition =>
-  input instanceof ToolDefinition ? input : new ToolDefinition({
+export const fromInput = (input: ToolDefinitionInput): ToolDefinition => {
+  if (input instanceof ToolDefinition) return input
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(`a tool must be a ToolDefinition or an object { name, description, parametersJsonSchema }; got ${input === null ? "null" : typeof input}`)
+  }
+  return new ToolDefinition({
     name: input.name,
     parametersJsonSchema: input.parametersJsonSchema,
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.strict !== undefined ? { strict: input.strict } : {})
   })
+}
 
 /**
  * A tool from an Effect Schema of its arguments.

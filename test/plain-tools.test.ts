@@ -101,6 +101,8 @@ describe("plain-object tools", () => {
     expect(request.parameters?.functionTools[0]).toBeInstanceOf(ToolDefinition)
     // a bad plain tool names the field
     expect(() => new ModelRequestParameters({ functionTools: [{ ...divide, name: "not a name" }] })).toThrow(/a tool name must match/)
+    // from JavaScript, anything else says what a tool is
+    expect(() => new ModelRequestParameters({ functionTools: [null as unknown as ToolDefinitionInput] })).toThrow(/a tool must be a ToolDefinition or an object/)
   })
 
   for (const [name, provider] of Object.entries(providers)) {
