@@ -13,11 +13,21 @@ export const usingRealProviders = (): boolean =>
   Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1"))
 
 /**
- * Points both SDKs at an emulator: base URLs and placeholder keys. Its batches finish after
- * `statusCalls` status checks (default 0: at create, so the seeds' 60-second polls cost nothing).
- * Returns a function that restores the environment.
+ * How an example wants the emulator: its batches finish after `statusCalls` status checks
+ * (default 0: at create, so the seeds' 60-second polls cost nothing). An example that needs
+ * more (to show progress, to be stopped while running) exports its settings as
+ * `emulatorSettings` and passes them to {@link runExample}; test/examples.test.ts reads the same
+ * export, so the example runs alike alone and in the tests.
  */
-export const useEmulator = (emulator: Emulator, batches: { readonly statusCalls?: number } = {}): (() => void) => {
+export interface EmulatorSettings {
+  readonly statusCalls?: number | undefined
+}
+
+/**
+ * Points both SDKs at an emulator: base URLs and placeholder keys, and the example's batch
+ * lifecycle. Returns a function that restores the environment.
+ */
+export const useEmulator = (emulator: Emulator, batches: EmulatorSettings = {}): (() => void) => {
   emulator.openaiBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   emulator.anthropicBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const
@@ -46,14 +56,17 @@ export const check = (condition: boolean, what: string): void => {
   if (!condition && !usingRealProviders()) throw new Error(`example check failed: ${what}`)
 }
 
-/** Runs `main` when the file is executed directly, with the emulator unless keys are set. */
-export const runExample = (url: string, main: () => Promise<void>): void => {
+/**
+ * Runs `main` when the file is executed directly (`npx tsx examples/x.ts`), with the emulator
+ * (set up by `settings`, the example's `emulatorSettings`) unless keys are set.
+ */
+export const runExample = (url: string, main: () => Promise<void>, settings: EmulatorSettings = {}): void => {
   if (process.argv[1] === undefined || url !== pathToFileURL(process.argv[1]).href) return
   void (async () => {
     let close: (() => Promise<void>) | undefined
     if (!usingRealProviders()) {
       const emulator = await startEmulator()
-      const restore = useEmulator(emulator)
+      const restore = useEmulator(emulator, settings)
       close = async () => {
         restore()
         await emulator.close()

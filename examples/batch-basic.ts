@@ -3,7 +3,7 @@
  * `batchStatus`, then read `batchResults`.
  */
 import { batchCreate, batchResults, batchStatus, ModelRequest } from "../src/direct.js"
-import { check, runExample, wait } from "./_support.js"
+import { check, type EmulatorSettings, runExample, wait } from "./_support.js"
 
 export const main = async (): Promise<void> => {
   const questions = [
@@ -46,4 +46,7 @@ export const main = async (): Promise<void> => {
   console.log(`Polled ${polls} times`)
 }
 
-runExample(import.meta.url, main)
+/** The emulator's batches finish after two status checks, so the example's polling loop polls. */
+export const emulatorSettings: EmulatorSettings = { statusCalls: 2 }
+
+runExample(import.meta.url, main, emulatorSettings)

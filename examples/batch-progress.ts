@@ -4,7 +4,7 @@
  */
 import { Console, Effect, Stream } from "effect"
 import { Batch, Message, OpenAi } from "../src/index.js"
-import { check, runExample, usingRealProviders } from "./_support.js"
+import { check, type EmulatorSettings, runExample, usingRealProviders } from "./_support.js"
 
 /** One line of progress: a bar of finished requests, the status and the counts. */
 export const progressBar = (batch: Batch.Batch, width = 30): string => {
@@ -39,4 +39,7 @@ const program = Effect.gen(function* () {
 
 export const main = (): Promise<void> => Effect.runPromise(program.pipe(Effect.provide(OpenAi.model("gpt-4o-mini"))))
 
-runExample(import.meta.url, main)
+/** The emulator's batches finish after three status checks, so the watch shows progress. */
+export const emulatorSettings: EmulatorSettings = { statusCalls: 3 }
+
+runExample(import.meta.url, main, emulatorSettings)

@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import { Batch, Message, OpenAi } from "../src/index.js"
-import { check, runExample, usingRealProviders } from "./_support.js"
+import { check, type EmulatorSettings, runExample, usingRealProviders } from "./_support.js"
 
 const questions = Array.from({ length: 12 }, (_, i) => `What is ${i + 1} + ${i + 1}?`)
 const requests = questions.map((q, i) => ({
@@ -33,8 +33,11 @@ const program = Effect.gen(function* () {
   check(results.every((r) => r.attempts === 1), "a part refused for a full queue is not a result failure")
 })
 
+/** The emulator keeps each part live for two status checks, so parts queue behind each other. */
+export const emulatorSettings: EmulatorSettings = { statusCalls: 2 }
+
 export const main = async (): Promise<void> => {
   await Effect.runPromise(program.pipe(Effect.provide(OpenAi.model("gpt-4o-mini"))))
 }
 
-runExample(import.meta.url, main)
+runExample(import.meta.url, main, emulatorSettings)

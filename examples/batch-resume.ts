@@ -10,7 +10,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Anthropic, Batch, Message } from "../src/index.js"
-import { check, runExample, usingRealProviders } from "./_support.js"
+import { check, type EmulatorSettings, runExample, usingRealProviders } from "./_support.js"
 
 const requests = ["What is 2 + 2?", "What is the square root of 144?"].map((q, i) => ({
   customId: `q${i + 1}`,
@@ -50,4 +50,7 @@ export const main = async (): Promise<void> => {
   }
 }
 
-runExample(import.meta.url, main)
+/** The emulator's batches finish after three status checks, so the first run is stopped while the batch runs. */
+export const emulatorSettings: EmulatorSettings = { statusCalls: 3 }
+
+runExample(import.meta.url, main, emulatorSettings)

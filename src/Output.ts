@@ -37,7 +37,7 @@ import { isRecord } from "./internal/wireChecks.js"
 import type { ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, type OutputMode, type OutputObjectDefinition } from "./Parameters.js"
 import { accumulateStream, type ModelResponseStreamEvent } from "./StreamEvent.js"
-import { type JsonSchemaObject, toJsonSchema, ToolDefinition } from "./Tool.js"
+import { type JsonSchemaObject, toJsonSchema, ToolDefinition, type ToolDefinitionInput } from "./Tool.js"
 
 // ---------------------------------------------------------------------------------------------
 // JSON Schema and the output object
@@ -112,8 +112,8 @@ export interface OutputOptions {
   readonly name?: string | undefined
   /** What the output is; default: the schema's description annotation. */
   readonly description?: string | undefined
-  /** Function tools the model may call before it answers. */
-  readonly functionTools?: ReadonlyArray<ToolDefinition> | undefined
+  /** Function tools the model may call before it answers (definitions or plain objects of their fields). */
+  readonly functionTools?: ReadonlyArray<ToolDefinitionInput> | undefined
 }
 
 /** Options of {@link native}. */

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { JsonSchemaObject, ToolDefinition } from "./Tool.js"
+import { fromInput as toolFromInput, JsonSchemaObject, ToolDefinition, type ToolDefinitionInput } from "./Tool.js"
 
 /**
  * How structured output is requested: `text` (plain text or output tools), `tool` (an output
@@ -35,7 +35,9 @@ export type OutputObjectDefinition = typeof OutputObjectDefinition.Type
  * What a request offers the model: function tools it may call, output tools that end the
  * exchange, whether plain text is an acceptable answer, the output mode, and for the "native" and
  * "prompted" modes the output object (and optionally the prompted instructions' template, whose
- * `{schema}` stands for the schema's JSON).
+ * `{schema}` stands for the schema's JSON). Tools may be {@link ToolDefinition}s or plain objects
+ * of their fields (`{ name, description, parametersJsonSchema }`): the constructor builds (and
+ * validates) the classes, so `new ModelRequestParameters({ functionTools: [plain] })` works.
  */
 export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>("ModelRequestParameters")({
   functionTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
@@ -45,6 +47,9 @@ export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>
   outputObject: Schema.optional(OutputObjectDefinition),
   promptedOutputTemplate: Schema.optional(Schema.String)
 }) {
+  constructor(props: ModelRequestParametersFields = {}, options?: Schema.MakeOptions) {
+    super(withToolClasses(props), options)
+  }
   /** Every tool offered: function tools then output tools. */
   get allTools(): ReadonlyArray<ToolDefinition> {
     return [...this.functionTools, ...this.outputTools]
@@ -58,8 +63,31 @@ export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>
 
 const defaultParameters = new ModelRequestParameters({})
 
-/** The parameters as a class instance or as a plain object of its fields. */
-export type ModelRequestParametersInput = ModelRequestParameters | ConstructorParameters<typeof ModelRequestParameters>[0]
+/** The fields of {@link ModelRequestParameters} as its constructor takes them (tools in either form). */
+export interface ModelRequestParametersFields {
+  readonly functionTools?: ReadonlyArray<ToolDefinitionInput> | undefined
+  readonly outputTools?: ReadonlyArray<ToolDefinitionInput> | undefined
+  readonly allowTextOutput?: boolean | undefined
+  readonly outputMode?: OutputMode | undefined
+  readonly outputObject?: OutputObjectDefinition | undefined
+  readonly promptedOutputTemplate?: string | undefined
+}
+
+// the class's field schema checks instances (`instanceof ToolDefinition`): plain tools are made
+// classes first; arrays of instances only (every decode, every copy) are passed through as they are
+function withToolClasses(props: ModelRequestParametersFields): ModelRequestParametersFields {
+  const functionTools = toolClasses(props.functionTools)
+  const outputTools = toolClasses(props.outputTools)
+  return functionTools === props.functionTools && outputTools === props.outputTools ? props : { ...props, functionTools, outputTools }
+}
+
+function toolClasses(tools: ReadonlyArray<ToolDefinitionInput> | undefined): ReadonlyArray<ToolDefinitionInput> | undefined {
+  if (!Array.isArray(tools) || tools.every((t) => t instanceof ToolDefinition)) return tools
+  return tools.map(toolFromInput)
+}
+
+/** The parameters as a class instance or as a plain object of its fields (tools in either form). */
+export type ModelRequestParametersInput = ModelRequestParameters | ModelRequestParametersFields
 
 /** Which tool the model must use: the providers' choices, or one named tool. */
 export const ToolChoice = Schema.Union(

@@ -26,6 +26,31 @@ export class ToolDefinition extends Schema.Class<ToolDefinition>("ToolDefinition
 }) {}
 
 /**
+ * A tool as a {@link ToolDefinition} or a plain object of its fields
+ * (`{ name, description, parametersJsonSchema, strict }`): every place that takes tools accepts
+ * both, and builds (and validates) the class from a plain object.
+ */
+export type ToolDefinitionInput = ToolDefinition | ConstructorParameters<typeof ToolDefinition>[0]
+
+/**
+ * The {@link ToolDefinition} of a tool given in either form. A plain object is validated (its
+ * name must match `^[a-zA-Z0-9_-]{1,64}$`, its `parametersJsonSchema` must be an object); a bad
+ * one throws a `ParseError` that names the field.
+ */
+export const fromInput = (input: ToolDefinitionInput): ToolDefinition => {
+  if (input instanceof ToolDefinition) return input
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(`a tool must be a ToolDefinition or an object { name, description, parametersJsonSchema }; got ${input === null ? "null" : typeof input}`)
+  }
+  return new ToolDefinition({
+    name: input.name,
+    parametersJsonSchema: input.parametersJsonSchema,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.strict !== undefined ? { strict: input.strict } : {})
+  })
+}
+
+/**
  * A tool from an Effect Schema of its arguments.
  *
  * @example

@@ -3,7 +3,7 @@
  * written atomically (write to a temporary file, then rename), so a crash mid-write leaves the
  * previous record intact.
  */
-import { KeyValueStore } from "@effect/platform"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { SystemError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 import * as fs from "node:fs/promises"

@@ -21,7 +21,7 @@ import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
-import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, itemSize, linePath } from "./batchCodec.js"
+import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, linePath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 
@@ -43,8 +43,53 @@ const listed = (values: ReadonlyArray<string>): string => {
   return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown
 }
 
+/**
+ * What the model keeps of an encoded request until the create has sent it: the item's JSON text
+ * (serialized once, for its size and for the body), not the item object; its headers and
+ * warnings; whether it has a message to send.
+ */
+interface PreparedItem {
+  readonly json: string
+  readonly hasMessages: boolean
+  readonly headers: EncodedItem["headers"]
+  readonly warnings: EncodedItem["warnings"]
+}
+
+const prepareItem = ({ headers, item, warnings }: EncodedItem): PreparedItem => ({
+  json: JSON.stringify(item),
+  hasMessages: item.params.messages.length > 0,
+  headers,
+  warnings
+})
+
+/** Bytes of JSON text per chunk of the streamed create body. */
+const BODY_CHUNK = 256 * 1024
+
+/**
+ * The create body, `{"requests":[item,...]}`, as UTF-8 chunks of about 256 KB joined only as the
+ * upload reads them: memory holds the items' text (once) and one chunk, never the body as one
+ * string or the items as objects.
+ */
+async function* createBody(items: ReadonlyArray<PreparedItem>): AsyncGenerator<Uint8Array> {
+  const utf8 = new TextEncoder()
+  let group: Array<string> = []
+  let size = 0
+  for (let i = 0; i < items.length; i++) {
+    const text = items[i]!.json
+    group.push(i === 0 ? `{"requests":[${text}` : text)
+    size += text.length
+    if (size >= BODY_CHUNK) {
+      // the comma before the next item ends this chunk
+      yield utf8.encode(group.join(",") + (i < items.length - 1 ? "," : ""))
+      group = []
+      size = 0
+    }
+  }
+  yield utf8.encode(group.length > 0 ? `${group.join(",")}]}` : items.length === 0 ? `{"requests":[]}` : "]}")
+}
+
 /** Headers every request asked for with the same value: the only ones a batch create can send. */
-const commonHeaders = (encoded: ReadonlyArray<EncodedItem>): { readonly common: Record<string, string>; readonly dropped: ReadonlyArray<string> } => {
+const commonHeaders = (encoded: ReadonlyArray<PreparedItem>): { readonly common: Record<string, string>; readonly dropped: ReadonlyArray<string> } => {
   const names = new Set(encoded.flatMap((e) => Object.keys(e.headers ?? {})))
   const common: Record<string, string> = {}
   const dropped: Array<string> = []
@@ -63,12 +108,13 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     const apiKey = Redacted.value(client.apiKey)
     const onError = mapError(apiKey)
 
-    // validate, encodedSize and create all need a request's encoding: encode each request once
-    const cache = new WeakMap<BatchRequest, Either.Either<EncodedItem, UnsupportedError | InvalidInputError>>()
+    // validate, encodedSize and create all need a request's encoding: encode each request once,
+    // keep its text until the create has sent it
+    const cache = new WeakMap<BatchRequest, Either.Either<PreparedItem, UnsupportedError | InvalidInputError>>()
     const encode = (request: BatchRequest) => {
       let encoded = cache.get(request)
       if (encoded === undefined) {
-        encoded = encodeItem(modelName, options?.settings, request)
+        encoded = Either.map(encodeItem(modelName, options?.settings, request), prepareItem)
         cache.set(request, encoded)
       }
       return encoded
@@ -96,7 +142,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         for (const request of requests) {
           const encoded = encode(request)
           if (Either.isLeft(encoded)) problems.push(`request ${JSON.stringify(request.customId)}: ${encoded.left.message}`)
-          else if (encoded.right.item.params.messages.length === 0) {
+          else if (!encoded.right.hasMessages) {
             problems.push(`request ${JSON.stringify(request.customId)}: it has no user or assistant message to send (Anthropic needs at least one)`)
           }
           if (problems.length >= 5) break
@@ -110,7 +156,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         onLeft: (error) => {
           throw new Error(error.message)
         },
-        onRight: (encoded) => itemSize(encoded.item)
+        // the item's JSON and the comma after it
+        onRight: (encoded) => Buffer.byteLength(encoded.json, "utf8") + 1
       })
 
     const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>
@@ -119,7 +166,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         // what the encoding could not carry, once per kind, naming the requests
         const warned = new Map<string, Array<string>>()
         for (const [i, e] of encoded.entries()) {
-          for (const w of e.warnings) warned.set(w, [...(warned.get(w) ?? []), requests[i]!.customId])
+          for (const w of e.warnings) {
+            const ids = warned.get(w)
+            if (ids === undefined) warned.set(w, [requests[i]!.customId])
+            else ids.push(requests[i]!.customId)
+          }
         }
         const { common, dropped } = commonHeaders(encoded)
         if (dropped.length > 0) {
@@ -131,14 +182,23 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         for (const [warning, ids] of warned) {
           yield* Effect.logWarning(`${providerName}: ${warning}${ids.length > 0 ? ` (requests ${listed(ids)})` : ""}`)
         }
+        // the body is streamed from the items' JSON text (createBody) through the SDK's request
+        // (its auth, headers, errors): `messages.batches.create` would take the items as objects
+        // and serialize the whole body into one string first
         const wire = yield* Effect.tryPromise({
           try: (signal) =>
-            sdk.messages.batches.create(
-              { requests: encoded.map((e) => e.item) },
-              { signal, ...(Object.keys(common).length > 0 ? { headers: common } : {}) }
-            ),
+            sdk.post<Anthropic.Messages.Batches.MessageBatch>("/v1/messages/batches", {
+              body: createBody(encoded),
+              headers: { ...common, "content-type": "application/json" },
+              signal
+            }),
           catch: onError
-        })
+        }).pipe(
+          // sent: the items' text is dropped (a retried create encodes them again)
+          Effect.ensuring(Effect.sync(() => {
+            for (const request of requests) cache.delete(request)
+          }))
+        )
         return yield* decoded(wire)
       })
 

@@ -26,7 +26,7 @@ import { ModelRequest, type ModelResponse, SystemPromptPart, UserPromptPart } fr
 import * as Output from "../../Output.js"
 import { ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import type * as Retry from "../../Retry.js"
-import type { ToolDefinition } from "../../Tool.js"
+import type { ToolDefinitionInput } from "../../Tool.js"
 import { COMPLETION_WINDOW, type Details, ENDPOINT } from "./batchCodec.js"
 import { PROVIDER } from "./codec.js"
 
@@ -49,8 +49,8 @@ export interface ChatRequestOptions<A = unknown, I = unknown> {
   readonly temperature?: number | undefined
   /** A system prompt sent before the user prompt. */
   readonly systemPrompt?: string | undefined
-  /** Function tools the model may call (`Tool.make(...)` definitions). */
-  readonly tools?: ReadonlyArray<ToolDefinition> | undefined
+  /** Function tools the model may call (`Tool.make(...)` definitions or plain objects of their fields). */
+  readonly tools?: ReadonlyArray<ToolDefinitionInput> | undefined
   /** The structured output's Effect Schema (seed 004's `output_type`); decode with `Output.decode`. */
   readonly outputType?: Schema.Schema<A, I, never> | undefined
   /** How the output is requested (seed 004's `output_mode`, default "tool"); used with `outputType` only. */

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
-import { toFile } from "openai"
+import { toStreamingFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
@@ -40,22 +40,36 @@ export interface Options extends EncodeOptions {
   readonly settings?: ModelSettings | undefined
 }
 
-/** The JSONL upload in parts of about 1 MB each. */
-const jsonlParts = (encoded: ReadonlyArray<EncodedLine>): Array<string> => {
-  const parts: Array<string> = []
+/**
+ * What the model keeps of an encoded line until the upload: its text, size, model and
+ * warnings, not the body object it was serialized from (a few hundred bytes a request less).
+ */
+type UploadLine = Pick<EncodedLine, "customId" | "model" | "line" | "bytes" | "warnings">
+
+/** Bytes of JSONL text per chunk of the streamed upload. */
+const UPLOAD_CHUNK = 256 * 1024
+
+/**
+ * The JSONL file as chunks of about 256 KB, joined only as the upload reads them: memory holds
+ * the lines (the file's text, once) and one chunk, never the file as one string or one Blob.
+ */
+async function* jsonlChunks(lines: ReadonlyArray<UploadLine>): AsyncGenerator<string> {
   let group: Array<string> = []
   let size = 0
-  for (const { line, bytes } of encoded) {
-    group.push(line, "\n")
+  for (const { line, bytes } of lines) {
+    group.push(line)
     size += bytes
-    if (size >= 1024 * 1024) {
-      parts.push(group.join(""))
+    if (size >= UPLOAD_CHUNK) {
+      group.push("")
+      yield group.join("\n")
       group = []
       size = 0
     }
   }
-  if (group.length > 0) parts.push(group.join(""))
-  return parts
+  if (group.length > 0) {
+    group.push("")
+    yield group.join("\n")
+  }
 }
 
 /** Largest page the list endpoint serves. */
@@ -77,21 +91,22 @@ export const implementation = (client: ClientService, modelName: string, options
   const call = <A>(f: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, AiError> =>
     Effect.tryPromise({ try: (signal) => Promise.resolve(f(signal)), catch: mapError })
 
-  // validate, encodedSize and create all need a request's line: encode each request once
-  const lines = new WeakMap<BatchRequest, Either.Either<EncodedLine, InvalidInputError>>()
-  const lineOf = (request: BatchRequest): Either.Either<EncodedLine, InvalidInputError> => {
+  // validate, encodedSize and create all need a request's line: encode each request once, keep
+  // its text until the upload has sent it
+  const lines = new WeakMap<BatchRequest, Either.Either<UploadLine, InvalidInputError>>()
+  const lineOf = (request: BatchRequest): Either.Either<UploadLine, InvalidInputError> => {
     let encoded = lines.get(request)
     if (encoded === undefined) {
       encoded =
         request.messages.length === 0
           ? Either.left(new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` }))
-          : encodeLine(request, modelName, options?.settings, options)
+          : Either.map(encodeLine(request, modelName, options?.settings, options), ({ bytes, customId, line, model, warnings }): UploadLine => ({ customId, model, line, bytes, warnings }))
       lines.set(request, encoded)
     }
     return encoded
   }
-  const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<EncodedLine>, InvalidInputError> => {
-    const out: Array<EncodedLine> = []
+  const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<UploadLine>, InvalidInputError> => {
+    const out: Array<UploadLine> = []
     for (const request of requests) {
       const encoded = lineOf(request)
       if (Either.isLeft(encoded)) return Either.left(encoded.left)
@@ -101,7 +116,7 @@ export const implementation = (client: ClientService, modelName: string, options
   }
 
   // one warning per kind, with how many requests it concerns, rather than 50,000 lines of log
-  const logWarnings = (encoded: ReadonlyArray<EncodedLine>): Effect.Effect<void> => {
+  const logWarnings = (encoded: ReadonlyArray<UploadLine>): Effect.Effect<void> => {
     const counts = new Map<string, number>()
     for (const line of encoded) for (const w of line.warnings) counts.set(w, (counts.get(w) ?? 0) + 1)
     return Effect.forEach(counts, ([warning, n]) => Effect.logWarning(n > 1 ? `${warning} (${n} requests)` : warning), { discard: true })
@@ -149,13 +164,19 @@ export const implementation = (client: ClientService, modelName: string, options
       Effect.gen(function* () {
         const encoded = yield* Either.match(encodeAll(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
         yield* logWarnings(encoded)
-        // uploaded from memory (no file on disk), as a Blob of ~1 MB parts: neither one string
-        // of up to 200 MB nor 50,000 tiny parts, which the multipart encoder sends slowly
-        const input = yield* call(async (signal) =>
+        // streamed from memory (no file on disk): the SDK encodes the multipart body as it sends
+        // it, reading the JSONL a chunk at a time (jsonlChunks), so neither one string of up to
+        // 200 MB nor a Blob copy of it is ever built
+        const input = yield* call((signal) =>
           sdk.files.create({
-            file: await toFile(new Blob(jsonlParts(encoded), { type: "application/jsonl" }), "batch-input.jsonl"),
+            file: toStreamingFile(jsonlChunks(encoded), "batch-input.jsonl", { type: "application/jsonl" }),
             purpose: "batch"
-          }, { signal }))
+          }, { signal })).pipe(
+            // sent: the lines are dropped (a retried create encodes them again)
+            Effect.ensuring(Effect.sync(() => {
+              for (const request of requests) lines.delete(request)
+            }))
+          )
         const wire = yield* call((signal) =>
           sdk.batches.create({
             input_file_id: input.id,

@@ -34,6 +34,8 @@ export const METADATA_LIMITS = { pairs: 16, keyLength: 64, valueLength: 512 } as
 /** One encoded input line: its JSON text (no newline), its size with the newline, and warnings. */
 export interface EncodedLine {
   readonly customId: string
+  /** The body's model (the batch's, unless the request or its `extraBody` names another). */
+  readonly model: string
   readonly body: ChatRequestBody
   readonly line: string
   /** UTF-8 bytes of the line plus its newline: what it adds to the upload. */
@@ -77,7 +79,7 @@ export const encodeLine = (
       const all = dropped.length === 0
         ? warnings
         : [...warnings, `${PROVIDER} batch lines carry no ${dropped.join(" or ")}; the setting${dropped.length > 1 ? "s were" : " was"} ignored.`]
-      return Either.right({ customId: request.customId, body, line, bytes: Buffer.byteLength(line, "utf8") + 1, warnings: all })
+      return Either.right({ customId: request.customId, model: String(body.model), body, line, bytes: Buffer.byteLength(line, "utf8") + 1, warnings: all })
     }
   })
 }
@@ -94,15 +96,19 @@ const describeIds = (ids: ReadonlyArray<string>): string => {
  * is not an OpenAI rule and is not checked.
  */
 export const checkBatch = (
-  lines: ReadonlyArray<EncodedLine>,
+  lines: ReadonlyArray<Pick<EncodedLine, "customId" | "model">>,
   modelName: string,
   metadata: Readonly<Record<string, string>> | undefined
 ): Either.Either<void, InvalidInputError> => {
   const invalid = (reason: string) => Either.left(new InvalidInputError({ provider: PROVIDER, reason }))
   const others = new Map<string, Array<string>>()
   for (const line of lines) {
-    const model = String(line.body.model)
-    if (model !== modelName) others.set(model, [...(others.get(model) ?? []), line.customId])
+    const model = line.model
+    if (model !== modelName) {
+      const ids = others.get(model)
+      if (ids === undefined) others.set(model, [line.customId])
+      else ids.push(line.customId)
+    }
   }
   if (others.size > 0) {
     const listed = [...others].map(([model, ids]) => `${JSON.stringify(model)} (requests ${describeIds(ids)})`).join(", ")
