@@ -1,8 +1,9 @@
 /**
  * The emulator's Responses API route (`POST /v1/responses`) through the raw `openai` SDK's
  * `responses.create`: JSON answers, SSE event order and shapes, the `x-emulator-deltas` header,
- * function calls, errors, reasoning items (summaries, encrypted content) and json_schema output. The benchmarks' Responses-only peers (@effect/ai-openai, the Vercel
- * AI SDK's OpenAI default) run against this route.
+ * function calls, errors, reasoning items (summaries, encrypted content) and json_schema output.
+ * The benchmarks' Responses-only peers (@effect/ai-openai, the Vercel AI SDK's OpenAI default)
+ * run against this route.
  */
 import { describe, expect, it } from "@effect/vitest"
 import OpenAI from "openai"

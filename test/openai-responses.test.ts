@@ -10,7 +10,9 @@ import * as LanguageModel from "../src/LanguageModel.js"
 import { BinaryContent, ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
 import * as Output from "../src/Output.js"
 import * as OpenAi from "../src/providers/openai/index.js"
+import * as Retry from "../src/Retry.js"
 import { accumulateStream } from "../src/StreamEvent.js"
+import { openAiError } from "../src/testing/emulator/openai.js"
 import { responses as emulatorAnswer } from "../src/testing/emulator/openaiResponses.js"
 import * as Tool from "../src/Tool.js"
 import { captureLogs, failureOf, TEST_KEY, useEmulator, wireBody, withoutTimestamp } from "./helpers/openai.js"
@@ -214,5 +216,21 @@ describe("OpenAI Responses: usage and failures", () => {
       emulator().script("POST /v1/responses", (request) => ({ ...emulatorAnswer(request), fault: "truncate" }))
       const error = failureOf(yield* Effect.exit(Stream.runDrain(LanguageModel.requestStream(ask)).pipe(Effect.provide(model()))))
       expect(error._tag).toBe("ConnectionError")
+    }))
+})
+
+describe("OpenAI Responses: retries", () => {
+  const fastRetry = Retry.policy({ times: 3, base: "1 millis", jitter: false })
+
+  it.live("a 503 and a 429 are retried by the call's policy, then answered; a 400 is not retried", () =>
+    Effect.gen(function* () {
+      emulator().script("POST /v1/responses", openAiError(503, "busy"), openAiError(429, "slow down"))
+      const response = yield* LanguageModel.request(ask, { retry: fastRetry }).pipe(Effect.provide(model()))
+      expect(response.text).toContain("Paris")
+      expect(emulator().requests).toHaveLength(3)
+      emulator().script("POST /v1/responses", openAiError(400, "bad"))
+      const error = failureOf(yield* Effect.exit(LanguageModel.request(ask, { retry: fastRetry }).pipe(Effect.provide(model()))))
+      expect(error._tag).toBe("InvalidRequestError")
+      expect(emulator().requests).toHaveLength(4)
     }))
 })
