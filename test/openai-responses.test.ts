@@ -16,6 +16,7 @@ import { openAiError } from "../src/testing/emulator/openai.js"
 import { responses as emulatorAnswer } from "../src/testing/emulator/openaiResponses.js"
 import * as Tool from "../src/Tool.js"
 import { captureLogs, failureOf, TEST_KEY, useEmulator, wireBody, withoutTimestamp } from "./helpers/openai.js"
+import { only, withSpans } from "./telemetry-helpers.js"
 
 const emulator = useEmulator()
 
@@ -232,5 +233,17 @@ describe("OpenAI Responses: retries", () => {
       const error = failureOf(yield* Effect.exit(LanguageModel.request(ask, { retry: fastRetry }).pipe(Effect.provide(model()))))
       expect(error._tag).toBe("InvalidRequestError")
       expect(emulator().requests).toHaveLength(4)
+    }))
+})
+
+describe("OpenAI Responses: spans", () => {
+  it.effect("one `chat {model}` span per call, with the response id and usage, as for Chat Completions", () =>
+    Effect.gen(function* () {
+      const { exit, spans } = yield* withSpans(LanguageModel.request(ask).pipe(Effect.provide(model())))
+      const response = yield* exit
+      const chat = only(spans, "chat gpt-4o-mini")
+      expect(chat.attributes["gen_ai.provider.name"]).toBe("openai")
+      expect(chat.attributes["gen_ai.response.id"]).toBe(response.providerResponseId)
+      expect(chat.attributes["gen_ai.usage.input_tokens"]).toBe(response.usage.inputTokens)
     }))
 })
