@@ -516,13 +516,14 @@ export class ResponsesStreamDecoder {
       case "response.output_item.added": {
         const item = isRecord(input.item) ? input.item : {}
         const type = typeof item.type === "string" ? item.type : "unknown"
-        this.items.set(index, { type, id: typeof item.id === "string" ? item.id : undefined, keys: new Set(), summary: 0, args: 0 })
+        const entry = { type, id: typeof item.id === "string" ? item.id : undefined, keys: new Set<string>(), summary: 0, args: 0 }
+        this.items.set(index, entry)
         if (type === "function_call") {
           this.calledTools = true
           const key = `item:${index}`
-          this.items.get(index)!.keys.add(key)
+          entry.keys.add(key)
           const args = typeof item.arguments === "string" ? item.arguments : ""
-          this.items.get(index)!.args += args.length
+          entry.args += args.length
           return Either.right(this.builder.toolCall(key, {
             toolName: typeof item.name === "string" ? item.name : "",
             toolCallId: typeof item.call_id === "string" ? item.call_id : "",
