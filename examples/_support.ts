@@ -10,7 +10,8 @@ import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 /** Whether a real provider is configured (then answers vary and examples check less). */
 export const usingRealProviders = (): boolean =>
   Boolean(process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL?.includes("127.0.0.1")) ||
-  Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1"))
+  Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1")) ||
+  Boolean(process.env.AZURE_OPENAI_API_KEY && !process.env.AZURE_OPENAI_ENDPOINT?.includes("127.0.0.1"))
 
 /**
  * How an example wants the emulator: its batches finish after `statusCalls` status checks
@@ -24,18 +25,20 @@ export interface EmulatorSettings {
 }
 
 /**
- * Points both SDKs at an emulator: base URLs and placeholder keys, and the example's batch
- * lifecycle. Returns a function that restores the environment.
+ * Points the SDKs at an emulator: base URLs (and Azure's endpoint), placeholder keys, and the
+ * example's batch lifecycle. Returns a function that restores the environment.
  */
 export const useEmulator = (emulator: Emulator, batches: EmulatorSettings = {}): (() => void) => {
   emulator.openaiBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   emulator.anthropicBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
-  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const
+  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"] as const
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
   process.env.OPENAI_API_KEY = "sk-emulator"
   process.env.OPENAI_BASE_URL = emulator.openaiBaseURL
   process.env.ANTHROPIC_API_KEY = "sk-ant-emulator"
   process.env.ANTHROPIC_BASE_URL = emulator.anthropicBaseURL
+  process.env.AZURE_OPENAI_API_KEY = "azure-emulator-key"
+  process.env.AZURE_OPENAI_ENDPOINT = emulator.azureEndpoint
   return () => {
     for (const n of names) {
       if (saved[n] === undefined) delete process.env[n]

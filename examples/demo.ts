@@ -6,6 +6,8 @@
  *
  *   OPENAI_API_KEY=sk-... npm run demo -- openai:gpt-4o-mini
  *   ANTHROPIC_API_KEY=sk-ant-... npm run demo -- anthropic:claude-haiku-4-5 --batch
+ *   OPENAI_API_KEY=sk-... npm run demo -- openai-responses:gpt-5-mini
+ *   AZURE_OPENAI_ENDPOINT=https://<resource>.openai.azure.com AZURE_OPENAI_API_KEY=... npm run demo -- azure:<deployment>
  */
 import { Console, Duration, Effect, Stream } from "effect"
 import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
@@ -14,9 +16,15 @@ import { draw, progressBar } from "./batch-progress.js"
 import { startEmulator } from "../src/testing/Emulator.js"
 import { useEmulator } from "./_support.js"
 
-const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]
+const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "openai-responses:gpt-4o-mini", "azure:gpt-4o-mini"]
 
-const keyFor: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
+const keyFor: Record<string, string> = {
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  "openai-responses": "OPENAI_API_KEY",
+  azure: "AZURE_OPENAI_API_KEY",
+  "azure-responses": "AZURE_OPENAI_API_KEY"
+}
 
 const demoModel = async (model: string): Promise<void> => {
   console.log(`\n=== ${model}`)

@@ -138,10 +138,16 @@ export class ToolCallPart extends Schema.TaggedClass<ToolCallPart>()("ToolCallPa
   }
 }
 
-/** Reasoning the model exposed; `signature` lets Anthropic verify it when sent back. */
+/**
+ * Reasoning the model exposed; `signature` lets the provider verify it when sent back (Anthropic's
+ * signature, the Responses API's encrypted reasoning content). `id` and `providerName` say which
+ * provider item it came from (a Responses reasoning item), so only that provider is sent it back.
+ */
 export class ThinkingPart extends Schema.TaggedClass<ThinkingPart>()("ThinkingPart", {
   content: Schema.String,
-  signature: Schema.optional(Schema.String)
+  signature: Schema.optional(Schema.String),
+  id: Schema.optional(Schema.String),
+  providerName: Schema.optional(Schema.String)
 }) {}
 
 /** Any part of a {@link ModelResponse}. */

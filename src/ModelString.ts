@@ -1,7 +1,9 @@
 /**
  * Model strings: `"openai:gpt-4o-mini"`, `"anthropic:claude-haiku-4-5"`, `"test"` → the provider
  * Layer, configured from the environment (OPENAI_API_KEY / OPENAI_BASE_URL,
- * ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL).
+ * ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL). `"openai-responses:gpt-5-mini"` is the same OpenAI
+ * model on the Responses API; `"azure:<deployment>"` and `"azure-responses:<deployment>"` are
+ * Azure OpenAI deployments (AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY).
  *
  * @since 0.1.0
  */
@@ -10,11 +12,12 @@ import { InvalidInputError } from "./AiError.js"
 import type * as BatchModel from "./BatchModel.js"
 import type * as LanguageModel from "./LanguageModel.js"
 import * as Anthropic from "./providers/anthropic/index.js"
+import * as AzureOpenAi from "./providers/openai/azure.js"
 import * as OpenAi from "./providers/openai/index.js"
 import * as TestModel from "./testing/TestModel.js"
 
 /** The providers a model string may name. */
-export const knownProviders = ["openai", "anthropic", "test"] as const
+export const knownProviders = ["openai", "anthropic", "test", "openai-responses", "azure", "azure-responses"] as const
 /** A provider a model string may name. */
 export type KnownProvider = (typeof knownProviders)[number]
 
@@ -27,7 +30,10 @@ export interface ModelString {
 const environment: Record<KnownProvider, string> = {
   openai: "OPENAI_API_KEY (and OPENAI_BASE_URL for another server)",
   anthropic: "ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)",
-  test: "nothing"
+  test: "nothing",
+  "openai-responses": "OPENAI_API_KEY (and OPENAI_BASE_URL for another server)",
+  azure: "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (and AZURE_OPENAI_API_VERSION)",
+  "azure-responses": "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (and AZURE_OPENAI_API_VERSION)"
 }
 
 /**
@@ -68,6 +74,12 @@ export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel | 
           return Anthropic.model(spec.model).pipe(Layer.mapError(configured(spec)))
         case "test":
           return TestModel.layer()
+        case "openai-responses":
+          return OpenAi.responsesModel(spec.model).pipe(Layer.mapError(configured(spec)))
+        case "azure":
+          return AzureOpenAi.model(spec.model).pipe(Layer.mapError(configured(spec)))
+        case "azure-responses":
+          return AzureOpenAi.responsesModel(spec.model).pipe(Layer.mapError(configured(spec)))
       }
     })
   )

@@ -103,7 +103,9 @@ const applyDelta = (part: ModelResponsePart, delta: ModelResponsePartDelta): Mod
         content: part.content + delta.contentDelta,
         ...(part.signature !== undefined || delta.signatureDelta !== undefined
           ? { signature: (part.signature ?? "") + (delta.signatureDelta ?? "") }
-          : {})
+          : {}),
+        ...(part.id !== undefined ? { id: part.id } : {}),
+        ...(part.providerName !== undefined ? { providerName: part.providerName } : {})
       }, true)
     case "ToolCallPartDelta":
       if (part._tag !== "ToolCallPart") return part

@@ -7,6 +7,8 @@
 
 /** The Anthropic provider: client Layers and the Messages API model. */
 export * as Anthropic from "./providers/anthropic/index.js"
+/** Azure OpenAI: the OpenAI models over the SDK's AzureOpenAI client (deployments, api-version, api-key or Entra tokens). */
+export * as AzureOpenAi from "./providers/openai/azure.js"
 /** Typed errors of requests, streams and batches. */
 export * as AiError from "./AiError.js"
 /** Batches: types and the run / watch / create / status / results / cancel / list programs. */
@@ -19,7 +21,7 @@ export * as LanguageModel from "./LanguageModel.js"
 export * as Message from "./Message.js"
 /** Model strings ("openai:gpt-4o-mini") resolved to provider Layers. */
 export * as ModelString from "./ModelString.js"
-/** The OpenAI provider: client Layers and the Chat Completions model. */
+/** The OpenAI provider: client Layers, the Chat Completions and Responses models. */
 export * as OpenAi from "./providers/openai/index.js"
 /** Structured output: native, tool and prompted modes from an Effect Schema; decoding and partial output. */
 export * as Output from "./Output.js"

@@ -1,8 +1,9 @@
 /**
  * The emulator's Responses API route (`POST /v1/responses`) through the raw `openai` SDK's
  * `responses.create`: JSON answers, SSE event order and shapes, the `x-emulator-deltas` header,
- * function calls and errors. The benchmarks' Responses-only peers (@effect/ai-openai, the Vercel
- * AI SDK's OpenAI default) run against this route.
+ * function calls, errors, reasoning items (summaries, encrypted content) and json_schema output.
+ * The benchmarks' Responses-only peers (@effect/ai-openai, the Vercel AI SDK's OpenAI default)
+ * run against this route.
  */
 import { describe, expect, it } from "@effect/vitest"
 import OpenAI from "openai"
@@ -110,5 +111,37 @@ describe("emulator: POST /v1/responses", () => {
     expect(response.status).toBe("incomplete")
     expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" })
     expect(response.output_text.length).toBe(64)
+  })
+
+  it("answers a reasoning request with a reasoning item first: summaries, encrypted content when included, reasoning tokens", async () => {
+    const request = { ...ask, model: "gpt-5-mini", reasoning: { effort: "low" as const, summary: "auto" as const }, include: ["reasoning.encrypted_content" as const] }
+    const response = await client().responses.create(request)
+    expect(response.output.map((item) => item.type)).toEqual(["reasoning", "message"])
+    const reasoning = response.output[0]!
+    expect(reasoning).toMatchObject({ type: "reasoning", id: expect.stringMatching(/^rs_/), encrypted_content: expect.any(String) })
+    expect(reasoning.type === "reasoning" && reasoning.summary.length).toBe(2)
+    expect(response.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0)
+    // streamed: the summary deltas (two summary parts) add up to the same summaries, before the text
+    const summaries: Array<string> = []
+    const types: Array<string> = []
+    for await (const event of await client().responses.create({ ...request, stream: true })) {
+      types.push(event.type)
+      if (event.type === "response.reasoning_summary_text.delta") summaries[event.summary_index] = (summaries[event.summary_index] ?? "") + event.delta
+      if (event.type === "response.output_item.done" && event.item.type === "reasoning") expect(event.item.encrypted_content).toBe((reasoning as { encrypted_content: string }).encrypted_content)
+    }
+    expect(summaries).toEqual((reasoning as { summary: Array<{ text: string }> }).summary.map((s) => s.text))
+    expect(types.indexOf("response.reasoning_summary_text.delta")).toBeLessThan(types.indexOf("response.output_text.delta"))
+    // without include, no encrypted content
+    const plain = await client().responses.create({ ...ask, reasoning: { summary: "auto" } })
+    expect(plain.output[0]).not.toHaveProperty("encrypted_content")
+  })
+
+  it("answers a json_schema text.format with JSON valid for the schema", async () => {
+    const response = await client().responses.create({
+      model: "gpt-4o-mini",
+      input: "Weather in Paris: 21.5 degrees",
+      text: { format: { type: "json_schema", name: "weather", strict: true, schema: { type: "object", properties: { temperature: { type: "number" } }, required: ["temperature"], additionalProperties: false } } }
+    })
+    expect(JSON.parse(response.output_text)).toEqual({ temperature: 21.5 })
   })
 })

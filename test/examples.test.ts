@@ -26,7 +26,7 @@ const inProcess = files.filter((f) => /\brunExample\(/.test(fs.readFileSync(path
 /** The environment of a user without keys: the examples start their own emulator. */
 const keyless = (): NodeJS.ProcessEnv => {
   const env = { ...process.env }
-  for (const v of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"]) delete env[v]
+  for (const v of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"]) delete env[v]
   return env
 }
 
@@ -84,10 +84,12 @@ describe("examples", () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", "examples/demo.ts"], { cwd: path.dirname(examplesDir), env: keyless(), timeout: 60_000 })
     expect(stdout).toMatch(/=== openai:gpt-4o-mini\nrequest  → The capital of France is Paris\./)
     expect(stdout).toMatch(/=== anthropic:claude-haiku-4-5\nrequest  → The capital of France is Paris\./)
-    expect(stdout.match(/stream   → Albert Einstein was a German-born theoretical physicist\./g)?.length).toBe(2)
-    expect(stdout.match(/batch    → \S+ submitted with 4 requests/g)?.length).toBe(2)
-    expect(stdout.match(/\[#+\.+\] [123]\/4 in_progress/g)?.length ?? 0).toBeGreaterThanOrEqual(2)
-    expect(stdout.match(/\[#{30}\] 4\/4 completed/g)?.length).toBe(2)
-    expect(stdout.match(/q2: The square root of 144 is 12\./g)?.length).toBe(2)
+    expect(stdout).toMatch(/=== openai-responses:gpt-4o-mini\nrequest  → The capital of France is Paris\./)
+    expect(stdout).toMatch(/=== azure:gpt-4o-mini\nrequest  → The capital of France is Paris\./)
+    expect(stdout.match(/stream   → Albert Einstein was a German-born theoretical physicist\./g)?.length).toBe(4)
+    expect(stdout.match(/batch    → \S+ submitted with 4 requests/g)?.length).toBe(4)
+    expect(stdout.match(/\[#+\.+\] [123]\/4 in_progress/g)?.length ?? 0).toBeGreaterThanOrEqual(4)
+    expect(stdout.match(/\[#{30}\] 4\/4 completed/g)?.length).toBe(4)
+    expect(stdout.match(/q2: The square root of 144 is 12\./g)?.length).toBe(4)
   }, 60_000)
 })

@@ -82,17 +82,32 @@ export class EventBuilder {
     return [textDelta(entry.index, content)]
   }
 
-  /** Reasoning text (or a signature fragment) arrived for the part `key`. */
-  thinking(key: string, content: string, signature?: string): Array<ModelResponseStreamEvent> {
+  /**
+   * Reasoning text (or a signature fragment) arrived for the part `key`; `origin` (the provider's
+   * item id and name) is taken when the part starts.
+   */
+  thinking(
+    key: string,
+    content: string,
+    signature?: string,
+    origin?: { readonly id?: string | undefined; readonly providerName?: string | undefined }
+  ): Array<ModelResponseStreamEvent> {
     if (content === "" && (signature === undefined || signature === "")) return []
     const entry = this.open.get(key)
     if (entry === undefined || entry.ended || entry.part._tag !== "ThinkingPart") {
-      return this.start(key, new ThinkingPart({ content, ...(signature ? { signature } : {}) }, trusted))
+      return this.start(key, new ThinkingPart({
+        content,
+        ...(signature ? { signature } : {}),
+        ...(origin?.id !== undefined ? { id: origin.id } : {}),
+        ...(origin?.providerName !== undefined ? { providerName: origin.providerName } : {})
+      }, trusted))
     }
     const prev = entry.part
     entry.part = new ThinkingPart({
       content: prev.content + content,
-      ...(prev.signature !== undefined || signature ? { signature: (prev.signature ?? "") + (signature ?? "") } : {})
+      ...(prev.signature !== undefined || signature ? { signature: (prev.signature ?? "") + (signature ?? "") } : {}),
+      ...(prev.id !== undefined ? { id: prev.id } : {}),
+      ...(prev.providerName !== undefined ? { providerName: prev.providerName } : {})
     }, trusted)
     return [new PartDeltaEvent({
       index: entry.index,
@@ -176,7 +191,7 @@ export const responseToEvents = (
         for (const piece of pieces(part.content)) events.push(...builder.text(key, piece))
         break
       case "ThinkingPart":
-        pieces(part.content).forEach((piece, j) => events.push(...builder.thinking(key, piece, j === 0 ? part.signature : undefined)))
+        pieces(part.content).forEach((piece, j) => events.push(...builder.thinking(key, piece, j === 0 ? part.signature : undefined, part)))
         break
       case "ToolCallPart": {
         const args = typeof part.args === "string" ? part.args : JSON.stringify(part.args ?? {})

@@ -34,6 +34,12 @@ export interface Emulator extends ServerControls {
   readonly openaiBaseURL: string
   /** The base URL for the Anthropic SDK (`url`). */
   readonly anthropicBaseURL: string
+  /**
+   * The endpoint for Azure OpenAI clients (`url`): the emulator answers Azure's paths
+   * (`/openai/deployments/{deployment}/...?api-version=`, `/openai/v1/...`) and `api-key` header
+   * with its OpenAI routes.
+   */
+  readonly azureEndpoint: string
   /** OpenAI batch controls: the lifecycle of new batches, and the batches so far. */
   readonly openaiBatches: OpenAiBatchEmulator
   /** Anthropic message batch controls: the lifecycle of new batches, and the batches so far. */
@@ -59,6 +65,7 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
     ...server,
     openaiBaseURL: `${server.url}/v1`,
     anthropicBaseURL: server.url,
+    azureEndpoint: server.url,
     openaiBatches,
     anthropicBatches: anthropicBatchEmulator(server)
   }

@@ -20,13 +20,19 @@ export interface OurModel {
 }
 
 /** Builds `Provider.languageModel(model)` over `Provider.layer({ apiKey, baseURL })` and runs its construction now. */
-export const ourModel = async (name: "OpenAi" | "Anthropic", model: string, baseURL: string): Promise<OurModel> => {
+export const ourModel = async (
+  name: "OpenAi" | "Anthropic",
+  model: string,
+  baseURL: string,
+  /** The provider's model-layer constructor (OpenAi's `responsesLanguageModel` for the Responses API). */
+  constructor: "languageModel" | "responsesLanguageModel" = "languageModel"
+): Promise<OurModel> => {
   const { lib, provider: ns } = await provider(name)
   const clientLayer = (ns.layer as (options: { apiKey: Redacted.Redacted<string>; baseURL: string }) => Layer.Layer<never, unknown, never>)({
     apiKey: Redacted.make(API_KEY),
     baseURL
   })
-  const modelLayer = (ns.languageModel as (model: string) => Layer.Layer<LanguageModelTag, unknown, never>)(model)
+  const modelLayer = (ns[constructor] as (model: string) => Layer.Layer<LanguageModelTag, unknown, never>)(model)
   const runtime = ManagedRuntime.make(Layer.provide(modelLayer, clientLayer))
   await runtime.runtime()
   return { lib, runtime }

@@ -7,7 +7,9 @@
 import { anthropicRequest } from "./anthropic-request.js"
 import { anthropicStream } from "./anthropic-stream.js"
 import { openAiRequest } from "./openai-request.js"
+import { openAiResponsesRequest } from "./openai-responses-request.js"
+import { openAiResponsesStream } from "./openai-responses-stream.js"
 import { openAiStream } from "./openai-stream.js"
 import type { Scenario } from "./types.js"
 
-export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream]
+export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream, openAiResponsesRequest, openAiResponsesStream]

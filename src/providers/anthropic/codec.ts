@@ -158,7 +158,8 @@ const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<
     case "ToolCallPart":
       return [{ type: "tool_use", id: part.toolCallId, name: part.toolName, input: part.argsAsObject }]
     case "ThinkingPart": {
-      const signature = part.signature
+      // another provider's signature (the Responses API's encrypted reasoning) means nothing here
+      const signature = part.providerName === undefined || part.providerName === providerName ? part.signature : undefined
       if (signature !== undefined && signature.startsWith(redactedThinkingPrefix)) {
         return [{ type: "redacted_thinking", data: signature.slice(redactedThinkingPrefix.length) }]
       }

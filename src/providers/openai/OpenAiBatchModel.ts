@@ -20,6 +20,8 @@ import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
+  type BatchApi,
+  chatCompletionsApi,
   checkBatch,
   COMPLETION_WINDOW,
   decodeBatchWire,
@@ -33,11 +35,17 @@ import {
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+import type { EncodeOptions as ResponsesEncodeOptions } from "./responsesCodec.js"
 
 /** Options of the OpenAI batch model: default settings of every request, and the system prompt role. */
-export interface Options extends EncodeOptions {
+export interface Options extends EncodeOptions, ResponsesEncodeOptions {
   /** Settings every request starts from (its own settings win). */
   readonly settings?: ModelSettings | undefined
+  /**
+   * The API the batch's lines call (default Chat Completions, {@link chatCompletionsApi});
+   * `OpenAi.responsesBatchModel` uses `BatchCodec.responsesApi`.
+   */
+  readonly api?: BatchApi | undefined
 }
 
 /**
@@ -86,6 +94,7 @@ const noBatchCreated = (error: AiError): boolean =>
 /** The provider implementation over a client; `BatchModel.make` turns it into the service. */
 export const implementation = (client: ClientService, modelName: string, options?: Options): BatchModel.Implementation => {
   const { sdk } = client
+  const api = options?.api ?? chatCompletionsApi
   const secrets = [Redacted.value(client.apiKey)]
   const mapError = (error: unknown): AiError => fromSdkError(error, { secrets, where: "body" })
   const call = <A>(f: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, AiError> =>
@@ -100,7 +109,7 @@ export const implementation = (client: ClientService, modelName: string, options
       encoded =
         request.messages.length === 0
           ? Either.left(new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` }))
-          : Either.map(encodeLine(request, modelName, options?.settings, options), ({ bytes, customId, line, model, warnings }): UploadLine => ({ customId, model, line, bytes, warnings }))
+          : Either.map(encodeLine(request, modelName, options?.settings, options, api), ({ bytes, customId, line, model, warnings }): UploadLine => ({ customId, model, line, bytes, warnings }))
       lines.set(request, encoded)
     }
     return encoded
@@ -141,7 +150,7 @@ export const implementation = (client: ClientService, modelName: string, options
         body,
         (text, line) => {
           source.line = line
-          return decodeResultLine(text, source, modelName)
+          return decodeResultLine(text, source, modelName, api)
         },
         (error) => mapError(error),
         { onEnd: download.finished, readAhead: RESULTS_READ_AHEAD }
@@ -180,7 +189,8 @@ export const implementation = (client: ClientService, modelName: string, options
         const wire = yield* call((signal) =>
           sdk.batches.create({
             input_file_id: input.id,
-            endpoint: ENDPOINT,
+            // the SDK's type lists OpenAI's endpoints; Azure's are the same without `/v1`
+            endpoint: api.endpoint as typeof ENDPOINT,
             completion_window: COMPLETION_WINDOW,
             ...(metadata !== undefined ? { metadata: { ...metadata } } : {})
           }, { signal })

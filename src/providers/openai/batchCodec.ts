@@ -13,10 +13,41 @@ import type { Limits } from "../../BatchModel.js"
 import { failed, succeeded } from "../../internal/batchResults.js"
 import { isRecord } from "../../internal/wireChecks.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
+import type { ModelMessage, ModelResponse } from "../../Message.js"
 import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
+import * as ResponsesCodec from "./responsesCodec.js"
 
-/** The only endpoint this library batches: Chat Completions, like its direct requests. */
+/** The default endpoint of batches: Chat Completions, like the default direct requests. */
 export const ENDPOINT = "/v1/chat/completions" as const
+
+/**
+ * The API a batch's lines call: its endpoint, and the codec of its bodies (the same one its
+ * direct requests use). Chat Completions ({@link chatCompletionsApi}) or Responses
+ * ({@link responsesApi}); Azure names the same endpoints without the `/v1` prefix.
+ */
+export interface BatchApi {
+  /** The batch's `endpoint` and every line's `url`. */
+  readonly endpoint: string
+  /** A request's body and what it left out. */
+  readonly encode: (
+    model: string,
+    messages: ReadonlyArray<ModelMessage>,
+    parameters: ModelRequestParameters,
+    settings: ModelSettings,
+    options: (EncodeOptions & ResponsesCodec.EncodeOptions) | undefined
+  ) => Either.Either<{ readonly body: ChatRequestBody | ResponsesCodec.ResponsesRequestBody; readonly warnings: ReadonlyArray<string> }, { readonly message: string }>
+  /** A result line's success body. */
+  readonly decode: (body: unknown, options: { readonly requestedModel: string; readonly requestId?: string | undefined }) => Either.Either<ModelResponse, { readonly message: string }>
+}
+
+/** Batches on `/v1/chat/completions`. */
+export const chatCompletionsApi: BatchApi = { endpoint: ENDPOINT, encode: encodeRequest, decode: decodeChatCompletion }
+
+/** Batches on `/v1/responses`: lines' bodies are Responses requests, results `response` objects. */
+export const responsesApi: BatchApi = { endpoint: "/v1/responses", encode: ResponsesCodec.encodeRequest, decode: ResponsesCodec.decodeResponse }
+
+/** The same API under another endpoint path (Azure's `/chat/completions`, `/responses`). */
+export const withEndpoint = (api: BatchApi, endpoint: string): BatchApi => ({ ...api, endpoint })
 
 /** The only completion window OpenAI offers. */
 export const COMPLETION_WINDOW = "24h" as const
@@ -36,7 +67,7 @@ export interface EncodedLine {
   readonly customId: string
   /** The body's model (the batch's, unless the request or its `extraBody` names another). */
   readonly model: string
-  readonly body: ChatRequestBody
+  readonly body: ChatRequestBody | ResponsesCodec.ResponsesRequestBody
   readonly line: string
   /** UTF-8 bytes of the line plus its newline: what it adds to the upload. */
   readonly bytes: number
@@ -58,19 +89,20 @@ export const encodeLine = (
   request: BatchRequest,
   modelName: string,
   defaults: ModelSettings | undefined,
-  options?: EncodeOptions
+  options?: EncodeOptions & ResponsesCodec.EncodeOptions,
+  api: BatchApi = chatCompletionsApi
 ): Either.Either<EncodedLine, InvalidInputError> => {
   const settings = mergeSettings(defaults, request.settings)
   const parameters = request.parameters ?? ModelRequestParameters.from(undefined)
   const model = requestModel(request) ?? modelName
-  return Either.match(encodeRequest(model, request.messages, parameters, settings, options), {
+  return Either.match(api.encode(model, request.messages, parameters, settings, options), {
     onLeft: (error) =>
       Either.left(new InvalidInputError({
         provider: PROVIDER,
         reason: `request ${JSON.stringify(request.customId)} cannot be sent in an OpenAI batch: ${error.message}`
       })),
     onRight: ({ body, warnings }) => {
-      const line = JSON.stringify({ custom_id: request.customId, method: "POST", url: ENDPOINT, body })
+      const line = JSON.stringify({ custom_id: request.customId, method: "POST", url: api.endpoint, body })
       // a batch line has no headers and no per-request timeout: say so instead of dropping them quietly
       const dropped = [
         ...(settings.extraHeaders !== undefined && Object.keys(settings.extraHeaders).length > 0 ? ["extraHeaders"] : []),
@@ -310,7 +342,8 @@ export interface LineSource {
 export const decodeResultLine = (
   text: string,
   source: LineSource,
-  requestedModel: string
+  requestedModel: string,
+  api: BatchApi = chatCompletionsApi
 ): Either.Either<BatchResult, ResponseDecodeError> => {
   let json: unknown
   try {
@@ -336,7 +369,7 @@ export const decodeResultLine = (
       return Either.right(failed(customId, code, message))
     }
     const requestId = typeof response.request_id === "string" ? response.request_id : undefined
-    const decoded = decodeChatCompletion(response.body, { requestedModel, requestId })
+    const decoded = api.decode(response.body, { requestedModel, requestId })
     return Either.right(
       Either.isRight(decoded)
         ? succeeded(customId, decoded.right)

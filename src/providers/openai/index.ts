@@ -11,10 +11,12 @@
 import { type ConfigError, Layer } from "effect"
 import type * as BatchModel from "../../BatchModel.js"
 import type * as LanguageModel from "../../LanguageModel.js"
+import * as BatchCodecModule from "./batchCodec.js"
 import * as OpenAiBatchModel from "./OpenAiBatchModel.js"
 import { layer as clientLayer, layerConfig as clientLayerConfig, type OpenAiClient, type Options as ClientOptions } from "./OpenAiClient.js"
 import * as OpenAiLanguageModel from "./OpenAiLanguageModel.js"
 import * as OpenAiWebhook from "./OpenAiWebhook.js"
+import * as OpenAiResponsesLanguageModel from "./OpenAiResponsesLanguageModel.js"
 
 /** The client service Tag, its options and constructors. */
 export { OpenAiClient, type Options as ClientOptions, type Service as ClientService } from "./OpenAiClient.js"
@@ -68,6 +70,53 @@ export const model = (
   Layer.merge(languageModel(name, options), batchModel(name, options)).pipe(
     Layer.provide(options?.client !== undefined ? clientLayer(options.client) : clientLayerConfig())
   )
+
+/** Options of a Responses model: those of {@link ModelOptions}, plus reasoning (effort, summary), encrypted reasoning and `store`. */
+export type ResponsesModelOptions = OpenAiResponsesLanguageModel.Options
+
+/**
+ * The `LanguageModel` of one OpenAI model on the Responses API (`/v1/responses`), over the
+ * client in context. Reasoning summaries come back as ThinkingParts that keep the encrypted
+ * reasoning, so a history sent back continues the model's reasoning.
+ *
+ * @example
+ * OpenAi.responsesLanguageModel("gpt-5-mini", { reasoning: { effort: "low", summary: "auto" } }).pipe(Layer.provide(OpenAi.layer({ apiKey })))
+ */
+export const responsesLanguageModel = (
+  name: string,
+  options?: ResponsesModelOptions
+): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> => OpenAiResponsesLanguageModel.layer(name, options)
+
+/**
+ * The `BatchModel` of one OpenAI model on the Responses API: the Batch API on `/v1/responses`,
+ * each line's body the Responses request a direct call would send.
+ *
+ * @example
+ * Batch.run(requests).pipe(Effect.provide(OpenAi.responsesBatchModel("gpt-5-mini").pipe(Layer.provide(OpenAi.layer({ apiKey })))))
+ */
+export const responsesBatchModel = (
+  name: string,
+  options?: ResponsesModelOptions
+): Layer.Layer<BatchModel.BatchModel, never, OpenAiClient> => OpenAiBatchModel.layer(name, { ...options, api: BatchCodecModule.responsesApi })
+
+/**
+ * A ready Responses model: its `LanguageModel` and `BatchModel` on `/v1/responses`, with the
+ * client from the environment ({@link layerConfig}), or from `options.client` when given. The
+ * model string `"openai-responses:<model>"` resolves to it.
+ *
+ * @example
+ * Effect.provide(program, OpenAi.responsesModel("gpt-5-mini"))
+ */
+export const responsesModel = (
+  name: string,
+  options?: ResponsesModelOptions & { readonly client?: ClientOptions | undefined }
+): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, ConfigError.ConfigError> =>
+  Layer.merge(responsesLanguageModel(name, options), responsesBatchModel(name, options)).pipe(
+    Layer.provide(options?.client !== undefined ? clientLayer(options.client) : clientLayerConfig())
+  )
+
+/** The Responses API codec (pure: our messages ⇄ Responses JSON and stream events). */
+export * as ResponsesCodec from "./responsesCodec.js"
 
 /** The Chat Completions codec (pure: our messages ⇄ wire JSON), for batch code and tests. */
 export * as Codec from "./codec.js"

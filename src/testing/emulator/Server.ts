@@ -47,8 +47,29 @@ export interface RecordedRequest {
   readonly rawBody: Buffer
   /** path parameters of the matched route (`:id` segments) */
   readonly params: Readonly<Record<string, string>>
-  /** the API key the client sent (bearer token or x-api-key) */
+  /** the API key the client sent (bearer token, x-api-key, or Azure's api-key) */
   readonly apiKey: string | undefined
+  /** the path as sent, when it differs from `path` (an Azure OpenAI path, see {@link azurePath}) */
+  readonly rawPath?: string | undefined
+}
+
+/**
+ * Azure OpenAI's URL shapes as the OpenAI routes they stand for, so the same routes (and
+ * scripts) answer both: `/openai/deployments/{deployment}/chat/completions` and
+ * `/openai/chat/completions` → `/v1/chat/completions`, `/openai/v1/responses` → `/v1/responses`,
+ * `/openai/batches/{id}` → `/v1/batches/{id}`. Undefined for any other path.
+ */
+export const azurePath = (path: string): { readonly path: string; readonly deployment: string | undefined; readonly v1: boolean } | undefined => {
+  const deployment = /^\/openai\/deployments\/([^/]+)(\/.*)$/.exec(path)
+  if (deployment !== null) return { path: `/v1${deployment[2]}`, deployment: decodeURIComponent(deployment[1]!), v1: false }
+  if (path.startsWith("/openai/v1/")) return { path: path.slice("/openai".length), deployment: undefined, v1: true }
+  if (path.startsWith("/openai/")) return { path: `/v1${path.slice("/openai".length)}`, deployment: undefined, v1: false }
+  return undefined
+}
+
+/** Azure's answer to a versioned path without `api-version`. */
+const missingApiVersion = {
+  error: { code: "404", message: "Resource not found: Azure OpenAI paths outside /openai/v1 need an api-version query parameter." }
 }
 
 /** A scripted response, or a function of the request that makes one. */
@@ -125,7 +146,11 @@ export const startServer = async (
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const rawBody = Buffer.concat(chunks)
     const url = new URL(req.url ?? "/", "http://emulator")
-    const match = routes.find((r) => r.method === req.method && r.regex.test(url.pathname))
+    const azure = azurePath(url.pathname)
+    const pathname = azure?.path ?? url.pathname
+    const match = azure !== undefined && !azure.v1 && !url.searchParams.has("api-version")
+      ? undefined
+      : routes.find((r) => r.method === req.method && r.regex.test(pathname))
     let body: unknown
     if (rawBody.length > 0 && (req.headers["content-type"] ?? "").includes("json")) {
       try {
@@ -136,14 +161,26 @@ export const startServer = async (
     }
     const params: Record<string, string> = {}
     if (match) {
-      const m = match.regex.exec(url.pathname)
+      const m = match.regex.exec(pathname)
       match.names.forEach((name, i) => (params[name] = decodeURIComponent(m?.[i + 1] ?? "")))
     }
     const auth = req.headers["authorization"]
-    const apiKey = typeof auth === "string" && auth.startsWith("Bearer ") ? auth.slice(7) : (req.headers["x-api-key"] as string | undefined)
+    const apiKey = typeof auth === "string" && auth.startsWith("Bearer ")
+      ? auth.slice(7)
+      : ((req.headers["x-api-key"] ?? req.headers["api-key"]) as string | undefined)
     const headers: Record<string, string | undefined> = {}
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v
-    const recorded: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers, body, rawBody, params, apiKey }
+    const recorded: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: pathname,
+      query: url.searchParams,
+      headers,
+      body,
+      rawBody,
+      params,
+      apiKey,
+      ...(azure !== undefined ? { rawPath: url.pathname } : {})
+    }
     requests.push(recorded)
 
     let finished = false
@@ -154,6 +191,11 @@ export const startServer = async (
       finished = true
     }
 
+    if (!match && azure !== undefined && !azure.v1 && !url.searchParams.has("api-version")) {
+      res.writeHead(404, { "content-type": "application/json" })
+      res.end(JSON.stringify(missingApiVersion), done)
+      return
+    }
     if (!match) {
       res.writeHead(404, { "content-type": "application/json" })
       res.end(JSON.stringify({ error: { type: "not_found_error", message: `emulator: no route for ${req.method} ${url.pathname}` } }), done)

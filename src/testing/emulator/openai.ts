@@ -37,6 +37,7 @@ import { createHash, createHmac } from "node:crypto"
 import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, type ResponderOutput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
 import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import { answerResponse, validateResponses } from "./openaiResponses.js"
 
 type Json = Record<string, unknown>
 
@@ -661,7 +662,12 @@ const hash = (text: string): number => {
   return h >>> 0
 }
 
-const SUPPORTED_ENDPOINTS = new Set(["/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations"])
+// Azure OpenAI names the same endpoints without the `/v1` prefix
+const SUPPORTED_ENDPOINTS = new Set(["/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/moderations", "/responses", "/chat/completions"])
+const isResponsesEndpoint = (endpoint: string): boolean => endpoint === "/v1/responses" || endpoint === "/responses"
+/** The body checks of a line's endpoint. */
+const validateLine = (endpoint: string, body: unknown): Scripted | undefined =>
+  isResponsesEndpoint(endpoint) ? validateResponses(body) : validate(body)
 const FINAL = new Set(["completed", "failed", "expired", "cancelled"])
 
 const keyError = (request: RecordedRequest): Scripted | undefined => {
@@ -866,7 +872,8 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       const key = JSON.stringify(body)
       let text = answers.get(key)
       if (text === undefined) {
-        text = JSON.stringify(answerChat(body, b.headers))
+        // a batch on the Responses API answers `response` objects (openaiResponses.ts)
+        text = JSON.stringify(isResponsesEndpoint(b.endpoint) ? answerResponse(body, b.headers) : answerChat(body, b.headers))
         answers.set(key, text)
       }
       return text
@@ -890,7 +897,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
         output.push({ id: line.customId, text })
         return
       }
-      const rejected = validateChat(line.body)
+      const rejected = validateLine(b.endpoint, line.body)
       const body = rejected?.json ?? openAiError(
         code,
         code >= 500 ? "The server had an error while processing your request." : code === 429 ? "Rate limit reached for requests." : `emulator: request ${line.customId} was scripted to fail.`,
@@ -1099,7 +1106,7 @@ const batchRoutes = (context: RouteContext): ReadonlyArray<Route> => {
       lines,
       // a body the chat route would reject fails like it, with status 400
       // own keys only: an id like "toString" or "__proto__" is not scripted to fail
-      statuses: lines.map((l) => (Object.hasOwn(failing, l.customId) ? failing[l.customId] : undefined) ?? (validateChat(l.body) !== undefined ? 400 : 200)),
+      statuses: lines.map((l) => (Object.hasOwn(failing, l.customId) ? failing[l.customId] : undefined) ?? (validateLine(endpoint, l.body) !== undefined ? 400 : 200)),
       headers: request.headers,
       validationErrors: rejected,
       tokens,

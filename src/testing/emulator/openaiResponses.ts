@@ -15,11 +15,18 @@
  *   events (the text is repeated until it has at least N characters, in the JSON answer too);
  * - `x-emulator-chunk-delay-ms: N`: wait N ms between SSE events;
  * - `x-emulator-delay-ms: N`: wait N ms before answering;
- * - `x-emulator-id: X`: the response is `resp_X` (otherwise a hash of the request).
+ * - `x-emulator-id: X`: the response is `resp_X` (otherwise a hash of the request);
+ * - `x-emulator-reasoning: N`: a reasoning item with N summaries comes first (a request's
+ *   `reasoning.summary` gives two); its `encrypted_content` is set when the request's `include`
+ *   lists `reasoning.encrypted_content`, and its tokens count as `reasoning_tokens`;
+ * - `x-emulator-cached-tokens: N`: N input tokens are reported as cached;
+ * - `x-emulator-output-fence` / `x-emulator-invalid-output`: how a structured answer is written
+ *   (responder.ts). A json_schema `text.format`, or a schema in the instructions (prompted
+ *   output), makes the answer JSON valid for it.
  */
 import { createHash } from "node:crypto"
 import { isRecord } from "../../internal/wireChecks.js"
-import { type ResponderInput, respond, splitExactly, tokens, wordDeltas } from "./responder.js"
+import { type ResponderInput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
 import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
 
 type Json = Record<string, unknown>
@@ -113,6 +120,29 @@ interface Answer {
   readonly deltas: ReadonlyArray<string>
   readonly incomplete: boolean
   readonly usage: Json
+  /** A reasoning item before the answer: its summaries, and its encrypted content when asked for. */
+  readonly reasoning: { readonly id: string; readonly summary: ReadonlyArray<string>; readonly encrypted: string | undefined } | undefined
+}
+
+/**
+ * The JSON Schema the answer must follow: the json_schema `text.format`, else a schema in the
+ * instructions or system (developer) messages, where prompted output puts it.
+ */
+const outputSchemaOf = (body: Json): unknown => {
+  const format = isRecord(body.text) ? body.text.format : undefined
+  if (isRecord(format) && format.type === "json_schema") return format.schema ?? {}
+  const system = itemsOf(body.input).filter((item) => isMessage(item) && (item.role === "system" || item.role === "developer")).map((item) => textOf(item.content))
+  return schemaInText([typeof body.instructions === "string" ? body.instructions : "", ...system].join("\n"))
+}
+
+/** Whether the request asks for reasoning: a `reasoning.summary`, or the `x-emulator-reasoning` header. */
+const reasoningSummaries = (headers: Headers, body: Json, prompt: string): ReadonlyArray<string> | undefined => {
+  const wanted = intHeader(headers, "x-emulator-reasoning")
+  const summary = isRecord(body.reasoning) ? body.reasoning.summary : undefined
+  if (wanted === undefined && (summary === undefined || summary === null)) return undefined
+  const n = wanted ?? 2
+  const topic = prompt.slice(0, 60) || "the question"
+  return Array.from({ length: n }, (_, i) => (i === 0 ? `**Reading the question** I am asked: ${topic}.` : `**Step ${i + 1}** Working out the answer.`))
 }
 
 const answer = (headers: Headers, body: Json): Answer => {
@@ -129,8 +159,12 @@ const answer = (headers: Headers, body: Json): Answer => {
     call = { id: `fc_${id}`, callId: `call_${id.slice(0, 16)}`, name: out.name, arguments: JSON.stringify(out.args) }
     deltas = call.arguments.match(/.{1,6}/gs) ?? []
   } else {
-    let t = out.text
-    const wanted = intHeader(headers, "x-emulator-deltas")
+    const schema = outputSchemaOf(body)
+    const structured = schema === undefined
+      ? undefined
+      : structuredText(schema, input.lastUserText, { fence: headers["x-emulator-output-fence"], invalid: headers["x-emulator-invalid-output"] })
+    let t = structured ?? out.text
+    const wanted = structured === undefined ? intHeader(headers, "x-emulator-deltas") : undefined
     if (wanted !== undefined && wanted > 0) {
       const base = t
       while (t.length < wanted) t = `${t} ${base}`
@@ -143,7 +177,17 @@ const answer = (headers: Headers, body: Json): Answer => {
     text = t
     deltas = wanted !== undefined && wanted > 0 && t.length >= wanted ? splitExactly(t, wanted) : wordDeltas(t)
   }
-  const outputTokens = tokens(text ?? (call ? call.name + call.arguments : ""))
+  const summaries = reasoningSummaries(headers, body, input.lastUserText)
+  const include = Array.isArray(body.include) ? body.include : []
+  const reasoning = summaries === undefined
+    ? undefined
+    : {
+        id: `rs_${id}`,
+        summary: summaries,
+        encrypted: include.includes("reasoning.encrypted_content") ? Buffer.from(`emulated reasoning for ${id}`).toString("base64") : undefined
+      }
+  const reasoningTokens = reasoning === undefined ? 0 : tokens(reasoning.summary.join(" ")) * 4
+  const outputTokens = tokens(text ?? (call ? call.name + call.arguments : "")) + reasoningTokens
   return {
     id: `resp_${id}`,
     messageId: `msg_${id}`,
@@ -154,15 +198,27 @@ const answer = (headers: Headers, body: Json): Answer => {
     incomplete,
     usage: {
       input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? 0) },
       output_tokens: outputTokens,
-      output_tokens_details: { reasoning_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: reasoningTokens },
       total_tokens: inputTokens + outputTokens
-    }
+    },
+    reasoning
   }
 }
 
 const textPart = (text: string): Json => ({ type: "output_text", text, annotations: [], logprobs: [] })
+
+const reasoningItem = (r: NonNullable<Answer["reasoning"]>, done: boolean): Json => ({
+  id: r.id,
+  type: "reasoning",
+  summary: done ? r.summary.map((text) => ({ type: "summary_text", text })) : [],
+  ...(r.encrypted !== undefined ? { encrypted_content: done ? r.encrypted : null } : {})
+})
+
+/** Every output item: the reasoning (if any), then the answer. */
+const outputItems = (a: Answer, done: boolean): Array<Json> =>
+  a.reasoning !== undefined ? [reasoningItem(a.reasoning, done), outputItem(a, done)] : [outputItem(a, done)]
 
 const outputItem = (a: Answer, done: boolean): Json =>
   a.call !== undefined
@@ -185,10 +241,10 @@ const responseJson = (a: Answer, body: Json, state: "in_progress" | "done"): Jso
     max_output_tokens: typeof body.max_output_tokens === "number" ? body.max_output_tokens : null,
     max_tool_calls: null,
     model: String(body.model),
-    output: done ? [outputItem(a, true)] : [],
+    output: done ? outputItems(a, true) : [],
     parallel_tool_calls: body.parallel_tool_calls !== false,
     previous_response_id: typeof body.previous_response_id === "string" ? body.previous_response_id : null,
-    reasoning: { effort: null, summary: null },
+    reasoning: isRecord(body.reasoning) ? { effort: body.reasoning.effort ?? null, summary: body.reasoning.summary ?? null } : { effort: null, summary: null },
     service_tier: "default",
     store: body.store !== false,
     temperature: typeof body.temperature === "number" ? body.temperature : 1,
@@ -210,20 +266,33 @@ const responseEvents = (a: Answer, body: Json): Array<string> => {
   const event = (type: string, data: Json): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`
   const frames: Array<string> = [
     event("response.created", { response: responseJson(a, body, "in_progress") }),
-    event("response.in_progress", { response: responseJson(a, body, "in_progress") }),
-    event("response.output_item.added", { output_index: 0, item: outputItem(a, false) })
+    event("response.in_progress", { response: responseJson(a, body, "in_progress") })
   ]
+  const r = a.reasoning
+  if (r !== undefined) {
+    frames.push(event("response.output_item.added", { output_index: 0, item: reasoningItem(r, false) }))
+    r.summary.forEach((text, summary_index) => {
+      const at = { item_id: r.id, output_index: 0, summary_index }
+      frames.push(event("response.reasoning_summary_part.added", { ...at, part: { type: "summary_text", text: "" } }))
+      for (const delta of wordDeltas(text)) frames.push(event("response.reasoning_summary_text.delta", { ...at, delta }))
+      frames.push(event("response.reasoning_summary_text.done", { ...at, text }))
+      frames.push(event("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } }))
+    })
+    frames.push(event("response.output_item.done", { output_index: 0, item: reasoningItem(r, true) }))
+  }
+  const output_index = r !== undefined ? 1 : 0
+  frames.push(event("response.output_item.added", { output_index, item: outputItem(a, false) }))
   if (a.call !== undefined) {
-    for (const delta of a.deltas) frames.push(event("response.function_call_arguments.delta", { item_id: a.call.id, output_index: 0, delta }))
-    frames.push(event("response.function_call_arguments.done", { item_id: a.call.id, output_index: 0, arguments: a.call.arguments }))
+    for (const delta of a.deltas) frames.push(event("response.function_call_arguments.delta", { item_id: a.call.id, output_index, delta }))
+    frames.push(event("response.function_call_arguments.done", { item_id: a.call.id, output_index, arguments: a.call.arguments }))
   } else {
-    const at = { item_id: a.messageId, output_index: 0, content_index: 0 }
+    const at = { item_id: a.messageId, output_index, content_index: 0 }
     frames.push(event("response.content_part.added", { ...at, part: textPart("") }))
     for (const delta of a.deltas) frames.push(event("response.output_text.delta", { ...at, delta, logprobs: [] }))
     frames.push(event("response.output_text.done", { ...at, text: a.text ?? "", logprobs: [] }))
     frames.push(event("response.content_part.done", { ...at, part: textPart(a.text ?? "") }))
   }
-  frames.push(event("response.output_item.done", { output_index: 0, item: outputItem(a, true) }))
+  frames.push(event("response.output_item.done", { output_index, item: outputItem(a, true) }))
   frames.push(event(a.incomplete ? "response.incomplete" : "response.completed", { response: responseJson(a, body, "done") }))
   return frames
 }
@@ -233,6 +302,9 @@ let requestCounter = 0
 /** The `response` JSON the route answers to a (valid, non-streaming) body. */
 export const answerResponse = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
   responseJson(answer(headers, body as Json), body as Json, "done")
+
+/** What the route rejects with 400 before answering (a batch line on `/v1/responses` too). */
+export const validateResponses = (body: unknown): Scripted | undefined => validate(body)
 
 /** The default `POST /v1/responses` behaviour: key and body checks, then JSON or SSE. */
 export const responses = (request: RecordedRequest): Scripted => {
