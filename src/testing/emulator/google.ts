@@ -407,9 +407,8 @@ export const googleRoutes = (context: RouteContext): ReadonlyArray<Route> => {
     if (state === "BATCH_STATE_FAILED") return
     const answered = state === "BATCH_STATE_SUCCEEDED" ? b.keys.length : Math.min(b.keys.length, b.lifecycle.processed ?? Math.floor(b.keys.length / 2))
     if (b.source === "inline") {
-      const responses = b.keys.map((key, i) =>
-        i < answered ? { ...resultOf(b, i), metadata: { key } } : { error: { code: 499, message: `the batch ended before ${key} ran`, status: "CANCELLED" }, metadata: { key } }
-      )
+      // requests that did not run before an expired or cancelled end have no response
+      const responses = b.keys.slice(0, answered).map((key, i) => ({ ...resultOf(b, i), metadata: { key } }))
       b.output = { inlinedResponses: { inlinedResponses: responses } }
       return
     }
