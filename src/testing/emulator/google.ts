@@ -11,6 +11,7 @@
  * - `x-emulator-finish-reason: R` reports finish reason R (`MAX_TOKENS`, `SAFETY`, ...);
  * - `x-emulator-cache-read: N` reports N cached prompt tokens (`cachedContentTokenCount`);
  * - `x-emulator-id: X` names the response X, so two requests get the very same answer.
+ * A request without a key is a 403, one whose key contains "invalid" a 400 `API_KEY_INVALID`.
  * A `thinkingConfig` with `includeThoughts` answers with a thought part first, and a thought
  * signature on the first part after it; any `thinkingConfig` (budget not 0) reports
  * `thoughtsTokenCount`. A `responseJsonSchema` (or `responseSchema`) with
@@ -238,13 +239,30 @@ const streamChunks = (a: Answer, deltas: number | undefined): Array<Json> => {
 
 const modelOf = (request: RecordedRequest): string => request.params.model ?? ""
 
+/**
+ * The key check of the real API: none is a 403 ("unregistered callers"), a key containing
+ * "invalid" a 400 `API_KEY_INVALID`, as Gemini answers a bad key.
+ */
+const keyProblem = (request: RecordedRequest): Scripted | undefined => {
+  const key = request.apiKey
+  if (key === undefined || key === "") return googleError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.")
+  if (!key.includes("invalid")) return undefined
+  const error = googleError(400, "API key not valid. Please pass a valid API key.")
+  const json = error.json as { error: Json }
+  return { ...error, json: { error: { ...json.error, details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" }] } } }
+}
+
 const generate = (request: RecordedRequest): Scripted => {
+  const rejected = keyProblem(request)
+  if (rejected !== undefined) return rejected
   const problem = validate(request.body)
   if (problem !== undefined) return googleError(400, problem)
   return { json: responseJson(answer(request.body as Json, modelOf(request), request.headers)) }
 }
 
 const streamGenerate = (request: RecordedRequest): Scripted => {
+  const rejected = keyProblem(request)
+  if (rejected !== undefined) return rejected
   const problem = validate(request.body)
   if (problem !== undefined) return googleError(400, problem)
   if (request.query.get("alt") !== "sse") return googleError(400, "the emulator streams only with alt=sse")
@@ -470,6 +488,8 @@ export const googleRoutes = (context: RouteContext): ReadonlyArray<Route> => {
   }
 
   const createBatch: Handler = (request) => {
+    const rejected = keyProblem(request)
+    if (rejected !== undefined) return rejected
     const body = request.body
     const batch = isRecord(body) && isRecord(body.batch) ? body.batch : undefined
     const input = batch !== undefined && isRecord(batch.inputConfig) ? batch.inputConfig : undefined
