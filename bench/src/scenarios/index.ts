@@ -6,8 +6,9 @@
  */
 import { anthropicRequest } from "./anthropic-request.js"
 import { anthropicStream } from "./anthropic-stream.js"
+import { geminiRequest } from "./gemini-request.js"
 import { openAiRequest } from "./openai-request.js"
 import { openAiStream } from "./openai-stream.js"
 import type { Scenario } from "./types.js"
 
-export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream]
+export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream, geminiRequest]
