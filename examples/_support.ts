@@ -10,22 +10,26 @@ import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 /** Whether a real provider is configured (then answers vary and examples check less). */
 export const usingRealProviders = (): boolean =>
   Boolean(process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL?.includes("127.0.0.1")) ||
-  Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1"))
+  Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1")) ||
+  Boolean((process.env.GEMINI_API_KEY ?? process.env.GOOGLE_API_KEY) && !process.env.GEMINI_BASE_URL?.includes("127.0.0.1"))
 
 /**
- * Points both SDKs at an emulator: base URLs and placeholder keys. Its batches finish after
+ * Points the SDKs at an emulator: base URLs and placeholder keys. Its batches finish after
  * `statusCalls` status checks (default 0: at create, so the seeds' 60-second polls cost nothing).
  * Returns a function that restores the environment.
  */
 export const useEmulator = (emulator: Emulator, batches: { readonly statusCalls?: number } = {}): (() => void) => {
   emulator.openaiBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   emulator.anthropicBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
-  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const
+  emulator.googleBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
+  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL"] as const
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
   process.env.OPENAI_API_KEY = "sk-emulator"
   process.env.OPENAI_BASE_URL = emulator.openaiBaseURL
   process.env.ANTHROPIC_API_KEY = "sk-ant-emulator"
   process.env.ANTHROPIC_BASE_URL = emulator.anthropicBaseURL
+  process.env.GEMINI_API_KEY = "gemini-emulator"
+  process.env.GEMINI_BASE_URL = emulator.googleBaseURL
   return () => {
     for (const n of names) {
       if (saved[n] === undefined) delete process.env[n]

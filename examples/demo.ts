@@ -6,6 +6,7 @@
  *
  *   OPENAI_API_KEY=sk-... npm run demo -- openai:gpt-4o-mini
  *   ANTHROPIC_API_KEY=sk-ant-... npm run demo -- anthropic:claude-haiku-4-5 --batch
+ *   GEMINI_API_KEY=... npm run demo -- google:gemini-2.5-flash
  */
 import { Console, Duration, Effect, Stream } from "effect"
 import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
@@ -14,9 +15,9 @@ import { draw, progressBar } from "./batch-progress.js"
 import { startEmulator } from "../src/testing/Emulator.js"
 import { useEmulator } from "./_support.js"
 
-const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"]
+const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "google:gemini-2.5-flash"]
 
-const keyFor: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" }
+const keyFor: Record<string, string> = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY", google: "GEMINI_API_KEY" }
 
 const demoModel = async (model: string): Promise<void> => {
   console.log(`\n=== ${model}`)
@@ -60,7 +61,8 @@ const main = async (): Promise<void> => {
   if (requested.length > 0) {
     for (const model of requested) {
       const variable = keyFor[model.split(":")[0] ?? ""]
-      if (variable !== undefined && !process.env[variable]) {
+      // Gemini also takes GOOGLE_API_KEY
+      if (variable !== undefined && !process.env[variable] && !(variable === "GEMINI_API_KEY" && process.env.GOOGLE_API_KEY)) {
         throw new Error(`${model} needs ${variable} in the environment (or run \`npm run demo\` with no arguments to use the emulator)`)
       }
     }
@@ -76,6 +78,7 @@ const main = async (): Promise<void> => {
   // emulated batches move one step per status check: a few polls show the progress
   emulator.openaiBatches.lifecycle = { statusCalls: 4 }
   emulator.anthropicBatches.lifecycle = { statusCalls: 4 }
+  emulator.googleBatches.lifecycle = { statusCalls: 4 }
   console.log(`No model given: using the in-process emulator at ${emulator.url} (no API key, no network).`)
   try {
     for (const model of defaults) {

@@ -20,7 +20,7 @@ import { Readable } from "node:stream"
 import type { BatchJob } from "@google/genai"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
-import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import { unwrapScopedStream } from "../../internal/scopedStream.js"
@@ -225,7 +225,16 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           )
         ))
 
-    return BatchModel.make({ provider: providerName, modelName, limits, validate, encodedSize, create, status, results, cancel, list })
+    const service = BatchModel.make({ provider: providerName, modelName, limits, validate, encodedSize, create, status, results, cancel, list })
+    // the SDK's BatchJob has no request count (it drops the wire's batchStats): the submitted ids
+    // say how many there are, when the batch is known
+    const counted = (batch: Batch): Batch =>
+      batch.requestCount === 0 && batch.customIds.length > 0 ? new Batch({ ...batch, requestCount: batch.customIds.length }, true) : batch
+    return {
+      ...service,
+      status: (batch) => Effect.map(service.status(batch), counted),
+      cancel: (batch) => Effect.map(service.cancel(batch), counted)
+    }
   })
 
 /** The Gemini `BatchModel` as a Layer over the client. */
