@@ -16,7 +16,7 @@ import * as OpenAi from "./providers/openai/index.js"
 import * as TestModel from "./testing/TestModel.js"
 
 /** The providers a model string may name. */
-export const knownProviders = ["openai", "anthropic", "google", "test"] as const
+export const knownProviders = ["openai", "anthropic", "test", "google"] as const
 /** A provider a model string may name. */
 export type KnownProvider = (typeof knownProviders)[number]
 
@@ -29,8 +29,8 @@ export interface ModelString {
 const environment: Record<KnownProvider, string> = {
   openai: "OPENAI_API_KEY (and OPENAI_BASE_URL for another server)",
   anthropic: "ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)",
-  google: "GEMINI_API_KEY or GOOGLE_API_KEY (and GEMINI_BASE_URL for another server)",
-  test: "nothing"
+  test: "nothing",
+  google: "GEMINI_API_KEY or GOOGLE_API_KEY (and GEMINI_BASE_URL for another server)"
 }
 
 /**
