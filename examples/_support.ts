@@ -11,7 +11,8 @@ import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 export const usingRealProviders = (): boolean =>
   Boolean(process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL?.includes("127.0.0.1")) ||
   Boolean(process.env.ANTHROPIC_API_KEY && !process.env.ANTHROPIC_BASE_URL?.includes("127.0.0.1")) ||
-  Boolean(process.env.AZURE_OPENAI_API_KEY && !process.env.AZURE_OPENAI_ENDPOINT?.includes("127.0.0.1"))
+  Boolean(process.env.AZURE_OPENAI_API_KEY && !process.env.AZURE_OPENAI_ENDPOINT?.includes("127.0.0.1")) ||
+  Boolean((process.env.GEMINI_API_KEY ?? process.env.GOOGLE_API_KEY) && !process.env.GEMINI_BASE_URL?.includes("127.0.0.1"))
 
 /**
  * How an example wants the emulator: its batches finish after `statusCalls` status checks
@@ -31,7 +32,8 @@ export interface EmulatorSettings {
 export const useEmulator = (emulator: Emulator, batches: EmulatorSettings = {}): (() => void) => {
   emulator.openaiBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
   emulator.anthropicBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
-  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"] as const
+  emulator.googleBatches.lifecycle = { statusCalls: batches.statusCalls ?? 0 }
+  const names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "GEMINI_API_KEY", "GEMINI_BASE_URL"] as const
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]))
   process.env.OPENAI_API_KEY = "sk-emulator"
   process.env.OPENAI_BASE_URL = emulator.openaiBaseURL
@@ -39,6 +41,8 @@ export const useEmulator = (emulator: Emulator, batches: EmulatorSettings = {}):
   process.env.ANTHROPIC_BASE_URL = emulator.anthropicBaseURL
   process.env.AZURE_OPENAI_API_KEY = "azure-emulator-key"
   process.env.AZURE_OPENAI_ENDPOINT = emulator.azureEndpoint
+  process.env.GEMINI_API_KEY = "gemini-emulator"
+  process.env.GEMINI_BASE_URL = emulator.googleBaseURL
   return () => {
     for (const n of names) {
       if (saved[n] === undefined) delete process.env[n]

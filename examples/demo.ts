@@ -8,6 +8,7 @@
  *   ANTHROPIC_API_KEY=sk-ant-... npm run demo -- anthropic:claude-haiku-4-5 --batch
  *   OPENAI_API_KEY=sk-... npm run demo -- openai-responses:gpt-5-mini
  *   AZURE_OPENAI_ENDPOINT=https://<resource>.openai.azure.com AZURE_OPENAI_API_KEY=... npm run demo -- azure:<deployment>
+ *   GEMINI_API_KEY=... npm run demo -- google:gemini-2.5-flash
  */
 import { Console, Duration, Effect, Stream } from "effect"
 import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
@@ -16,14 +17,15 @@ import { draw, progressBar } from "./batch-progress.js"
 import { startEmulator } from "../src/testing/Emulator.js"
 import { useEmulator } from "./_support.js"
 
-const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "openai-responses:gpt-4o-mini", "azure:gpt-4o-mini"]
+const defaults = ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "openai-responses:gpt-4o-mini", "azure:gpt-4o-mini", "google:gemini-2.5-flash"]
 
 const keyFor: Record<string, string> = {
   openai: "OPENAI_API_KEY",
   anthropic: "ANTHROPIC_API_KEY",
   "openai-responses": "OPENAI_API_KEY",
   azure: "AZURE_OPENAI_API_KEY",
-  "azure-responses": "AZURE_OPENAI_API_KEY"
+  "azure-responses": "AZURE_OPENAI_API_KEY",
+  google: "GEMINI_API_KEY"
 }
 
 const demoModel = async (model: string): Promise<void> => {
@@ -68,7 +70,8 @@ const main = async (): Promise<void> => {
   if (requested.length > 0) {
     for (const model of requested) {
       const variable = keyFor[model.split(":")[0] ?? ""]
-      if (variable !== undefined && !process.env[variable]) {
+      // Gemini also takes GOOGLE_API_KEY
+      if (variable !== undefined && !process.env[variable] && !(variable === "GEMINI_API_KEY" && process.env.GOOGLE_API_KEY)) {
         throw new Error(`${model} needs ${variable} in the environment (or run \`npm run demo\` with no arguments to use the emulator)`)
       }
     }
@@ -84,6 +87,7 @@ const main = async (): Promise<void> => {
   // emulated batches move one step per status check: a few polls show the progress
   emulator.openaiBatches.lifecycle = { statusCalls: 4 }
   emulator.anthropicBatches.lifecycle = { statusCalls: 4 }
+  emulator.googleBatches.lifecycle = { statusCalls: 4 }
   console.log(`No model given: using the in-process emulator at ${emulator.url} (no API key, no network).`)
   try {
     for (const model of defaults) {

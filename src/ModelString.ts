@@ -1,9 +1,11 @@
 /**
- * Model strings: `"openai:gpt-4o-mini"`, `"anthropic:claude-haiku-4-5"`, `"test"` → the provider
- * Layer, configured from the environment (OPENAI_API_KEY / OPENAI_BASE_URL,
- * ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL). `"openai-responses:gpt-5-mini"` is the same OpenAI
- * model on the Responses API; `"azure:<deployment>"` and `"azure-responses:<deployment>"` are
- * Azure OpenAI deployments (AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY).
+ * Model strings: `"openai:gpt-4o-mini"`, `"anthropic:claude-haiku-4-5"`, `"google:gemini-2.5-flash"`,
+ * `"test"` → the provider Layer, configured from the environment (OPENAI_API_KEY / OPENAI_BASE_URL,
+ * ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL, GEMINI_API_KEY or GOOGLE_API_KEY / GEMINI_BASE_URL).
+ * `"openai-responses:gpt-5-mini"` is the same OpenAI model on the Responses API;
+ * `"azure:<deployment>"` and `"azure-responses:<deployment>"` are Azure OpenAI deployments
+ * (AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY). The Gemini provider is loaded only when a
+ * `google:` string is resolved, so `@google/genai` (an optional peer dependency) is needed only then.
  *
  * @since 0.1.0
  */
@@ -17,7 +19,7 @@ import * as OpenAi from "./providers/openai/index.js"
 import * as TestModel from "./testing/TestModel.js"
 
 /** The providers a model string may name. */
-export const knownProviders = ["openai", "anthropic", "test", "openai-responses", "azure", "azure-responses"] as const
+export const knownProviders = ["openai", "anthropic", "test", "openai-responses", "azure", "azure-responses", "google"] as const
 /** A provider a model string may name. */
 export type KnownProvider = (typeof knownProviders)[number]
 
@@ -33,7 +35,8 @@ const environment: Record<KnownProvider, string> = {
   test: "nothing",
   "openai-responses": "OPENAI_API_KEY (and OPENAI_BASE_URL for another server)",
   azure: "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (and AZURE_OPENAI_API_VERSION)",
-  "azure-responses": "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (and AZURE_OPENAI_API_VERSION)"
+  "azure-responses": "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (and AZURE_OPENAI_API_VERSION)",
+  google: "GEMINI_API_KEY or GOOGLE_API_KEY (and GEMINI_BASE_URL for another server)"
 }
 
 /**
@@ -60,6 +63,17 @@ const configured = (spec: ModelString) => (error: ConfigError.ConfigError): Inva
     reason: `${spec.provider}:${spec.model} needs ${environment[spec.provider]} in the environment: ${String(error)}`
   })
 
+// the Gemini provider imports @google/genai, an optional peer dependency: loaded on demand
+const loadGoogle = (spec: ModelString) =>
+  Effect.tryPromise({
+    try: () => import("./providers/google/index.js"),
+    catch: (error) =>
+      new InvalidInputError({
+        provider: spec.provider,
+        reason: `${spec.provider}:${spec.model} needs the optional peer dependency @google/genai: install it with \`npm install @google/genai\` (${error instanceof Error ? error.message : String(error)})`
+      })
+  })
+
 /**
  * The Layer of a model string: a `LanguageModel` and the provider's `BatchModel`.
  * Configuration problems become an InvalidInputError naming the variable.
@@ -72,6 +86,8 @@ export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel | 
           return OpenAi.model(spec.model).pipe(Layer.mapError(configured(spec)))
         case "anthropic":
           return Anthropic.model(spec.model).pipe(Layer.mapError(configured(spec)))
+        case "google":
+          return Layer.unwrapEffect(Effect.map(loadGoogle(spec), (Google) => Google.model(spec.model).pipe(Layer.mapError(configured(spec)))))
         case "test":
           return TestModel.layer()
         case "openai-responses":

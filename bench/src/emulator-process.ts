@@ -30,4 +30,4 @@ process.stdin.on("end", shutdown)
 process.stdin.on("close", shutdown)
 process.stdin.resume()
 
-process.stdout.write(`${JSON.stringify({ url: emulator.url, openaiBaseURL: emulator.openaiBaseURL, anthropicBaseURL: emulator.anthropicBaseURL })}\n`)
+process.stdout.write(`${JSON.stringify({ url: emulator.url, openaiBaseURL: emulator.openaiBaseURL, anthropicBaseURL: emulator.anthropicBaseURL, googleBaseURL: emulator.googleBaseURL })}\n`)

@@ -1,5 +1,5 @@
 /**
- * A loopback HTTP server that speaks the OpenAI and Anthropic wire protocols (JSON, SSE, files,
+ * A loopback HTTP server that speaks the OpenAI, Anthropic and Gemini wire protocols (JSON, SSE, files,
  * batches), for tests that run the real SDKs with no network and no API key. Script responses
  * and faults per route; inspect what it received.
  *
@@ -14,6 +14,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
+import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
 import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes, type OpenAiWebhookTarget } from "./emulator/openai.js"
 import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
@@ -25,6 +26,14 @@ export {
   batchLifecycleHeader as anthropicBatchLifecycleHeader,
   type EmulatedAnthropicBatch
 } from "./emulator/anthropic.js"
+export {
+  type EmulatedGoogleBatch,
+  googleBatchLifecycleHeader,
+  type GoogleBatchEmulator,
+  type GoogleBatchLifecycle,
+  googleError,
+  googleRouteKeys
+} from "./emulator/google.js"
 export { type EmulatedBatch as EmulatedOpenAiBatch, type OpenAiBatchEmulator, type OpenAiBatchLifecycle, openAiBatchLifecycleHeader } from "./emulator/openai.js"
 export { type OpenAiWebhookTarget, signOpenAiWebhook, type WebhookDelivery } from "./emulator/openai.js"
 
@@ -44,6 +53,10 @@ export interface Emulator extends ServerControls {
   readonly openaiBatches: OpenAiBatchEmulator
   /** Anthropic message batch controls: the lifecycle of new batches, and the batches so far. */
   readonly anthropicBatches: AnthropicBatchEmulator
+  /** The base URL for the Gemini SDK (`url`; the SDK adds `/v1beta`). */
+  readonly googleBaseURL: string
+  /** Gemini batch controls: the lifecycle of new batches, the batches and files so far. */
+  readonly googleBatches: GoogleBatchEmulator
 }
 
 /** Options of {@link startEmulator}. */
@@ -58,7 +71,7 @@ export interface EmulatorOptions {
 
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
-  const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes], options)
+  const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes, googleRoutes], options)
   const openaiBatches = openAiBatchEmulator(server)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {
@@ -67,7 +80,9 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
     anthropicBaseURL: server.url,
     azureEndpoint: server.url,
     openaiBatches,
-    anthropicBatches: anthropicBatchEmulator(server)
+    anthropicBatches: anthropicBatchEmulator(server),
+    googleBaseURL: server.url,
+    googleBatches: googleBatchEmulator(server)
   }
 }
 

@@ -11,6 +11,8 @@ export interface EmulatorEndpoints {
   readonly url: string
   readonly openaiBaseURL: string
   readonly anthropicBaseURL: string
+  /** The Gemini SDK's base URL (absent from an emulator built before the Gemini routes). */
+  readonly googleBaseURL?: string | undefined
 }
 
 export interface EmulatorProcess extends EmulatorEndpoints {

@@ -6,10 +6,11 @@
  */
 import { anthropicRequest } from "./anthropic-request.js"
 import { anthropicStream } from "./anthropic-stream.js"
+import { geminiRequest } from "./gemini-request.js"
 import { openAiRequest } from "./openai-request.js"
 import { openAiResponsesRequest } from "./openai-responses-request.js"
 import { openAiResponsesStream } from "./openai-responses-stream.js"
 import { openAiStream } from "./openai-stream.js"
 import type { Scenario } from "./types.js"
 
-export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream, openAiResponsesRequest, openAiResponsesStream]
+export const scenarios: ReadonlyArray<Scenario> = [openAiRequest, openAiStream, anthropicRequest, anthropicStream, openAiResponsesRequest, openAiResponsesStream, geminiRequest]

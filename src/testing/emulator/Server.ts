@@ -47,7 +47,7 @@ export interface RecordedRequest {
   readonly rawBody: Buffer
   /** path parameters of the matched route (`:id` segments) */
   readonly params: Readonly<Record<string, string>>
-  /** the API key the client sent (bearer token, x-api-key, or Azure's api-key) */
+  /** the API key the client sent (bearer token, x-api-key, Azure's api-key or x-goog-api-key) */
   readonly apiKey: string | undefined
   /** the path as sent, when it differs from `path` (an Azure OpenAI path, see {@link azurePath}) */
   readonly rawPath?: string | undefined
@@ -101,9 +101,11 @@ interface CompiledRoute extends Route {
 
 const compile = (route: Route): CompiledRoute => {
   const names: Array<string> = []
-  const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:([A-Za-z_]+)/g, (_, name: string) => {
+  // a parameter starts a path segment; a colon after it is literal, as in Google's
+  // `/models/:model:generateContent` (the parameter then stops before it)
+  const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/(?<=\/):([A-Za-z_]+)/g, (_, name: string) => {
     names.push(name)
-    return "([^/]+)"
+    return "([^/]+?)"
   })
   return { ...route, key: `${route.method} ${route.path}`, regex: new RegExp(`^${pattern}$`), names }
 }
@@ -167,7 +169,7 @@ export const startServer = async (
     const auth = req.headers["authorization"]
     const apiKey = typeof auth === "string" && auth.startsWith("Bearer ")
       ? auth.slice(7)
-      : ((req.headers["x-api-key"] ?? req.headers["api-key"]) as string | undefined)
+      : ((req.headers["x-api-key"] ?? req.headers["api-key"] ?? req.headers["x-goog-api-key"]) as string | undefined)
     const headers: Record<string, string | undefined> = {}
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : v
     const recorded: RecordedRequest = {

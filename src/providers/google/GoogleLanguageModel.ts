@@ -1,0 +1,97 @@
+/**
+ * The Gemini `LanguageModel`: calls `sdk.models.generateContent` / `generateContentStream` with
+ * the call's `abortSignal` (interrupting the fiber aborts the HTTP request) and translates with
+ * the codec. Validation, settings, the unsupported-setting warning, retries and spans come from
+ * `LanguageModel.make`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
+import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
+import { abortable } from "../../internal/abortableFetch.js"
+import { scopedAbort } from "../../internal/scopedAbort.js"
+import { fromSdkStream } from "../../internal/sdkStream.js"
+import * as LanguageModel from "../../LanguageModel.js"
+import type { ModelMessage, ModelResponse } from "../../Message.js"
+import type { ModelRequestParameters } from "../../Parameters.js"
+import type * as StreamEvent from "../../StreamEvent.js"
+import { decodeResponse, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
+import { mapError } from "./errors.js"
+import { GoogleClient } from "./GoogleClient.js"
+import { StreamDecoder } from "./streamDecoder.js"
+
+// the metadata event in a pull of its own: a consumer that stops before it never has it observed
+const isMetadata = (event: StreamEvent.ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
+
+/** Options of {@link make} and {@link layer}. */
+export type Options = LanguageModel.ModelDefaults
+
+/** Builds the Gemini `LanguageModel` service for one model. */
+export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, GoogleClient> =>
+  Effect.map(GoogleClient, (client) => {
+    const onError = mapError(Redacted.value(client.apiKey))
+
+    const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
+      Effect.tap(
+        encodeRequest(modelName, messages, context),
+        (encoded) =>
+          encoded.warnings.length === 0
+            ? Effect.void
+            : Effect.forEach(encoded.warnings, (w) => Effect.logWarning(`${providerName}: ${w}`), { discard: true })
+      )
+
+    const open = (
+      encoded: EncodedRequest,
+      parameters: ModelRequestParameters
+    ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
+      Effect.gen(function*() {
+        // the scope owns the HTTP response (internal/scopedAbort.ts)
+        const response = yield* scopedAbort
+        const chunks = yield* abortable(
+          (controller) =>
+            client.sdk.models.generateContentStream({
+              model: encoded.model,
+              contents: encoded.contents,
+              config: { ...encoded.config, abortSignal: controller.signal }
+            }),
+          onError,
+          response.controller
+        )
+        const decoder = new StreamDecoder(parameters, encoded.model)
+        const decodeFailure = (detail: string) => new ResponseDecodeError({ provider: providerName, path: "stream", detail })
+        return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(chunks, {
+          chunk: (chunk) => Either.mapLeft(decoder.push(chunk), decodeFailure),
+          end: () => {
+            response.finished()
+            return Either.mapLeft(decoder.end(), (detail) => new ConnectionError({ provider: providerName, detail }))
+          }
+        }, onError, { splitBefore: isMetadata })
+      })
+
+    const request = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<ModelResponse, AiError> =>
+      Effect.flatMap(prepare(messages, context), (encoded) =>
+        Effect.flatMap(
+          abortable(
+            (controller) =>
+              client.sdk.models.generateContent({
+                model: encoded.model,
+                contents: encoded.contents,
+                config: { ...encoded.config, abortSignal: controller.signal }
+              }),
+            onError
+          ),
+          (response) => decodeResponse(response, encoded.model)
+        ))
+
+    return LanguageModel.make({
+      provider: providerName,
+      modelName,
+      supportedSettings,
+      request,
+      openStream: (messages, context) => Effect.flatMap(prepare(messages, context), (encoded) => open(encoded, context.parameters))
+    }, options)
+  })
+
+/** The Gemini `LanguageModel` as a Layer over the client. */
+export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, GoogleClient> =>
+  Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

@@ -1,0 +1,107 @@
+/**
+ * Gemini SDK errors → {@link AiError}. The SDK's `ApiError` carries the HTTP status and, as its
+ * message, the JSON error body (`{"error":{"code","message","status","details"}}`); only the
+ * redacted message, the status and the wait a `RetryInfo` detail asks for survive. The SDK error
+ * object is never kept.
+ */
+import { ApiError } from "@google/genai"
+import { Duration } from "effect"
+import {
+  type AiError,
+  AuthenticationError,
+  ConnectionError,
+  InvalidRequestError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderUnavailableError,
+  RateLimitError,
+  redact,
+  RequestTimeoutError,
+  ResponseDecodeError
+} from "../../AiError.js"
+import { isRecord } from "../../internal/wireChecks.js"
+
+const provider = "google"
+
+/** A Google API error body, read off an `ApiError`'s message (JSON), if it is one. */
+interface ErrorBody {
+  readonly message: string | undefined
+  readonly status: string | undefined
+  readonly retryAfter: Duration.Duration | undefined
+}
+
+// "30s", "1.5s": google.protobuf.Duration in JSON
+const protoDuration = (text: unknown): Duration.Duration | undefined => {
+  if (typeof text !== "string") return undefined
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(text.trim())
+  return match ? Duration.millis(Math.round(Number(match[1]) * 1000)) : undefined
+}
+
+const parseBody = (text: string): ErrorBody => {
+  // the SDK's stream error message is "got status: X. {json}"; a unary one is the JSON alone
+  const start = text.indexOf("{")
+  if (start === -1) return { message: text, status: undefined, retryAfter: undefined }
+  try {
+    const json: unknown = JSON.parse(text.slice(start))
+    const error = isRecord(json) && isRecord(json.error) ? json.error : undefined
+    if (error === undefined) return { message: text, status: undefined, retryAfter: undefined }
+    const details = Array.isArray(error.details) ? error.details : []
+    const retryInfo = details.find((d): d is Record<string, unknown> => isRecord(d) && String(d["@type"] ?? "").endsWith("google.rpc.RetryInfo"))
+    return {
+      message: typeof error.message === "string" ? error.message : undefined,
+      status: typeof error.status === "string" ? error.status : undefined,
+      retryAfter: protoDuration(retryInfo?.retryDelay)
+    }
+  } catch {
+    return { message: text, status: undefined, retryAfter: undefined }
+  }
+}
+
+const fromStatus = (status: number, detail: string | undefined, wait: Duration.Duration | undefined): AiError => {
+  const common = { provider, ...(detail !== undefined && detail !== "" ? { detail } : {}) }
+  switch (status) {
+    case 401:
+      return new AuthenticationError(common)
+    case 403:
+      return new PermissionDeniedError(common)
+    case 404:
+      return new NotFoundError(common)
+    case 408:
+      return new RequestTimeoutError(common)
+    case 429:
+      return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+  }
+  if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
+  // Gemini answers a bad key with 400 API_KEY_INVALID
+  if (detail !== undefined && /API_KEY_INVALID|API key not valid/i.test(detail)) return new AuthenticationError(common)
+  return new InvalidRequestError({ ...common, status })
+}
+
+const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
+
+/**
+ * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept.
+ * An abort that reaches here was the SDK's own timeout (our interruptions discard the error).
+ */
+export const mapError = (apiKey: string) => (cause: unknown): AiError => {
+  const clean = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : redact(text, [apiKey]))
+  if (cause instanceof ApiError) {
+    const body = parseBody(cause.message)
+    const said = clean(body.message)
+    const detail = body.status !== undefined && said !== undefined ? `${body.status}: ${said}` : said
+    return fromStatus(cause.status, detail, body.retryAfter)
+  }
+  if (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError")) {
+    return new RequestTimeoutError({ provider, detail: "no response within the timeout" })
+  }
+  if (cause instanceof SyntaxError) {
+    return new ResponseDecodeError({ provider, path: "$", detail: clean(cause.message) ?? "the body is not valid JSON" })
+  }
+  const text = clean(messageOf(cause)) ?? "unknown failure"
+  // the SDK wraps a chunk it cannot parse as "exception parsing stream chunk ..."
+  if (/exception parsing stream chunk/i.test(text)) {
+    return new ResponseDecodeError({ provider, path: "$", detail: text.slice(0, 500) })
+  }
+  const inner = clean(messageOf((cause as { cause?: unknown } | undefined)?.cause))
+  return new ConnectionError({ provider, detail: inner !== undefined ? `${text} (${inner})` : text })
+}
