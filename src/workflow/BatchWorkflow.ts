@@ -27,7 +27,9 @@
  *
  * @since 0.1.0
  */
-import { Activity, DurableClock, Workflow } from "@effect/workflow"
+import * as Activity from "@effect/workflow/Activity"
+import * as DurableClock from "@effect/workflow/DurableClock"
+import * as Workflow from "@effect/workflow/Workflow"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import { Clock, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import { AiError, BatchFailedError, BatchTimeoutError, InvalidInputError } from "../AiError.js"
