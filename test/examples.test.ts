@@ -26,6 +26,7 @@ const examples: ReadonlyArray<readonly [string, number]> = [
   ["batch-properties", 0],
   ["batch-progress", 3],
   ["batch-resume", 3],
+  ["batch-workflow", 3],
   ["structured-output", 0],
   ["openai-batch-module", 0],
   ["instrumentation", 0],
