@@ -7,7 +7,7 @@
 import { WorkflowEngine } from "@effect/workflow"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Layer, Stream, TestClock } from "effect"
-import { InvalidInputError } from "../src/AiError.js"
+import { AuthenticationError, ConnectionError, InvalidInputError } from "../src/AiError.js"
 import * as Batch from "../src/Batch.js"
 import * as SimulatedBatch from "../src/testing/SimulatedBatch.js"
 import { BatchWorkflow } from "../src/workflow/index.js"
@@ -124,6 +124,26 @@ describe("BatchWorkflow on the memory engine", () => {
       expect(error._tag).toBe("BatchFailedError")
       // the failed batch is final (no cancel); the other one is cancelled
       expect((yield* sim.calls).filter((c) => c.op === "cancel").map((c) => c.batchId)).toEqual(["batch_test_2"])
+    }))
+
+  it.effect("a status outage that outlasts the retries costs a round, not the run; an authentication failure ends it", () =>
+    Effect.gen(function* () {
+      const outage = Array.from({ length: 5 }, () => new ConnectionError({ provider: "test", detail: "reset" }))
+      const sim = yield* SimulatedBatch.make({ lifecycle: { statusCalls: 2 }, faults: { status: outage } })
+      const result = yield* withClock(BatchWorkflow.run({ runId: "outage", requests: reqs("a"), pollInterval: "1 minute" })).pipe(
+        Effect.provide(engine(sim))
+      )
+      expect(result.completedCount).toBe(1)
+      expect(yield* sim.callCount("status")).toBe(5 + 2) // the five failed attempts of round 0, then two checks
+      expect(yield* sim.callCount("create")).toBe(1)
+
+      const denied = yield* SimulatedBatch.make({ lifecycle: { statusCalls: 5 }, faults: { status: [new AuthenticationError({ provider: "test" })] } })
+      const error = yield* withClock(BatchWorkflow.run({ runId: "denied", requests: reqs("a"), pollInterval: "1 minute" })).pipe(
+        Effect.provide(engine(denied)),
+        Effect.flip
+      )
+      expect(error._tag).toBe("AuthenticationError")
+      expect(yield* denied.callCount("cancel")).toBe(1)
     }))
 
   it.effect("a batch an earlier attempt created (found by its label) is adopted, not created again", () =>

@@ -31,8 +31,8 @@ import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
 import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
-import { Clock, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
-import { AiError, BatchFailedError, BatchTimeoutError, InvalidInputError } from "../AiError.js"
+import { Clock, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { AiError, BatchFailedError, BatchTimeoutError, InvalidInputError, isRetryable } from "../AiError.js"
 import * as Batch from "../Batch.js"
 import { BatchModel, type Service as BatchModelService } from "../BatchModel.js"
 import { checkCustomIds, effectiveLimits, split } from "../internal/batchPlan.js"
@@ -105,10 +105,12 @@ interface Part {
 }
 
 /**
- * Which parts to create in this round. Every part at once now; queue limits (at most N batches
- * or requests in flight) and resubmission rounds plug in here: admit fewer parts and the poll
- * loop creates the next ones as earlier ones finish (activity names are per part, so a part
- * created in a later round journals the same way).
+ * Which parts to create in this round: every part not yet created, at once. The extension point
+ * for queue limits and resubmission (`Batch.run`'s, in internal/batchQueue.ts and
+ * batchResubmit.ts): admit only the parts that fit the budget of live batches and enqueued
+ * tokens (`admits`), and the loop creates the rest in later rounds as earlier batches finish;
+ * a part whose batch failed for a full queue, or whose failed requests are resubmitted, becomes
+ * a new part with a new index. Activity names are per part, so either journals deterministically.
  */
 const admit = (parts: ReadonlyArray<Part>): ReadonlyArray<Part> => parts.filter((p) => p.batch === undefined)
 
@@ -204,10 +206,16 @@ const execute = (payload: RunPayload, executionId: string) =>
       }
       // ---- one status round over the unfinished batches
       const open = parts.filter((p) => p.batch !== undefined && !p.batch.isComplete)
-      const snapshots = open.length === 0 ? [] : yield* statusRound(round, open)
-      open.forEach((part, i) => {
-        part.batch = snapshots[i]!.withCustomIds(part.requests.map((r) => r.customId))
-      })
+      const polled = open.length === 0 ? Either.right([]) : yield* Effect.either(statusRound(round, open))
+      if (Either.isLeft(polled)) {
+        // an outage outlasting the retries costs a round, not a run that may have hours to go
+        if (!isRetryable(polled.left)) return yield* polled.left
+        yield* Effect.logWarning(`Status round ${round} failed (${polled.left.message}); checking again after the next sleep.`)
+      } else {
+        open.forEach((part, i) => {
+          part.batch = polled.right[i]!.withCustomIds(part.requests.map((r) => r.customId))
+        })
+      }
       const failed = parts.find((p) => p.batch?.status === "failed")
       if (failed !== undefined) {
         return yield* new BatchFailedError({ batchId: failed.batch!.id, provider: model.provider, errors: failed.batch!.errors })
