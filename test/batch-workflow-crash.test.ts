@@ -8,10 +8,12 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Duration, Effect, Exit, Layer, Schedule } from "effect"
+import { Message, OpenAi } from "../src/index.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import { BatchWorkflow } from "../src/workflow/index.js"
+import * as WorkflowSqlite from "../src/workflow/sqlite.js"
 import { resultOf, startRunner } from "./helpers/workflow-processes.js"
 
 let emulator: Emulator
@@ -27,7 +29,7 @@ afterAll(async () => {
   fs.rmSync(directory, { recursive: true, force: true })
 })
 
-const steps = ["create", "after-create", "sleep", "status"] as const
+const steps = ["create", "after-create", "sleep", "status", "stop-in-create"] as const
 
 /** The emulator's batches of one run, told apart by the label the workflow puts on them. */
 const batchesOf = async (runId: string) => {
@@ -44,7 +46,9 @@ describe.concurrent("BatchWorkflow on SQLite survives a SIGKILL", () => {
       const first = startRunner(emulator, { ...vars, WF_KILL_AT: step })
       await first.waitFor(new RegExp(`KILLED ${step}`), 60_000)
       const exit = await first.exited
-      expect(exit.signal).toBe("SIGKILL")
+      // a graceful stop exits on its own; the others are killed
+      if (step === "stop-in-create") expect(exit.code).not.toBeNull()
+      else expect(exit.signal).toBe("SIGKILL")
       expect((await batchesOf(vars.WF_RUN_ID)).length).toBe(step === "create" ? 0 : 1)
 
       const second = startRunner(emulator, vars)
@@ -59,4 +63,36 @@ describe.concurrent("BatchWorkflow on SQLite survives a SIGKILL", () => {
       expect([...result.results].sort()).toEqual(["q1:ok", "q2:ok", "q3:ok"]) // provider order
     }, 180_000)
   }
+})
+
+describe("BatchWorkflow on SQLite: the workflow's interrupt", () => {
+  it("BatchWorkflow.interrupt on the cluster engine cancels the remote batch (compensation)", async () => {
+    const runId = "sqlite-interrupt"
+    const live = BatchWorkflow.layer.pipe(
+      Layer.provideMerge(WorkflowSqlite.layer({ filename: path.join(directory, "interrupt.db"), shardingConfig: { entityMessagePollInterval: Duration.millis(100) } })),
+      Layer.provideMerge(OpenAi.model("gpt-4o-mini", { client: { apiKey: "sk-emulator", baseURL: emulator.openaiBaseURL } }))
+    )
+    const program = Effect.gen(function* () {
+      const executionId = yield* BatchWorkflow.start({
+        runId,
+        requests: [{ customId: "q1", messages: [Message.ModelRequest.userTextPrompt("What is 2 + 2?")] }],
+        // long enough that the batch is still running (the lifecycle needs four checks)
+        pollInterval: "1 hour"
+      })
+      yield* Effect.promise(() => batchesOf(runId)).pipe(
+        Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (batches) => batches.length === 1 && batches[0]!.statusCalls >= 1 })
+      )
+      yield* BatchWorkflow.interrupt(executionId)
+      for (;;) {
+        const polled = yield* BatchWorkflow.poll(executionId)
+        if (polled?._tag === "Complete") return polled
+        yield* Effect.sleep("50 millis")
+      }
+    })
+    const result = await Effect.runPromise(program.pipe(Effect.provide(live), Effect.scoped, Effect.timeout("60 seconds")))
+    expect(result._tag === "Complete" && Exit.isInterrupted(result.exit)).toBe(true)
+    const [batch] = await batchesOf(runId)
+    expect(batch!.cancelCalls).toBe(1)
+    expect(["cancelling", "cancelled"]).toContain(batch!.status)
+  }, 90_000)
 })

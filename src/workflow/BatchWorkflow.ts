@@ -14,7 +14,8 @@
  *    may hold 50,000 responses): read them with {@link results}, a stream over `Batch.results`.
  *
  * Interrupting the workflow (`BatchWorkflow.interrupt`, i.e. `Workflow.interrupt`) cancels the
- * remote batches that are not final (compensation); so does a timeout or a failed batch.
+ * remote batches that are not final (compensation); so does a timeout or a failed batch. A
+ * runner that stops (deploy, shutdown, crash) cancels nothing: the next runner resumes.
  *
  * The engine is the user's choice: `WorkflowEngine.layerMemory` for tests, or the cluster
  * engine of `effect-llm-direct/workflow/sqlite` (one machine) or `effect-llm-direct/workflow/postgres`
@@ -30,12 +31,13 @@
 import * as Activity from "@effect/workflow/Activity"
 import * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
-import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
-import { Clock, Duration, Effect, Either, Layer, Option, Schema, Stream } from "effect"
-import { AiError, BatchFailedError, BatchTimeoutError, InvalidInputError, isRetryable } from "../AiError.js"
+import { type WorkflowEngine, WorkflowInstance } from "@effect/workflow/WorkflowEngine"
+import { Cause, Clock, Duration, Effect, Either, Exit, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { AiError, type BatchError, BatchFailedError, BatchTimeoutError, InvalidInputError, isRetryable } from "../AiError.js"
 import * as Batch from "../Batch.js"
 import { BatchModel, type Service as BatchModelService } from "../BatchModel.js"
 import { checkCustomIds, effectiveLimits, split } from "../internal/batchPlan.js"
+import * as Retry from "../Retry.js"
 
 // ---------------------------------------------------------------------------------------------
 // data
@@ -141,17 +143,25 @@ const createPart = (part: Part, options: { readonly since: number; readonly labe
     name: `create/${part.index}`,
     success: Batch.Batch,
     error: AiError,
-    execute: Effect.gen(function* () {
-      if (options.labelled) {
-        const found = yield* findLabelled(part.label, options.since)
-        if (Option.isSome(found)) {
-          yield* Effect.logInfo(`Batch ${found.value.id} found by its label ${part.label}; not creating it again.`)
-          return found.value.withCustomIds(part.requests.map((r) => r.customId))
+    execute: Retry.retry(
+      Effect.gen(function* () {
+        if (options.labelled) {
+          const found = yield* findLabelled(part.label, options.since)
+          if (Option.isSome(found)) {
+            yield* Effect.logInfo(`Batch ${found.value.id} found by its label ${part.label}; not creating it again.`)
+            return found.value.withCustomIds(part.requests.map((r) => r.customId))
+          }
         }
-      }
-      const metadata = options.labelled ? { ...options.metadata, [runLabelKey]: part.label } : options.metadata
-      return yield* Batch.create(part.requests, { metadata })
-    })
+        const model = yield* BatchModel
+        const metadata = options.labelled ? { ...options.metadata, [runLabelKey]: part.label } : options.metadata
+        // uninterruptible, and never cancelled here: a runner that stops mid-create leaves the
+        // batch to the next attempt's lookup (Batch.create would cancel it on interruption)
+        return yield* Effect.uninterruptible(model.create(part.requests, { metadata }))
+      }),
+      // with labels any transient fault is retried, since the lookup runs again first; without
+      // them only a rate-limited create, after which nothing exists
+      options.labelled ? Retry.defaultPolicy : Retry.defaultPolicy.pipe(Schedule.whileInput((e: AiError | BatchError) => e._tag === "RateLimitError"))
+    )
   })
 
 /** Without the custom ids: a status snapshot is journaled every round, the ids once at create. */
@@ -173,6 +183,23 @@ const cancelUnlessFinal = (batch: Batch.Batch): Effect.Effect<void, never, Batch
     Effect.catchAll((error) => Effect.logWarning(`Could not cancel batch ${batch.id}: ${error.message}`))
   )
 
+/**
+ * Compensation for a created batch: cancelled (unless final) when the run ends in failure or is
+ * interrupted through `Workflow.interrupt`, but not when its runner merely stops (a deploy, a
+ * shutdown): `Workflow.withCompensation` would run then too, as the engine closes the
+ * workflow's scope with an interruption either way, and a deploy would cancel every batch.
+ */
+const cancelledOnEnd = <E, R>(
+  instance: WorkflowInstance["Type"],
+  create: Effect.Effect<Batch.Batch, E, R>
+): Effect.Effect<Batch.Batch, E, R | BatchModel | WorkflowInstance> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.tap(restore(create), (batch) =>
+      Workflow.addFinalizer((exit) =>
+        Exit.isSuccess(exit) || (Cause.isInterruptedOnly(exit.cause) && !instance.interrupted) ? Effect.void : cancelUnlessFinal(batch)
+      ))
+  )
+
 const beginActivity = Activity.make({ name: "begin", success: Schema.Number, execute: Clock.currentTimeMillis })
 
 /** The workflow's body: the steps above, run by the engine (and replayed after a restart). */
@@ -192,6 +219,7 @@ const execute = (payload: RunPayload, executionId: string) =>
     }
     const parts: Array<Part> = chunks.map((requests, index) => ({ index, requests, label: `${executionId}/${index}`, batch: undefined }))
 
+    const instance = yield* WorkflowInstance
     const since = yield* beginActivity
     const interval = payload.pollInterval
     const maxSleeps = payload.timeout === undefined ? Infinity : Math.ceil(Duration.toMillis(payload.timeout) / Math.max(1, Duration.toMillis(interval)))
@@ -199,10 +227,7 @@ const execute = (payload: RunPayload, executionId: string) =>
     for (let round = 0; ; round++) {
       // ---- create what is admitted; each created batch is cancelled if the run fails or is interrupted
       for (const part of admit(parts)) {
-        part.batch = yield* BatchRun.withCompensation(
-          createPart(part, { since, labelled, metadata: payload.metadata }),
-          (batch) => cancelUnlessFinal(batch)
-        )
+        part.batch = yield* cancelledOnEnd(instance, createPart(part, { since, labelled, metadata: payload.metadata }))
       }
       // ---- one status round over the unfinished batches
       const open = parts.filter((p) => p.batch !== undefined && !p.batch.isComplete)

@@ -10,7 +10,8 @@
  * - WF_KILL_AT: the step at which the process SIGKILLs itself, deterministically:
  *   "create" (before the create request), "after-create" (the provider answered, nothing
  *   journaled yet), "status" (the second status check answered, not journaled), "sleep" (half
- *   way through the first durable sleep)
+ *   way through the first durable sleep), "stop-in-create" (not a kill: the program is interrupted
+ *   while the create request is in flight, so the runner shuts down gracefully)
  */
 import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import { Chunk, Duration, Effect, Layer, Redacted, Stream } from "effect"
@@ -28,6 +29,7 @@ const env = (name: string, fallback?: string): string => {
 }
 
 const killAt = process.env.WF_KILL_AT ?? ""
+const stop = new AbortController()
 const pollMs = Number(env("WF_POLL_MS", "1000"))
 const die = (step: string) => {
   process.stdout.write(`KILLED ${step}\n`)
@@ -44,6 +46,11 @@ const killing = Layer.effect(
       create: (requests, options) =>
         Effect.suspend(() => {
           if (killAt === "create") die("create")
+          if (killAt === "stop-in-create") {
+            // a graceful stop (a deploy): the runner shuts down while the create is in flight
+            process.stdout.write("KILLED stop-in-create\n")
+            stop.abort()
+          }
           return model.create(requests, options)
         }).pipe(Effect.tap(() => {
           if (killAt === "after-create") die("after-create")
@@ -110,7 +117,7 @@ const program = Effect.gen(function* () {
 
 const layer = BatchWorkflow.layer.pipe(Layer.provideMerge(engine), Layer.provideMerge(killing))
 
-Effect.runPromise(program.pipe(Effect.provide(layer), Effect.scoped)).then(
+Effect.runPromise(program.pipe(Effect.provide(layer), Effect.scoped), { signal: stop.signal }).then(
   () => process.exit(0),
   (error: unknown) => {
     process.stderr.write(`FAILED ${String(error)}\n`)
