@@ -125,6 +125,7 @@ interface SimBatch {
   readonly id: string
   readonly createdAt: number
   readonly customIds: ReadonlyArray<string>
+  readonly metadata: Readonly<Record<string, string>> | undefined
   readonly answers: ReadonlyArray<Either.Either<ModelResponse, ResultError>>
   readonly lifecycle: Lifecycle
   readonly statusCalls: number
@@ -216,7 +217,8 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
         // like a real provider, a status answer does not list the custom ids
         customIds: [],
         errors: sim.final?.status === "failed" ? (sim.lifecycle.errors ?? []) : [],
-        details: { simulated: true, polls: sim.polls }
+        // the create's metadata is kept, as OpenAI keeps it, so a lookup by label can find the batch
+        details: { simulated: true, polls: sim.polls, ...(sim.metadata !== undefined ? { metadata: sim.metadata } : {}) }
       })
     }
 
@@ -274,7 +276,7 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
       limits: { maxRequests: options.limits?.maxRequests ?? 100_000, maxBytes: options.limits?.maxBytes ?? 256 * 1024 * 1024 },
       validate: options.validate,
       encodedSize: options.encodedSize ?? defaultSize,
-      create: (requests) =>
+      create: (requests, createOptions) =>
         Effect.gen(function* () {
           yield* enter("create")
           if (options.createDelay !== undefined) yield* Effect.sleep(options.createDelay)
@@ -286,6 +288,7 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
             id: `batch_${provider}_${index + 1}`,
             createdAt: yield* Clock.currentTimeMillis,
             customIds: requests.map((r) => r.customId),
+            metadata: createOptions.metadata,
             answers,
             lifecycle,
             statusCalls: lifecycle.statusCalls ?? (lifecycle.duration !== undefined ? Infinity : 2),
