@@ -4,21 +4,15 @@
  * status and the request id survive.
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { Duration } from "effect"
 import {
   type AiError,
-  AuthenticationError,
   ConnectionError,
-  InvalidRequestError,
-  NotFoundError,
-  PermissionDeniedError,
-  ProviderUnavailableError,
-  RateLimitError,
   redact,
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
 import { retryAfter } from "../../internal/retryAfter.js"
+import { errorOfStatus } from "../../internal/statusError.js"
 
 const provider = "anthropic"
 
@@ -37,33 +31,6 @@ const statusOfType: Readonly<Record<string, number>> = {
   timeout_error: 504,
   api_error: 500,
   overloaded_error: 529
-}
-
-const fromStatus = (
-  status: number,
-  fields: { readonly detail: string | undefined; readonly requestId: string | undefined },
-  wait: Duration.Duration | undefined
-): AiError => {
-  const common = {
-    provider,
-    ...(fields.detail !== undefined && fields.detail !== "" ? { detail: fields.detail } : {}),
-    ...(fields.requestId !== undefined ? { requestId: fields.requestId } : {})
-  }
-  switch (status) {
-    case 401:
-      return new AuthenticationError(common)
-    case 402:
-    case 403:
-      return new PermissionDeniedError(common)
-    case 404:
-      return new NotFoundError(common)
-    case 408:
-      return new RequestTimeoutError(common)
-    case 429:
-      return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-  }
-  if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-  return new InvalidRequestError({ ...common, status })
 }
 
 const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
@@ -94,7 +61,7 @@ export const mapError = (apiKey: string) => (cause: unknown): AiError => {
     const said = clean(cause.apiMessage ?? undefined) ?? clean(cause.message)
     const detail = type !== undefined && said !== undefined ? `${type}: ${said}` : said
     const status = typeof cause.status === "number" ? cause.status : statusOfType[type ?? ""] ?? 500
-    return fromStatus(status, { detail, requestId }, retryAfter(cause.headers ?? undefined))
+    return errorOfStatus(status, { provider, detail, requestId, retryAfter: retryAfter(cause.headers ?? undefined) })
   }
   // A body that is not JSON (the SDK's JSON.parse throws), in a response or an SSE event.
   if (cause instanceof SyntaxError) {

@@ -10,15 +10,11 @@ import {
   type AiError,
   AuthenticationError,
   ConnectionError,
-  InvalidRequestError,
-  NotFoundError,
-  PermissionDeniedError,
-  ProviderUnavailableError,
-  RateLimitError,
   redact,
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
+import { errorOfStatus } from "../../internal/statusError.js"
 import { isRecord } from "../../internal/wireChecks.js"
 
 const provider = "google"
@@ -57,25 +53,9 @@ const parseBody = (text: string): ErrorBody => {
   }
 }
 
-const fromStatus = (status: number, detail: string | undefined, wait: Duration.Duration | undefined): AiError => {
-  const common = { provider, ...(detail !== undefined && detail !== "" ? { detail } : {}) }
-  switch (status) {
-    case 401:
-      return new AuthenticationError(common)
-    case 403:
-      return new PermissionDeniedError(common)
-    case 404:
-      return new NotFoundError(common)
-    case 408:
-      return new RequestTimeoutError(common)
-    case 429:
-      return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-  }
-  if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-  // Gemini answers a bad key with 400 API_KEY_INVALID
-  if (detail !== undefined && /API_KEY_INVALID|API key not valid/i.test(detail)) return new AuthenticationError(common)
-  return new InvalidRequestError({ ...common, status })
-}
+// Gemini answers a bad key with 400 API_KEY_INVALID
+const isBadKey = (status: number, detail: string | undefined): boolean =>
+  status === 400 && detail !== undefined && /API_KEY_INVALID|API key not valid/i.test(detail)
 
 const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
 
@@ -89,7 +69,8 @@ export const mapError = (apiKey: string) => (cause: unknown): AiError => {
     const body = parseBody(cause.message)
     const said = clean(body.message)
     const detail = body.status !== undefined && said !== undefined ? `${body.status}: ${said}` : said
-    return fromStatus(cause.status, detail, body.retryAfter)
+    if (isBadKey(cause.status, detail)) return new AuthenticationError({ provider, ...(detail !== undefined ? { detail } : {}) })
+    return errorOfStatus(cause.status, { provider, detail, retryAfter: body.retryAfter })
   }
   if (cause instanceof Error && (cause.name === "AbortError" || cause.name === "TimeoutError")) {
     return new RequestTimeoutError({ provider, detail: "no response within the timeout" })

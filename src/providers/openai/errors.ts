@@ -8,18 +8,14 @@
 import OpenAI from "openai"
 import {
   type AiError,
-  AuthenticationError,
   ConnectionError,
-  InvalidRequestError,
-  NotFoundError,
-  PermissionDeniedError,
   ProviderUnavailableError,
-  RateLimitError,
   redact,
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
 import { retryAfter } from "../../internal/retryAfter.js"
+import { errorOfStatus } from "../../internal/statusError.js"
 import { PROVIDER } from "./codec.js"
 
 /** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the Anthropic provider. */
@@ -58,24 +54,7 @@ export const fromSdkError = (error: unknown, options: { readonly secrets: Readon
       // an error event inside a 200 stream: the provider failed mid-answer
       return new ProviderUnavailableError({ ...common, status: 500 })
     }
-    const wait = retryAfter(error.headers)
-    switch (status) {
-      case 400:
-      case 422:
-        return new InvalidRequestError({ ...common, status })
-      case 401:
-        return new AuthenticationError(common)
-      case 403:
-        return new PermissionDeniedError(common)
-      case 404:
-        return new NotFoundError(common)
-      case 408:
-        return new RequestTimeoutError(common)
-      case 429:
-        return new RateLimitError({ ...common, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-    }
-    if (status >= 500) return new ProviderUnavailableError({ ...common, status, ...(wait !== undefined ? { retryAfter: wait } : {}) })
-    return new InvalidRequestError({ ...common, status })
+    return errorOfStatus(status, { ...common, retryAfter: retryAfter(error.headers) })
   }
   // JSON.parse on a 200 body, or the SDK's "malformed server-sent event JSON"
   if (error instanceof SyntaxError) {
