@@ -4,7 +4,7 @@
  * the library's default). A request and a stream on Chat Completions, a Responses request, a
  * small batch, and the Promise facade's "azure:<deployment>" model string.
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import { modelRequest, ModelRequest } from "../src/direct.js"
 import { AzureOpenAi, Batch, LanguageModel, Message, StreamEvent } from "../src/index.js"
 import { check, runExample } from "./_support.js"

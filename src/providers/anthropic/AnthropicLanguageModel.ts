@@ -9,8 +9,7 @@ import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { fromSdkStream } from "../../internal/sdkStream.js"
+import { openSdkStream } from "../../internal/openSdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
@@ -49,9 +48,6 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 const isStreamingRequired = (error: unknown): boolean =>
   error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /streaming is required/i.test(error.message)
 
-// the metadata event in a pull of its own: a consumer that stops before it never has it observed
-const isMetadata = (event: StreamEvent.ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
-
 /** Options of {@link make} and {@link layer}. */
 export type Options = LanguageModel.ModelDefaults
 
@@ -73,29 +69,24 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       encoded: EncodedRequest,
       parameters: ModelRequestParameters
     ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
-      Effect.gen(function*() {
-        // the scope owns the HTTP response (internal/scopedAbort.ts)
-        const response = yield* scopedAbort
-        // interrupting the open itself aborts the response's controller too (internal/abortableFetch.ts)
-        const events = yield* abortable(
-          (controller) => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, ...abortOptions(controller) }),
-          onError,
-          response.controller
-        )
-        const decoder = new StreamDecoder(parameters, encoded.body.model)
-        // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts);
-        // closing the stream calls the iterator's return() without waiting, and the scope aborts
-        return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(events, {
-          chunk: (event) => decoder.push(event),
-          end: () => {
-            response.finished()
-            return Either.match(decoder.end(), {
-              onLeft: (detail) => Either.left(new ConnectionError({ provider: providerName, detail })),
-              onRight: () => Either.right([])
-            })
+      openSdkStream(
+        (controller) => client.sdk.messages.create({ ...encoded.body, stream: true }, { ...encoded.options, ...abortOptions(controller) }),
+        (events) => {
+          const decoder = new StreamDecoder(parameters, encoded.body.model)
+          return {
+            chunks: events,
+            decoder: {
+              chunk: (event) => decoder.push(event),
+              end: () =>
+                Either.match(decoder.end(), {
+                  onLeft: (detail) => Either.left(new ConnectionError({ provider: providerName, detail })),
+                  onRight: () => Either.right([])
+                })
+            }
           }
-        }, onError, { splitBefore: isMetadata })
-      })
+        },
+        onError
+      )
 
     // A request the SDK will not send unstreamed: stream it and add the events up.
     const viaStream = (encoded: EncodedRequest, parameters: ModelRequestParameters): Effect.Effect<ModelResponse, AiError> =>

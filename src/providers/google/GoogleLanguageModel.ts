@@ -9,8 +9,7 @@
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
 import { abortable } from "../../internal/abortableFetch.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { fromSdkStream } from "../../internal/sdkStream.js"
+import { openSdkStream } from "../../internal/openSdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
@@ -19,9 +18,6 @@ import { decodeResponse, type EncodedRequest, encodeRequest, providerName, suppo
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
 import { StreamDecoder } from "./streamDecoder.js"
-
-// the metadata event in a pull of its own: a consumer that stops before it never has it observed
-const isMetadata = (event: StreamEvent.ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
 
 /** Options of {@link make} and {@link layer}. */
 export type Options = LanguageModel.ModelDefaults
@@ -44,29 +40,26 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       encoded: EncodedRequest,
       parameters: ModelRequestParameters
     ): Effect.Effect<Stream.Stream<StreamEvent.ModelResponseStreamEvent, AiError>, AiError, Scope.Scope> =>
-      Effect.gen(function*() {
-        // the scope owns the HTTP response (internal/scopedAbort.ts)
-        const response = yield* scopedAbort
-        const chunks = yield* abortable(
-          (controller) =>
-            client.sdk.models.generateContentStream({
-              model: encoded.model,
-              contents: encoded.contents,
-              config: { ...encoded.config, abortSignal: controller.signal }
-            }),
-          onError,
-          response.controller
-        )
-        const decoder = new StreamDecoder(parameters, encoded.model)
-        const decodeFailure = (detail: string) => new ResponseDecodeError({ provider: providerName, path: "stream", detail })
-        return fromSdkStream<unknown, StreamEvent.ModelResponseStreamEvent, AiError>(chunks, {
-          chunk: (chunk) => Either.mapLeft(decoder.push(chunk), decodeFailure),
-          end: () => {
-            response.finished()
-            return Either.mapLeft(decoder.end(), (detail) => new ConnectionError({ provider: providerName, detail }))
+      openSdkStream(
+        (controller) =>
+          client.sdk.models.generateContentStream({
+            model: encoded.model,
+            contents: encoded.contents,
+            config: { ...encoded.config, abortSignal: controller.signal }
+          }),
+        (chunks) => {
+          const decoder = new StreamDecoder(parameters, encoded.model)
+          const decodeFailure = (detail: string) => new ResponseDecodeError({ provider: providerName, path: "stream", detail })
+          return {
+            chunks,
+            decoder: {
+              chunk: (chunk) => Either.mapLeft(decoder.push(chunk), decodeFailure),
+              end: () => Either.mapLeft(decoder.end(), (detail) => new ConnectionError({ provider: providerName, detail }))
+            }
           }
-        }, onError, { splitBefore: isMetadata })
-      })
+        },
+        onError
+      )
 
     const request = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<ModelResponse, AiError> =>
       Effect.flatMap(prepare(messages, context), (encoded) =>

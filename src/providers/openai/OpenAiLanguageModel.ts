@@ -8,12 +8,10 @@
 import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { fromSdkStream } from "../../internal/sdkStream.js"
+import { openSdkStream } from "../../internal/openSdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelSettings } from "../../Parameters.js"
-import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 import { decodeChatCompletion, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
 import { fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
@@ -51,9 +49,6 @@ const encode = (
     : Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
 }
 
-// the metadata event in a pull of its own: a consumer that stops before it never has it observed
-const isMetadata = (event: ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
-
 /** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
 export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
   const secrets = [Redacted.value(client.apiKey)]
@@ -78,36 +73,20 @@ export const implementation = (client: ClientService, modelName: string, options
           }
         )),
     openStream: (messages, context) =>
-      Effect.gen(function* () {
-        const { body, requestOptions } = yield* encode(modelName, messages, context, options)
-        // the scope owns the HTTP response (internal/scopedAbort.ts)
-        const response = yield* scopedAbort
-        // interrupting the open itself (before any chunk) aborts the response's controller too
-        const { data: chunks, requestId } = yield* abortable(
+      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
+        openSdkStream(
           async (controller) => {
             const { data, request_id } = await client.sdk.chat.completions
               .create(streamingBody(body), { ...requestOptions, ...abortOptions(controller) })
               .withResponse()
             return { data, requestId: request_id ?? undefined }
           },
-          (error) => fromSdkError(error, { secrets, where: "stream" }),
-          response.controller
-        )
-        const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
-        // read and decoded in a plain loop, handed over a network read at a time (see sdkStream.ts)
-        return fromSdkStream<unknown, ModelResponseStreamEvent, AiError>(
-          chunks as AsyncIterable<unknown>,
-          {
-            chunk: (chunk) => decoder.chunk(chunk),
-            end: () => {
-              response.finished()
-              return decoder.end()
-            }
+          ({ data, requestId }) => {
+            const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
+            return { chunks: data as AsyncIterable<unknown>, decoder: { chunk: (chunk) => decoder.chunk(chunk), end: () => decoder.end() } }
           },
-          (error) => fromSdkError(error, { secrets, where: "stream" }),
-          { splitBefore: isMetadata }
-        )
-      })
+          (error) => fromSdkError(error, { secrets, where: "stream" })
+        ))
   }
 }
 

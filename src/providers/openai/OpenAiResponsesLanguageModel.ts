@@ -9,11 +9,9 @@
 import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { fromSdkStream } from "../../internal/sdkStream.js"
+import { openSdkStream } from "../../internal/openSdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage } from "../../Message.js"
-import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 import { PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
@@ -46,8 +44,6 @@ const encode = (
     : Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
 }
 
-const isMetadata = (event: ModelResponseStreamEvent): boolean => event._tag === "ResponseMetadataEvent"
-
 /** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
 export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
   const secrets = [Redacted.value(client.apiKey)]
@@ -69,33 +65,20 @@ export const implementation = (client: ClientService, modelName: string, options
           }
         )),
     openStream: (messages, context) =>
-      Effect.gen(function* () {
-        const { body, requestOptions } = yield* encode(modelName, messages, context, options)
-        const response = yield* scopedAbort
-        const { data: events, requestId } = yield* abortable(
+      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
+        openSdkStream(
           async (controller) => {
             const { data, request_id } = await client.sdk.responses
               .create(streamingBody(body), { ...requestOptions, ...abortOptions(controller) })
               .withResponse()
             return { data, requestId: request_id ?? undefined }
           },
-          (error) => fromSdkError(error, { secrets, where: "stream" }),
-          response.controller
-        )
-        const decoder = new ResponsesStreamDecoder(context.parameters, { ...decodeOptions, requestId })
-        return fromSdkStream<unknown, ModelResponseStreamEvent, AiError>(
-          events as AsyncIterable<unknown>,
-          {
-            chunk: (event) => decoder.event(event),
-            end: () => {
-              response.finished()
-              return decoder.end()
-            }
+          ({ data, requestId }) => {
+            const decoder = new ResponsesStreamDecoder(context.parameters, { ...decodeOptions, requestId })
+            return { chunks: data as AsyncIterable<unknown>, decoder: { chunk: (event) => decoder.event(event), end: () => decoder.end() } }
           },
-          (error) => fromSdkError(error, { secrets, where: "stream" }),
-          { splitBefore: isMetadata }
-        )
-      })
+          (error) => fromSdkError(error, { secrets, where: "stream" })
+        ))
   }
 }
 
