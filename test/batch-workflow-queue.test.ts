@@ -245,6 +245,47 @@ describe("BatchWorkflow with resubmit", () => {
     }))
 })
 
+describe("BatchWorkflow: re-queued and resubmitted parts go through the labelled lookup", () => {
+  it.effect("a batch an earlier attempt created for a re-queued part, or for a resubmitted part, is adopted, not created again", () =>
+    Effect.gen(function* () {
+      // what a crash between the provider's answer and the journal write leaves behind, for part 2:
+      // the part that submits the refused part 0 again
+      const requeued = yield* SimulatedBatch.make({
+        lifecycle: (index) => (index === 1 ? { statusCalls: 1, outcome: "failed", errors: queueFull } : { statusCalls: 2 })
+      })
+      const refusedRun = yield* BatchWorkflow.executionId("adopt-requeued")
+      yield* requeued.service.create(reqs("a").map(Batch.BatchRequest.from), { metadata: { [BatchWorkflow.runLabelKey]: `${refusedRun}/2` } })
+      const first = yield* withClock(
+        BatchWorkflow.run({ runId: "adopt-requeued", requests: reqs("a", "b"), maxRequestsPerBatch: 1, pollInterval: "1 minute" }),
+        "5 minutes"
+      ).pipe(Effect.provide(engine(requeued.layer)))
+      expect(yield* requeued.callCount("create")).toBe(3) // the planted one, part 0 (refused), part 1
+      expect(first.batches.map((b) => b.id)).toEqual(["batch_test_1", "batch_test_3"])
+      expect(tried(yield* collect(first).pipe(Effect.provide(requeued.layer)))).toEqual(["a:ok×1", "b:ok×1"])
+
+      // and for part 1: the first resubmit round, holding b
+      let bAnswers = 0
+      const resubmitted = yield* SimulatedBatch.make({
+        lifecycle: { statusCalls: 1 },
+        answer: (request) => {
+          const failing = request.customId === "b" && bAnswers++ === 1 // the run's first attempt at b
+          return failing
+            ? new Batch.ResultError({ code: "server_error", message: "server_error" })
+            : new ModelResponse({ parts: [new TextPart({ content: request.customId })], modelName: "test-model", providerName: "test" })
+        }
+      })
+      const roundRun = yield* BatchWorkflow.executionId("adopt-round")
+      yield* resubmitted.service.create(reqs("b").map(Batch.BatchRequest.from), { metadata: { [BatchWorkflow.runLabelKey]: `${roundRun}/1` } })
+      const second = yield* withClock(
+        BatchWorkflow.run({ runId: "adopt-round", requests: reqs("a", "b"), resubmit: { times: 1 }, pollInterval: "1 minute" }),
+        "5 minutes"
+      ).pipe(Effect.provide(engine(resubmitted.layer)))
+      expect(yield* resubmitted.callCount("create")).toBe(2) // the planted one and part 0
+      expect(second.rounds.map((round) => round.map((b) => b.id))).toEqual([["batch_test_2"], ["batch_test_1"]])
+      expect(tried(yield* collect(second).pipe(Effect.provide(resubmitted.layer)))).toEqual(["a:ok×1", "b:ok×2"])
+    }))
+})
+
 describe("BatchWorkflow's new options, checked before any activity", () => {
   it.effect("a request over maxEnqueuedTokens, a bad resubmit, limit, estimate or backoff: InvalidInputError, nothing started or sent", () =>
     Effect.gen(function* () {
