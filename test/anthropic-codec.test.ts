@@ -166,6 +166,20 @@ describe("Anthropic codec: request body", () => {
     const encoded = encode([user("x")], {}, { extraBody: { metadata: { user_id: "u" }, max_tokens: 7 } })
     expect(encoded.body).toMatchObject({ metadata: { user_id: "u" }, max_tokens: 7 })
   })
+
+  it("writes the body's fields in wire order; extraBody overrides in place and appends, output_config last", () => {
+    const encoded = encode([ModelRequest.userTextPrompt("x", { instructions: "be brief" })], {}, {
+      stopSequences: ["END"],
+      topP: 0.9,
+      temperature: 0.2,
+      extraBody: { temperature: 0.5, metadata: { user_id: "u" } }
+    })
+    expect(JSON.stringify(encoded.body)).toBe(
+      '{"model":"claude-haiku-4-5","max_tokens":4096,"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],' +
+        '"system":"be brief","temperature":0.5,"top_p":0.9,"stop_sequences":["END"],"metadata":{"user_id":"u"}}'
+    )
+    expect(encoded.options).toEqual({})
+  })
 })
 
 describe("Anthropic codec: decoding", () => {

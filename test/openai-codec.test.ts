@@ -77,6 +77,20 @@ describe("OpenAI codec: encoding", () => {
     expect(encoded.requestOptions).toEqual({ timeout: 1500 })
     expect(streamingBody(encoded.body)).toMatchObject({ stream: true, stream_options: { include_obfuscation: false, include_usage: true } })
   })
+
+  it("writes the body's fields in wire order; extraBody overrides in place and appends", () => {
+    const encoded = right(encodeRequest("m", [ModelRequest.userTextPrompt("q")], ModelRequestParameters.from(), {
+      frequencyPenalty: 0.1,
+      seed: 7,
+      temperature: 0.2,
+      maxTokens: 10,
+      extraBody: { temperature: 0.5, user: "u" }
+    }))
+    expect(JSON.stringify(encoded.body)).toBe(
+      '{"model":"m","messages":[{"role":"user","content":"q"}],"max_completion_tokens":10,"temperature":0.5,"seed":7,"frequency_penalty":0.1,"user":"u"}'
+    )
+    expect(encoded.requestOptions).toEqual({})
+  })
 })
 
 describe("OpenAI codec: decoding", () => {

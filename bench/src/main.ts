@@ -80,7 +80,7 @@ const header = [
 const batchHeader = [
   "",
   "Batches: each figure from a fresh child process (tsx start-up and module loading excluded); time = median over runs; ratio to raw = median of per-run ratios.",
-  "peak RSS = the child's maximum resident set (getrusage, exact, includes Node and the loaded modules); heap peak = the largest heapUsed + arrayBuffers sampled every 5 ms and every 1,000 results."
+  "peak RSS = the child's maximum resident set (getrusage, exact, includes Node and the loaded modules); heap peak = the largest heapUsed + arrayBuffers sampled every 5 ms and every 1,000 results; heap at start = the same when the measurement began (modules, client, garbage not yet collected), inside the peak."
 ]
 console.log([renderTable(results, header), ...(batchResults.length > 0 ? [...batchHeader, renderBatchTable(batchResults)] : [])].join("\n"))
 

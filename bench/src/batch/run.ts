@@ -22,11 +22,14 @@ export interface BatchRow {
   readonly wallMs: ReadonlyArray<number>
   readonly maxRssMB: ReadonlyArray<number>
   readonly peakHeapMB: ReadonlyArray<number>
+  readonly startHeapMB: ReadonlyArray<number>
   readonly ratios: ReadonlyArray<number>
   readonly wall?: Summary | undefined
   readonly ratio?: Summary | undefined
   readonly rss?: number | undefined
   readonly heap?: number | undefined
+  /** Median heap when the measurement started (modules loaded, client built). */
+  readonly startHeap?: number | undefined
   /** Problems seen: a result count or success count unlike the baseline's. */
   readonly note?: string | undefined
 }
@@ -79,11 +82,11 @@ export const runBatchScenario = async (id: (typeof batchScenarioIds)[number], en
     ? `${provider === "openai" ? "OpenAI" : "Anthropic"} batch results: read a complete batch (child process each)`
     : `${provider === "openai" ? "OpenAI" : "Anthropic"} batch submission (child process each)`
   const list = contenders(provider, job)
-  type Live = { -readonly [K in keyof BatchRow]: BatchRow[K] } & { wallMs: Array<number>; maxRssMB: Array<number>; peakHeapMB: Array<number>; ratios: Array<number> }
+  type Live = { -readonly [K in keyof BatchRow]: BatchRow[K] } & { wallMs: Array<number>; maxRssMB: Array<number>; peakHeapMB: Array<number>; startHeapMB: Array<number>; ratios: Array<number> }
   const rows: Array<Live> = sizes.flatMap((size) =>
     list.map(({ contender, skipped }) => ({
       provider, job, size, contender, label: contenderLabel(provider, contender, job), skipped,
-      wallMs: [] as Array<number>, maxRssMB: [] as Array<number>, peakHeapMB: [] as Array<number>, ratios: [] as Array<number>
+      wallMs: [] as Array<number>, maxRssMB: [] as Array<number>, peakHeapMB: [] as Array<number>, startHeapMB: [] as Array<number>, ratios: [] as Array<number>
     }))
   )
   const finish = (runs: number, error?: string): BatchSection => ({
@@ -93,7 +96,8 @@ export const runBatchScenario = async (id: (typeof batchScenarioIds)[number], en
       wall: r.wallMs.length > 0 ? summarize(r.wallMs) : undefined,
       ratio: r.ratios.length > 0 ? summarize(r.ratios) : undefined,
       rss: r.maxRssMB.length > 0 ? median(r.maxRssMB) : undefined,
-      heap: r.peakHeapMB.length > 0 ? median(r.peakHeapMB) : undefined
+      heap: r.peakHeapMB.length > 0 ? median(r.peakHeapMB) : undefined,
+      startHeap: r.startHeapMB.length > 0 ? median(r.startHeapMB) : undefined
     }))
   })
   let batchIds: Map<number, string>
@@ -125,6 +129,7 @@ export const runBatchScenario = async (id: (typeof batchScenarioIds)[number], en
           row.wallMs.push(m.wallMs)
           row.maxRssMB.push(m.maxRssMB)
           row.peakHeapMB.push(m.peakHeapMB)
+          row.startHeapMB.push(m.startHeapMB)
           log(`run ${run + 1} ${size} ${row.contender}: ${m.wallMs.toFixed(0)} ms, RSS ${m.maxRssMB.toFixed(0)} MB, heap ${m.peakHeapMB.toFixed(0)} MB, ${m.value.results} results (${m.value.succeeded} ok)`)
         }
         const base = measured.get("raw")!

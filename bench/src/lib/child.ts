@@ -17,6 +17,8 @@ export interface ChildMeasurement<T> {
   readonly maxRssMB: number
   /** The largest heapUsed + arrayBuffers sampled every 5 ms (and at each {@link probe}) while `measure` ran, MB. */
   readonly peakHeapMB: number
+  /** heapUsed + arrayBuffers when `measure` started, MB: loaded modules, the prepared client, garbage not yet collected. */
+  readonly startHeapMB: number
   /** What `measure` returned (JSON). */
   readonly value: T
 }
@@ -65,13 +67,14 @@ export const childMain = async <I, T>(measure: (input: I) => Promise<T>): Promis
   const input = JSON.parse(process.env.BENCH_CHILD_INPUT ?? "null") as I
   const sample = probe
   peak = 0
+  const atStart = process.memoryUsage()
   const sampler = setInterval(sample, 5)
   const start = performance.now()
   const value = await measure(input)
   const wallMs = performance.now() - start
   sample()
   clearInterval(sampler)
-  const result: ChildMeasurement<T> = { wallMs, maxRssMB: process.resourceUsage().maxRSS / 1024, peakHeapMB: peak / 2 ** 20, value }
+  const result: ChildMeasurement<T> = { wallMs, maxRssMB: process.resourceUsage().maxRSS / 1024, peakHeapMB: peak / 2 ** 20, startHeapMB: (atStart.heapUsed + atStart.arrayBuffers) / 2 ** 20, value }
   process.stdout.write(`${MARK}${JSON.stringify(result)}\n`, () => process.exit(0))
   return new Promise<never>(() => undefined)
 }

@@ -47,7 +47,15 @@ export const renderBatchTable = (sections: ReadonlyArray<import("../batch/run.js
   const s = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`)
   const verdict = (section: import("../batch/run.js").BatchSection, row: Row): string => {
     if (row.contender !== "ours" || row.ratio === undefined) return ""
-    if (row.job === "submit") return ""
+    if (row.job === "submit") {
+      // issue #10: at most 1.2x the raw SDK's time and 1.5x its heap peak
+      const raw = section.rows.find((r) => r.contender === "raw" && r.size === row.size)
+      const heap = raw?.heap !== undefined && row.heap !== undefined ? row.heap / raw.heap : undefined
+      return [
+        `time ≤ 1.20 ${row.ratio.median <= 1.2 ? "met" : "MISSED"}`,
+        ...(heap !== undefined ? [`heap ${r(heap)}× raw ≤ 1.50 ${heap <= 1.5 ? "met" : "MISSED"}`] : [])
+      ].join(" · ")
+    }
     const parts = [`time ≤ 1.20 ${row.ratio.median <= 1.2 ? "met" : "MISSED"}`]
     const sizes = [...new Set(section.rows.map((r) => r.size))].sort((a, b) => a - b)
     if (row.size === sizes.at(-1) && sizes.length > 1) {
@@ -62,8 +70,8 @@ export const renderBatchTable = (sections: ReadonlyArray<import("../batch/run.js
   }
   const cells = (section: import("../batch/run.js").BatchSection, row: Row): Array<string> => {
     const size = row.size.toLocaleString("en-US")
-    if (row.skipped !== undefined) return [row.label, size, "—", "—", "—", "—", "—", `skipped: ${row.skipped}`]
-    if (row.wall === undefined) return [row.label, size, "—", "—", "—", "—", "—", ""]
+    if (row.skipped !== undefined) return [row.label, size, "—", "—", "—", "—", "—", "—", `skipped: ${row.skipped}`]
+    if (row.wall === undefined) return [row.label, size, "—", "—", "—", "—", "—", "—", ""]
     const base = row.contender === "raw"
     const note = row.note !== undefined ? ` (!) ${row.note}` : ""
     return [
@@ -74,10 +82,11 @@ export const renderBatchTable = (sections: ReadonlyArray<import("../batch/run.js
       base ? "—" : `${r(row.ratio!.min)}–${r(row.ratio!.max)}`,
       mb(row.rss),
       mb(row.heap),
+      mb(row.startHeap),
       verdict(section, row) + note
     ]
   }
-  const head = ["contender", "requests", "time", "ratio to raw", "spread min–max", "peak RSS", "heap peak", "goal"]
+  const head = ["contender", "requests", "time", "ratio to raw", "spread min–max", "peak RSS", "heap peak", "heap at start", "goal"]
   const body = sections.flatMap((section) => section.rows.map((row) => cells(section, row)))
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => (i === head.length - 1 ? 0 : c[i]!.length))))
   const lines = [row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2))]

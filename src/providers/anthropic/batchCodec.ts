@@ -45,7 +45,8 @@ export const encodeItem = (
   return Either.map(
     encodeRequest(request.model ?? modelName, request.messages, { parameters: request.parameters ?? defaultParameters, settings }),
     (encoded) => {
-      const warnings = [...encoded.warnings]
+      // the codec's own array (built for this request), added to rather than copied
+      const warnings = encoded.warnings as Array<string>
       const unsupported = (Object.keys(settings) as Array<keyof ModelSettings>).filter(
         (key) => settings[key] !== undefined && !supportedSettings.includes(key)
       )

@@ -213,10 +213,14 @@ export const encodeMessages = (
   }
   // instructions belong to the newest request only, and lead the system prompt (as in pydantic-ai)
   if (instructions !== undefined && instructions !== "") system.unshift(instructions)
-  return Either.right({
-    system: system.length > 0 ? system.join("\n\n") : undefined,
-    messages: turns.map((t) => ({ role: t.role, content: t.role === "user" ? toolResultsFirst(t.content) : t.content }))
-  })
+  // a turn is already a `{ role, content }` message: kept as it is unless its blocks move
+  const wire: Array<Anthropic.MessageParam> = turns
+  for (let i = 0; i < turns.length; i++) {
+    const turn = turns[i]!
+    const content = turn.role === "user" ? toolResultsFirst(turn.content) : turn.content
+    if (content !== turn.content) wire[i] = { role: turn.role, content }
+  }
+  return Either.right({ system: system.length > 0 ? system.join("\n\n") : undefined, messages: wire })
 }
 
 const thinkingEnabled = (extraBody: ModelSettings["extraBody"]): boolean => {
@@ -271,36 +275,50 @@ export const encodeRequest = (
   const encodedMessages = encodeMessages(output.messages, warnings)
   if (Either.isLeft(encodedMessages)) return Either.left(encodedMessages.left)
   const encoded = encodedMessages.right
-  const tools: Array<Anthropic.Tool> = parameters.allTools.map((t) => ({
-    name: t.name,
-    ...(t.description !== undefined ? { description: t.description } : {}),
-    input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
-    ...(t.strict === true ? { strict: true } : {})
-  }))
-  const toolChoice = encodeToolChoice(context, tools.length > 0, warnings)
-  const body: Anthropic.MessageCreateParamsNonStreaming = {
+  // no tool list is built for the usual request without tools (allTools copies two arrays)
+  const tools: Array<Anthropic.Tool> | undefined =
+    parameters.functionTools.length + parameters.outputTools.length === 0 ? undefined : parameters.allTools.map((t) => ({
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
+      ...(t.strict === true ? { strict: true } : {})
+    }))
+  const toolChoice = encodeToolChoice(context, tools !== undefined, warnings)
+  // fields set one by one in the wire order, not spread from `{}` literals: a batch encodes tens
+  // of thousands of bodies, and each spread allocated an object
+  const body: WireBody = {
     model,
     max_tokens: settings.maxTokens ?? defaultMaxTokens,
-    messages: encoded.messages,
-    ...(encoded.system !== undefined ? { system: encoded.system } : {}),
-    ...(tools.length > 0 ? { tools } : {}),
-    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
-    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-    ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
-    ...(settings.stopSequences !== undefined ? { stop_sequences: [...settings.stopSequences] } : {}),
-    // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...)
-    ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming> | undefined),
-    ...(output.format !== undefined ? { output_config: outputConfig(output.format, settings.extraBody?.output_config) } : {})
+    messages: encoded.messages
   }
+  if (encoded.system !== undefined) body.system = encoded.system
+  if (tools !== undefined) body.tools = tools
+  if (toolChoice !== undefined) body.tool_choice = toolChoice
+  if (settings.temperature !== undefined) body.temperature = settings.temperature
+  if (settings.topP !== undefined) body.top_p = settings.topP
+  if (settings.stopSequences !== undefined) body.stop_sequences = [...settings.stopSequences]
+  // extraBody is the escape hatch for fields we do not model (thinking, metadata, ...); spread, as
+  // it may override the fields above (in their place) and name any key, "__proto__" included
+  const withExtra: WireBody = settings.extraBody !== undefined
+    ? { ...body, ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming>) }
+    : body
+  if (output.format !== undefined) withExtra.output_config = outputConfig(output.format, settings.extraBody?.output_config)
   return Either.right({
-    body,
-    options: {
+    body: withExtra,
+    options: settings.timeout === undefined && settings.extraHeaders === undefined ? noOptions : {
       ...(settings.timeout !== undefined ? { timeout: Math.round(settings.timeout * 1000) } : {}),
       ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {})
     },
     warnings
   })
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+/** The body as built: the SDK's type no longer lists the sampling fields, which the API still takes. */
+type WireBody = Mutable<Anthropic.MessageCreateParamsNonStreaming> & { temperature?: number; top_p?: number }
+
+/** The request options of a request that sets neither a timeout nor headers (shared: never mutated). */
+const noOptions: EncodedRequest["options"] = Object.freeze({})
 
 // ---------------------------------------------------------------------------------------------
 // decoding

@@ -26,7 +26,6 @@ import {
   COMPLETION_WINDOW,
   decodeBatchWire,
   decodeResultLine,
-  type EncodedLine,
   encodeLine,
   ENDPOINT,
   filesOf,
@@ -49,10 +48,26 @@ export interface Options extends EncodeOptions, ResponsesEncodeOptions {
 }
 
 /**
- * What the model keeps of an encoded line until the upload: its text, size, model and
- * warnings, not the body object it was serialized from (a few hundred bytes a request less).
+ * What the model keeps of an encoded line that names another model or has warnings, until the
+ * upload: its text, model and warnings, not the body object it was serialized from.
  */
-type UploadLine = Pick<EncodedLine, "customId" | "model" | "line" | "bytes" | "warnings">
+class UploadLine {
+  constructor(
+    readonly customId: string,
+    readonly model: string,
+    readonly line: string,
+    readonly warnings: ReadonlyArray<string>
+  ) {}
+}
+
+/**
+ * A request's line as kept until the upload: the usual one (the batch's model, no warnings) as
+ * its text alone, any other as an {@link UploadLine}. Tens of thousands of them are alive at
+ * once, so the usual one costs one string and nothing else.
+ */
+type Prepared = string | UploadLine
+
+const textOf = (p: Prepared): string => (typeof p === "string" ? p : p.line)
 
 /** Bytes of JSONL text per chunk of the streamed upload. */
 const UPLOAD_CHUNK = 256 * 1024
@@ -61,12 +76,14 @@ const UPLOAD_CHUNK = 256 * 1024
  * The JSONL file as chunks of about 256 KB, joined only as the upload reads them: memory holds
  * the lines (the file's text, once) and one chunk, never the file as one string or one Blob.
  */
-async function* jsonlChunks(lines: ReadonlyArray<UploadLine>): AsyncGenerator<string> {
+async function* jsonlChunks(lines: ReadonlyArray<Prepared>): AsyncGenerator<string> {
   let group: Array<string> = []
   let size = 0
-  for (const { line, bytes } of lines) {
+  for (const prepared of lines) {
+    const line = textOf(prepared)
     group.push(line)
-    size += bytes
+    // characters, not bytes: the chunk size only needs to be about right
+    size += line.length + 1
     if (size >= UPLOAD_CHUNK) {
       group.push("")
       yield group.join("\n")
@@ -101,33 +118,40 @@ export const implementation = (client: ClientService, modelName: string, options
     Effect.tryPromise({ try: (signal) => Promise.resolve(f(signal)), catch: mapError })
 
   // validate, encodedSize and create all need a request's line: encode each request once, keep
-  // its text until the upload has sent it
-  const lines = new WeakMap<BatchRequest, Either.Either<UploadLine, InvalidInputError>>()
-  const lineOf = (request: BatchRequest): Either.Either<UploadLine, InvalidInputError> => {
+  // its text until the upload has sent it (the encoding itself, not an Either of it)
+  const lines = new WeakMap<BatchRequest, Prepared | InvalidInputError>()
+  const lineOf = (request: BatchRequest): Either.Either<Prepared, InvalidInputError> => {
     let encoded = lines.get(request)
     if (encoded === undefined) {
       encoded =
         request.messages.length === 0
-          ? Either.left(new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` }))
-          : Either.map(encodeLine(request, modelName, options?.settings, options, api), ({ bytes, customId, line, model, warnings }): UploadLine => ({ customId, model, line, bytes, warnings }))
+          ? new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` })
+          : Either.match(encodeLine(request, modelName, options?.settings, options, api), {
+              onLeft: (error): Prepared | InvalidInputError => error,
+              onRight: ({ customId, line, model, warnings }) =>
+                model === modelName && warnings.length === 0 ? line : new UploadLine(customId, model, line, warnings)
+            })
       lines.set(request, encoded)
     }
-    return encoded
+    return typeof encoded === "string" || encoded instanceof UploadLine ? Either.right(encoded) : Either.left(encoded)
   }
-  const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<UploadLine>, InvalidInputError> => {
-    const out: Array<UploadLine> = []
-    for (const request of requests) {
-      const encoded = lineOf(request)
+  const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
+    // sized up front: grown by push, its copies were promoted garbage
+    const out = new Array<Prepared>(requests.length)
+    for (let i = 0; i < requests.length; i++) {
+      const encoded = lineOf(requests[i]!)
       if (Either.isLeft(encoded)) return Either.left(encoded.left)
-      out.push(encoded.right)
+      out[i] = encoded.right
     }
     return Either.right(out)
   }
+  // the lines checkBatch needs to see: a line kept as text alone has the batch's model
+  const unusual = (encoded: ReadonlyArray<Prepared>): Array<UploadLine> => encoded.filter((p): p is UploadLine => typeof p !== "string")
 
   // one warning per kind, with how many requests it concerns, rather than 50,000 lines of log
-  const logWarnings = (encoded: ReadonlyArray<UploadLine>): Effect.Effect<void> => {
+  const logWarnings = (encoded: ReadonlyArray<Prepared>): Effect.Effect<void> => {
     const counts = new Map<string, number>()
-    for (const line of encoded) for (const w of line.warnings) counts.set(w, (counts.get(w) ?? 0) + 1)
+    for (const line of encoded) if (typeof line !== "string") for (const w of line.warnings) counts.set(w, (counts.get(w) ?? 0) + 1)
     return Effect.forEach(counts, ([warning, n]) => Effect.logWarning(n > 1 ? `${warning} (${n} requests)` : warning), { discard: true })
   }
 
@@ -163,12 +187,12 @@ export const implementation = (client: ClientService, modelName: string, options
     limits: LIMITS,
     validate: (requests, { metadata }) =>
       Effect.suspend(() =>
-        Either.match(Either.flatMap(encodeAll(requests), (encoded) => checkBatch(encoded, modelName, metadata)), {
+        Either.match(Either.flatMap(encodeAll(requests), (encoded) => checkBatch(unusual(encoded), modelName, metadata)), {
           onLeft: Effect.fail,
           onRight: () => Effect.void
         })),
     encodedSize: (request) =>
-      Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason)).bytes,
+      Buffer.byteLength(textOf(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason))), "utf8") + 1,
     create: (requests, { metadata }) =>
       Effect.gen(function* () {
         const encoded = yield* Either.match(encodeAll(requests), { onLeft: Effect.fail, onRight: Effect.succeed })

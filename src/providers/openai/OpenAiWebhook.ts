@@ -20,7 +20,9 @@
  *
  * @since 0.1.0
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+// the modules, not the @effect/platform barrel, which loads every platform module (~23 MB of heap)
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import { Config, ConfigError, Context, Effect, Either, Layer, PubSub, Redacted, Schema, type Scope } from "effect"
 import OpenAI from "openai"

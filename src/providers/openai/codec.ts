@@ -238,32 +238,34 @@ export const encodeRequest = (
   if (Either.isLeft(output)) return Either.left(output.left)
   const responseFormat = output.right.format
   return Either.map(encodeMessages(output.right.messages, options), ({ messages: wireMessages, warnings: messageWarnings }) => {
-    const warnings = [...messageWarnings, ...output.right.warnings]
-    const tools = parameters.allTools.map(encodeTool)
-    const hasTools = tools.length > 0
+    const warnings = output.right.warnings.length === 0 ? messageWarnings : [...messageWarnings, ...output.right.warnings]
+    // no tool list is built for the usual request without tools (allTools copies two arrays)
+    const hasTools = parameters.functionTools.length + parameters.outputTools.length > 0
     const toolChoice = toolChoiceFor(parameters, settings.toolChoice)
     // the API rejects these without tools (400); say so instead of failing the request
     if (!hasTools && settings.toolChoice !== undefined) warnings.push(`${PROVIDER} cannot send the setting toolChoice without tools; ignored.`)
     if (!hasTools && settings.parallelToolCalls !== undefined) warnings.push(`${PROVIDER} cannot send the setting parallelToolCalls without tools; ignored.`)
-    const body: ChatRequestBody = {
-      model,
-      messages: wireMessages,
-      ...(hasTools ? { tools } : {}),
-      ...(hasTools && toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
-      ...(hasTools && settings.parallelToolCalls !== undefined ? { parallel_tool_calls: settings.parallelToolCalls } : {}),
-      ...(settings.maxTokens !== undefined ? { max_completion_tokens: settings.maxTokens } : {}),
-      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-      ...(settings.topP !== undefined ? { top_p: settings.topP } : {}),
-      ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
-      ...(settings.stopSequences !== undefined ? { stop: [...settings.stopSequences] } : {}),
-      ...(settings.presencePenalty !== undefined ? { presence_penalty: settings.presencePenalty } : {}),
-      ...(settings.frequencyPenalty !== undefined ? { frequency_penalty: settings.frequencyPenalty } : {}),
-      ...(responseFormat !== undefined ? { response_format: responseFormat } : {}),
-      ...(settings.extraBody as Partial<ChatRequestBody> | undefined)
+    // fields set one by one in the wire order, not spread from `{}` literals: a batch encodes tens
+    // of thousands of bodies, and each spread allocated an object
+    const body: Mutable<ChatRequestBody> = { model, messages: wireMessages }
+    if (hasTools) {
+      body.tools = parameters.allTools.map(encodeTool)
+      if (toolChoice !== undefined) body.tool_choice = toolChoice
+      if (settings.parallelToolCalls !== undefined) body.parallel_tool_calls = settings.parallelToolCalls
     }
+    if (settings.maxTokens !== undefined) body.max_completion_tokens = settings.maxTokens
+    if (settings.temperature !== undefined) body.temperature = settings.temperature
+    if (settings.topP !== undefined) body.top_p = settings.topP
+    if (settings.seed !== undefined) body.seed = settings.seed
+    if (settings.stopSequences !== undefined) body.stop = [...settings.stopSequences]
+    if (settings.presencePenalty !== undefined) body.presence_penalty = settings.presencePenalty
+    if (settings.frequencyPenalty !== undefined) body.frequency_penalty = settings.frequencyPenalty
+    if (responseFormat !== undefined) body.response_format = responseFormat
     return {
-      body,
-      requestOptions: {
+      // extraBody may override the fields above (in their place) and name any key, "__proto__"
+      // included: spread, as before
+      body: settings.extraBody !== undefined ? { ...body, ...(settings.extraBody as Partial<ChatRequestBody>) } : body,
+      requestOptions: settings.extraHeaders === undefined && settings.timeout === undefined ? noRequestOptions : {
         ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {}),
         ...(settings.timeout !== undefined ? { timeout: Math.max(1, Math.round(settings.timeout * 1000)) } : {})
       },
@@ -271,6 +273,11 @@ export const encodeRequest = (
     }
   })
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** The request options of a request that sets neither headers nor a timeout (shared: never mutated). */
+const noRequestOptions: EncodedRequest["requestOptions"] = Object.freeze({})
 
 /** The streaming form of a body: `stream: true` and usage in a final chunk. */
 export const streamingBody = (body: ChatRequestBody): ChatStreamRequestBody => ({
