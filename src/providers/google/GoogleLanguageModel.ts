@@ -10,6 +10,7 @@ import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
 import { abortable } from "../../internal/abortableFetch.js"
 import { openSdkStream } from "../../internal/openSdkStream.js"
+import { loggedWarnings } from "../../internal/loggedWarnings.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
@@ -28,13 +29,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     const onError = mapError(Redacted.value(client.apiKey))
 
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
-      Effect.tap(
-        encodeRequest(modelName, messages, context),
-        (encoded) =>
-          encoded.warnings.length === 0
-            ? Effect.void
-            : Effect.forEach(encoded.warnings, (w) => Effect.logWarning(`${providerName}: ${w}`), { discard: true })
-      )
+      Effect.flatMap(encodeRequest(modelName, messages, context), (encoded) => loggedWarnings(encoded, `${providerName}: `))
 
     const open = (
       encoded: EncodedRequest,

@@ -10,6 +10,7 @@ import { Effect, Either, Layer, Redacted } from "effect"
 import type { AiError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
 import { openSdkStream } from "../../internal/openSdkStream.js"
+import { loggedWarnings } from "../../internal/loggedWarnings.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage } from "../../Message.js"
 import { PROVIDER } from "./codec.js"
@@ -38,10 +39,7 @@ const encode = (
 ): Effect.Effect<EncodedResponsesRequest, AiError> => {
   const result = encodeRequest(modelName, messages, context.parameters, context.settings, options)
   if (Either.isLeft(result)) return Effect.fail(result.left)
-  const encoded = result.right
-  return encoded.warnings.length === 0
-    ? Effect.succeed(encoded)
-    : Effect.as(Effect.forEach(encoded.warnings, (w) => Effect.logWarning(w), { discard: true }), encoded)
+  return loggedWarnings(result.right)
 }
 
 /** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
