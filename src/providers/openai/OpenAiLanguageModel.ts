@@ -6,14 +6,17 @@
  * @since 0.1.0
  */
 import { Effect, Either, Layer, Redacted } from "effect"
+import type OpenAI from "openai"
 import type { AiError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { openSdkStream } from "../../internal/openSdkStream.js"
 import { loggedWarnings } from "../../internal/loggedWarnings.js"
+import { openSdkStream } from "../../internal/openSdkStream.js"
+import type { ChunkDecoder } from "../../internal/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
-import type { ModelMessage } from "../../Message.js"
-import type { ModelSettings } from "../../Parameters.js"
-import { decodeChatCompletion, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
+import type { ModelMessage, ModelResponse } from "../../Message.js"
+import type { ModelRequestParameters, ModelSettings } from "../../Parameters.js"
+import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
+import { decodeChatCompletion, type DecodeOptions, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
 import { fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
 
@@ -36,57 +39,88 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "extraBody"
 ]
 
-const encode = (
-  modelName: string,
-  messages: ReadonlyArray<ModelMessage>,
-  context: LanguageModel.CallContext,
-  options: EncodeOptions | undefined
-): Effect.Effect<EncodedRequest, AiError> => {
-  const result = encodeRequest(modelName, messages, context.parameters, context.settings, options)
-  if (Either.isLeft(result)) return Effect.fail(result.left)
-  return loggedWarnings(result.right)
+/**
+ * What differs between OpenAI's two generation APIs (Chat Completions here, Responses in
+ * ./OpenAiResponsesLanguageModel.ts): the codec and the SDK method. Everything else, the
+ * request id, cancellation, error mapping and stream wiring, is {@link implementationOf}'s.
+ */
+export interface GenerationApi<Body, EncodeOptions> {
+  readonly supportedSettings: ReadonlyArray<keyof ModelSettings>
+  readonly encode: (
+    model: string,
+    messages: ReadonlyArray<ModelMessage>,
+    parameters: ModelRequestParameters,
+    settings: ModelSettings,
+    options: EncodeOptions | undefined
+  ) => Either.Either<{ readonly body: Body; readonly requestOptions: EncodedRequest["requestOptions"]; readonly warnings: ReadonlyArray<string> }, AiError>
+  /** Sends the request; `options` carry the SDK options and the call's abort. */
+  readonly create: (sdk: OpenAI, body: Body, options: EncodedRequest["requestOptions"] & ReturnType<typeof abortOptions>) => PromiseLike<unknown>
+  /** Sends the streamed request; the SDK's event stream and the response's request id. */
+  readonly createStream: (
+    sdk: OpenAI,
+    body: Body,
+    options: EncodedRequest["requestOptions"] & ReturnType<typeof abortOptions>
+  ) => Promise<{ readonly data: AsyncIterable<unknown>; readonly requestId: string | undefined }>
+  readonly decode: (body: unknown, options: DecodeOptions) => Either.Either<ModelResponse, AiError>
+  readonly streamDecoder: (parameters: ModelRequestParameters, options: DecodeOptions) => ChunkDecoder<unknown, ModelResponseStreamEvent, AiError>
 }
 
-/** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
-export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
+/** The provider implementation of one API over a client; `LanguageModel.make` turns it into the service. */
+export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, EncodeOptions>) =>
+(client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
   const secrets = [Redacted.value(client.apiKey)]
   const decodeOptions = { requestedModel: modelName }
+  const encode = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext) => {
+    const result = api.encode(modelName, messages, context.parameters, context.settings, options)
+    return Either.isLeft(result) ? Effect.fail(result.left) : loggedWarnings(result.right)
+  }
   return {
     provider: PROVIDER,
     modelName,
-    supportedSettings,
+    supportedSettings: api.supportedSettings,
     // a flatMap chain rather than Effect.gen: this runs on every request
     request: (messages, context) =>
-      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
+      Effect.flatMap(encode(messages, context), ({ body, requestOptions }) =>
         Effect.flatMap(
           // interruption aborts the HTTP request (internal/abortableFetch.ts)
           abortable(
-            (controller) => client.sdk.chat.completions.create(body, { ...requestOptions, ...abortOptions(controller) }),
+            (controller) => api.create(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
             (error) => fromSdkError(error, { secrets, where: "body" })
           ),
           (data) => {
             // the SDK puts the request id on the parsed body (`_request_id`): `.withResponse()` is not needed
             const requestId = (data as { readonly _request_id?: string | null } | null)?._request_id ?? undefined
-            return decodeChatCompletion(data, requestId === undefined ? decodeOptions : { ...decodeOptions, requestId })
+            return api.decode(data, requestId === undefined ? decodeOptions : { ...decodeOptions, requestId })
           }
         )),
     openStream: (messages, context) =>
-      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
+      Effect.flatMap(encode(messages, context), ({ body, requestOptions }) =>
         openSdkStream(
-          async (controller) => {
-            const { data, request_id } = await client.sdk.chat.completions
-              .create(streamingBody(body), { ...requestOptions, ...abortOptions(controller) })
-              .withResponse()
-            return { data, requestId: request_id ?? undefined }
-          },
-          ({ data, requestId }) => {
-            const decoder = new StreamDecoder(context.parameters, { ...decodeOptions, requestId })
-            return { chunks: data as AsyncIterable<unknown>, decoder: { chunk: (chunk) => decoder.chunk(chunk), end: () => decoder.end() } }
-          },
+          (controller) => api.createStream(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
+          ({ data, requestId }) => ({ chunks: data, decoder: api.streamDecoder(context.parameters, { ...decodeOptions, requestId }) }),
           (error) => fromSdkError(error, { secrets, where: "stream" })
         ))
   }
 }
+
+/** Chat Completions (`POST /v1/chat/completions`). */
+export const chatCompletions: GenerationApi<EncodedRequest["body"], EncodeOptions> = {
+  supportedSettings,
+  encode: encodeRequest,
+  create: (sdk, body, options) => sdk.chat.completions.create(body, options),
+  createStream: async (sdk, body, options) => {
+    const { data, request_id } = await sdk.chat.completions.create(streamingBody(body), options).withResponse()
+    return { data, requestId: request_id ?? undefined }
+  },
+  decode: decodeChatCompletion,
+  streamDecoder: (parameters, options) => {
+    const decoder = new StreamDecoder(parameters, options)
+    return { chunk: (chunk) => decoder.chunk(chunk), end: () => decoder.end() }
+  }
+}
+
+/** The Chat Completions implementation over a client. */
+export const implementation = implementationOf(chatCompletions)
 
 /** The service over the client in context. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>

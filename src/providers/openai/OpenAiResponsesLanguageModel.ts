@@ -6,21 +6,15 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, Layer, Redacted } from "effect"
-import type { AiError } from "../../AiError.js"
-import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { openSdkStream } from "../../internal/openSdkStream.js"
-import { loggedWarnings } from "../../internal/loggedWarnings.js"
+import { Effect, Layer } from "effect"
 import * as LanguageModel from "../../LanguageModel.js"
-import type { ModelMessage } from "../../Message.js"
-import { PROVIDER } from "./codec.js"
-import { fromSdkError } from "./errors.js"
-import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+import { type GenerationApi, implementationOf } from "./OpenAiLanguageModel.js"
+import { OpenAiClient } from "./OpenAiClient.js"
 import {
   decodeResponse,
-  type EncodedResponsesRequest,
   type EncodeOptions,
   encodeRequest,
+  type ResponsesRequestBody,
   ResponsesStreamDecoder,
   streamingBody,
   supportedSettings
@@ -31,54 +25,24 @@ export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
 
 export { supportedSettings }
 
-const encode = (
-  modelName: string,
-  messages: ReadonlyArray<ModelMessage>,
-  context: LanguageModel.CallContext,
-  options: EncodeOptions | undefined
-): Effect.Effect<EncodedResponsesRequest, AiError> => {
-  const result = encodeRequest(modelName, messages, context.parameters, context.settings, options)
-  if (Either.isLeft(result)) return Effect.fail(result.left)
-  return loggedWarnings(result.right)
-}
-
-/** The provider implementation over a client; `LanguageModel.make` turns it into the service. */
-export const implementation = (client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
-  const secrets = [Redacted.value(client.apiKey)]
-  const decodeOptions = { requestedModel: modelName }
-  return {
-    provider: PROVIDER,
-    modelName,
-    supportedSettings,
-    request: (messages, context) =>
-      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
-        Effect.flatMap(
-          abortable(
-            (controller) => client.sdk.responses.create(body, { ...requestOptions, ...abortOptions(controller) }),
-            (error) => fromSdkError(error, { secrets, where: "body" })
-          ),
-          (data) => {
-            const requestId = (data as { readonly _request_id?: string | null } | null)?._request_id ?? undefined
-            return decodeResponse(data, requestId === undefined ? decodeOptions : { ...decodeOptions, requestId })
-          }
-        )),
-    openStream: (messages, context) =>
-      Effect.flatMap(encode(modelName, messages, context, options), ({ body, requestOptions }) =>
-        openSdkStream(
-          async (controller) => {
-            const { data, request_id } = await client.sdk.responses
-              .create(streamingBody(body), { ...requestOptions, ...abortOptions(controller) })
-              .withResponse()
-            return { data, requestId: request_id ?? undefined }
-          },
-          ({ data, requestId }) => {
-            const decoder = new ResponsesStreamDecoder(context.parameters, { ...decodeOptions, requestId })
-            return { chunks: data as AsyncIterable<unknown>, decoder: { chunk: (event) => decoder.event(event), end: () => decoder.end() } }
-          },
-          (error) => fromSdkError(error, { secrets, where: "stream" })
-        ))
+/** The Responses API (`POST /v1/responses`). */
+export const responses: GenerationApi<ResponsesRequestBody, EncodeOptions> = {
+  supportedSettings,
+  encode: encodeRequest,
+  create: (sdk, body, options) => sdk.responses.create(body, options),
+  createStream: async (sdk, body, options) => {
+    const { data, request_id } = await sdk.responses.create(streamingBody(body), options).withResponse()
+    return { data, requestId: request_id ?? undefined }
+  },
+  decode: decodeResponse,
+  streamDecoder: (parameters, options) => {
+    const decoder = new ResponsesStreamDecoder(parameters, options)
+    return { chunk: (event) => decoder.event(event), end: () => decoder.end() }
   }
 }
+
+/** The Responses implementation over a client; `LanguageModel.make` turns it into the service. */
+export const implementation = implementationOf(responses)
 
 /** The service over the client in context. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
