@@ -753,9 +753,9 @@ export const estimateTokens: (request: BatchRequest, encodedBytes: number) => nu
  * The default `queueBackoff`: exponential from 1 minute, doubling, each wait at most 10 minutes,
  * 30 times (about four and a half hours of a queue other work keeps full).
  */
-export const defaultQueueBackoff: Schedule.Schedule<unknown, Batch> = Schedule.exponential("1 minute").pipe(
-  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(10))),
-  Schedule.intersect(Schedule.recurs(30))
+export const defaultQueueBackoff: Schedule.Schedule<unknown, Batch> = Schedule.fromDelays(
+  BatchQueue.defaultBackoffWaits[0]!,
+  ...BatchQueue.defaultBackoffWaits.slice(1)
 )
 
 /**

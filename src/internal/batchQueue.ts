@@ -5,7 +5,7 @@
  * {@link admits}, {@link splitByTokens}, {@link isQueueFull}) plan; {@link makeGate} runs them.
  * @internal
  */
-import { Deferred, Effect, Exit, FiberId } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberId } from "effect"
 import { InvalidInputError } from "../AiError.js"
 import type { Batch, BatchRequest } from "../Batch.js"
 
@@ -23,6 +23,13 @@ export const BYTES_PER_TOKEN = 4
  */
 export const estimateTokens = (request: BatchRequest, encodedBytes: number): number =>
   Math.ceil(encodedBytes / BYTES_PER_TOKEN) + Math.max(0, request.settings?.maxTokens ?? 0)
+
+/**
+ * The waits before a part refused for a full queue is submitted again, when nothing else of the
+ * run is live: 1, 2, 4, 8 minutes, then 10 minutes, 30 waits in all (about four and a half
+ * hours). `Batch.defaultQueueBackoff` is this list as a Schedule; `BatchWorkflow` journals it.
+ */
+export const defaultBackoffWaits: ReadonlyArray<Duration.Duration> = Array.from({ length: 30 }, (_, i) => Duration.minutes(Math.min(10, 2 ** i)))
 
 /** Whether the provider failed this batch because its enqueued-token limit was reached (nothing ran, nothing is billed). */
 export const isQueueFull = (batch: Batch): boolean =>

@@ -43,7 +43,7 @@ import { AiError, type BatchError, BatchFailedError, BatchTimeoutError, InvalidI
 import * as Batch from "../Batch.js"
 import { BatchModel, type Service as BatchModelService } from "../BatchModel.js"
 import { checkCustomIds, effectiveLimits, split } from "../internal/batchPlan.js"
-import { admits, estimateTokens, isQueueFull, type QueueLimits, splitByTokens } from "../internal/batchQueue.js"
+import { admits, defaultBackoffWaits, estimateTokens, isQueueFull, type QueueLimits, splitByTokens } from "../internal/batchQueue.js"
 import { isResubmittable, mergeRounds, type ResubmitPolicy, resubmitPolicy, selectResubmit, withAttempts } from "../internal/batchResubmit.js"
 import * as Retry from "../Retry.js"
 
@@ -317,7 +317,7 @@ const resubmitRound = (
  * The default `queueBackoff` of a workflow run: `Batch.defaultQueueBackoff` as a list of waits
  * (1, 2, 4, 8 minutes, then 10 minutes, 30 waits in all), since a Schedule cannot be journaled.
  */
-export const defaultQueueBackoff: ReadonlyArray<Duration.Duration> = Array.from({ length: 30 }, (_, i) => Duration.minutes(Math.min(10, 2 ** i)))
+export const defaultQueueBackoff: ReadonlyArray<Duration.Duration> = defaultBackoffWaits
 
 /** A whole number of at least 1, or no limit. */
 const limitOf = (provider: string, name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
