@@ -814,13 +814,6 @@ type Followed =
 
 class TimedOut extends Data.TaggedError("TimedOut") {}
 
-const positiveOption = (provider: string, name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
-  value === undefined
-    ? Effect.succeed(Infinity)
-    : Number.isInteger(value) && value >= 1
-      ? Effect.succeed(value)
-      : Effect.fail(new InvalidInputError({ provider, reason: `${name} must be a whole number of at least 1, got ${value}.` }))
-
 /**
  * Runs requests through the provider's batch API and returns one result per request, in
  * submission order (pydantic-ai's `model_request_batch`).
@@ -886,10 +879,7 @@ export function run(
     // ---- plan: validate, find what a previous run with this key submitted
     const prepared = yield* prepare(model, requests, options.metadata)
     const limits = yield* effectiveLimits(model.provider, model.limits, options)
-    const queueLimits: BatchQueue.QueueLimits = {
-      maxConcurrentBatches: yield* positiveOption(model.provider, "maxConcurrentBatches", options.maxConcurrentBatches),
-      maxEnqueuedTokens: yield* positiveOption(model.provider, "maxEnqueuedTokens", options.maxEnqueuedTokens)
-    }
+    const queueLimits = yield* BatchQueue.queueLimitsOf(model.provider, options)
     const policy = yield* BatchResubmit.resubmitPolicy(model.provider, options.resubmit)
     const tokensOf = options.estimateTokens ?? ((r: BatchRequest) => BatchQueue.estimateTokens(r, model.encodedSize(r)))
     // the store is looked up only with a resumeKey, so a plain run needs no KeyValueStore

@@ -41,6 +41,23 @@ export interface QueueLimits {
   readonly maxEnqueuedTokens: number
 }
 
+const limitOf = (provider: string, name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
+  value === undefined
+    ? Effect.succeed(Infinity)
+    : Number.isInteger(value) && value >= 1
+      ? Effect.succeed(value)
+      : Effect.fail(new InvalidInputError({ provider, reason: `${name} must be a whole number of at least 1, got ${value}.` }))
+
+/** A run's queue options checked (whole numbers of at least 1; unset is no limit), before any network call. */
+export const queueLimitsOf = (
+  provider: string,
+  options: { readonly maxConcurrentBatches?: number | undefined; readonly maxEnqueuedTokens?: number | undefined }
+): Effect.Effect<QueueLimits, InvalidInputError> =>
+  Effect.all({
+    maxConcurrentBatches: limitOf(provider, "maxConcurrentBatches", options.maxConcurrentBatches),
+    maxEnqueuedTokens: limitOf(provider, "maxEnqueuedTokens", options.maxEnqueuedTokens)
+  })
+
 /** What is live now: admitted batches and their estimated tokens. */
 export interface QueueState {
   readonly running: number

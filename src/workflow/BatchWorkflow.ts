@@ -43,7 +43,7 @@ import { AiError, type BatchError, BatchFailedError, BatchTimeoutError, InvalidI
 import * as Batch from "../Batch.js"
 import { BatchModel, type Service as BatchModelService } from "../BatchModel.js"
 import { checkCustomIds, effectiveLimits, split } from "../internal/batchPlan.js"
-import { admits, defaultBackoffWaits, estimateTokens, isQueueFull, type QueueLimits, splitByTokens } from "../internal/batchQueue.js"
+import { admits, defaultBackoffWaits, estimateTokens, queueLimitsOf, isQueueFull, type QueueLimits, splitByTokens } from "../internal/batchQueue.js"
 import { isResubmittable, mergeRounds, type ResubmitPolicy, resubmitPolicy, selectResubmit, withAttempts } from "../internal/batchResubmit.js"
 import * as Retry from "../Retry.js"
 
@@ -319,14 +319,6 @@ const resubmitRound = (
  */
 export const defaultQueueBackoff: ReadonlyArray<Duration.Duration> = defaultBackoffWaits
 
-/** A whole number of at least 1, or no limit. */
-const limitOf = (provider: string, name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
-  value === undefined
-    ? Effect.succeed(Infinity)
-    : Number.isInteger(value) && value >= 1
-      ? Effect.succeed(value)
-      : Effect.fail(new InvalidInputError({ provider, reason: `${name} must be a whole number of at least 1, got ${value}.` }))
-
 /** The plan of a run that both the client (before anything is journaled) and the workflow body derive from its payload. */
 interface Plan {
   readonly limits: QueueLimits
@@ -345,10 +337,7 @@ const planOf = (
     yield* checkCustomIds(payload.requests, model.provider)
     yield* model.validate(payload.requests, { metadata: payload.metadata })
     const batchLimits = yield* effectiveLimits(model.provider, model.limits, payload)
-    const limits: QueueLimits = {
-      maxConcurrentBatches: yield* limitOf(model.provider, "maxConcurrentBatches", payload.maxConcurrentBatches),
-      maxEnqueuedTokens: yield* limitOf(model.provider, "maxEnqueuedTokens", payload.maxEnqueuedTokens)
-    }
+    const limits = yield* queueLimitsOf(model.provider, payload)
     const policy = yield* resubmitPolicy(model.provider, payload.resubmit)
     const journaled = payload.tokens === undefined ? undefined : new Map(payload.requests.map((r, i) => [r.customId, payload.tokens![i]!]))
     const tokensOf = estimate ??
