@@ -24,6 +24,7 @@ import { AnthropicClient } from "./AnthropicClient.js"
 import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, linePath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
+import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
 
 /** Anthropic's limits of one message batch: 100,000 requests, 256 MB. */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 }
@@ -38,11 +39,6 @@ export interface Options {
 const listPageSize = 100
 
 /** Shows at most five values, then how many more. */
-const listed = (values: ReadonlyArray<string>): string => {
-  const shown = values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")
-  return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown
-}
-
 /**
  * What the model keeps of an encoded request with headers or warnings, or without a message,
  * until the create has sent it: the item's JSON text (serialized once, for its size and for the
@@ -192,14 +188,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           encoded[i] = e.right
         }
         // what the encoding could not carry, once per kind, naming the requests
-        const warned = new Map<string, Array<string>>()
-        for (let i = 0; i < encoded.length; i++) {
-          for (const w of warningsOf(encoded[i]!)) {
-            const ids = warned.get(w)
-            if (ids === undefined) warned.set(w, [requests[i]!.customId])
-            else ids.push(requests[i]!.customId)
-          }
-        }
+        const warned = groupWarnings(encoded.length, (i) => requests[i]!.customId, (i) => warningsOf(encoded[i]!))
         const { common, dropped } = commonHeaders(encoded)
         if (dropped.length > 0) {
           warned.set(
@@ -207,9 +196,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
             []
           )
         }
-        for (const [warning, ids] of warned) {
-          yield* Effect.logWarning(`${providerName}: ${warning}${ids.length > 0 ? ` (requests ${listed(ids)})` : ""}`)
-        }
+        yield* logGrouped(providerName, warned)
         // the body is streamed from the items' JSON text (createBody) through the SDK's request
         // (its auth, headers, errors): `messages.batches.create` would take the items as objects
         // and serialize the whole body into one string first

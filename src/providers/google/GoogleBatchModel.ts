@@ -29,6 +29,7 @@ import { decodeBatch, decodeResult, type EncodedItem, encodeItem, itemSize, resu
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
+import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
 
 /** Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file. */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 }
@@ -46,11 +47,6 @@ export interface Options {
 
 /** Page size of `list`. */
 const listPageSize = 50
-
-const listed = (values: ReadonlyArray<string>): string => {
-  const shown = values.slice(0, 5).map((v) => JSON.stringify(v)).join(", ")
-  return values.length > 5 ? `${shown} and ${values.length - 5} more` : shown
-}
 
 /** Builds the Gemini `BatchModel` service for a model. */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, GoogleClient> =>
@@ -107,11 +103,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>
       Effect.gen(function*() {
         const encoded = yield* Either.all(requests.map(encode))
-        const warned = new Map<string, Array<string>>()
-        for (const [i, e] of encoded.entries()) {
-          for (const w of e.warnings) warned.set(w, [...(warned.get(w) ?? []), requests[i]!.customId])
-        }
-        for (const [warning, ids] of warned) yield* Effect.logWarning(`${providerName}: ${warning} (requests ${listed(ids)})`)
+        yield* logGrouped(providerName, groupWarnings(encoded.length, (i) => requests[i]!.customId, (i) => encoded[i]!.warnings))
         const displayName = `effect-llm-direct-${Date.now()}`
         const size = encoded.reduce((n, e) => n + itemSize(e), 0)
         if (size <= inlineLimit) {
