@@ -157,50 +157,57 @@ export const effectAiStream: Contender = {
   }
 }
 
-/** The raw `openai` SDK on the Responses API: what that API costs the SDK, next to chat.completions. */
-export const rawResponsesRequest: Contender = {
-  label: "raw openai SDK responses.create (Responses API)",
-  peer: true,
-  prepare: async (env) => {
-    const { default: OpenAI } = await import("openai")
-    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-    const call = () => client.responses.create({ model: OPENAI_MODEL, input: PROMPT })
-    return {
-      run: async () => {
-        await call()
-      },
-      sample: async () => ({ text: (await call()).output_text })
+/**
+ * The raw `openai` SDK's `responses.create`, the prompt as one user input item (as our model
+ * sends it); `signal`: a fresh AbortSignal per call. The Responses scenarios' baseline, and a
+ * peer of the chat request scenario.
+ */
+export const rawResponsesRequestOp = (signal: boolean): Contender["prepare"] => async (env) => {
+  const { default: OpenAI } = await import("openai")
+  const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
+  const call = () => client.responses.create({ model: OPENAI_MODEL, input: [{ role: "user", content: PROMPT }] }, signal ? { signal: new AbortController().signal } : undefined)
+  return {
+    run: async () => {
+      await call()
+    },
+    sample: async () => ({ text: (await call()).output_text })
+  }
+}
+
+/** The same streamed (`stream: true`), every event iterated; the time to the first text delta. */
+export const rawResponsesStreamOp = (signal: boolean): Contender["prepare"] => async (env) => {
+  const { default: OpenAI } = await import("openai")
+  const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
+  const open = () =>
+    client.responses.create(
+      { model: OPENAI_MODEL, input: [{ role: "user", content: PROMPT }], stream: true },
+      signal ? { headers: STREAM_HEADERS, signal: new AbortController().signal } : { headers: STREAM_HEADERS }
+    )
+  return {
+    run: async () => {
+      const start = performance.now()
+      let first: number | undefined
+      for await (const event of await open()) {
+        if (first === undefined && event.type === "response.output_text.delta") first = performance.now() - start
+      }
+      return first
+    },
+    sample: async () => {
+      let text = ""
+      let deltas = 0
+      for await (const event of await open()) {
+        if (event.type === "response.output_text.delta") {
+          deltas++
+          text += event.delta
+        }
+      }
+      return { text, deltas }
     }
   }
 }
 
-export const rawResponsesStream: Contender = {
-  label: "raw openai SDK responses.create stream (Responses API)",
-  peer: true,
-  prepare: async (env) => {
-    const { default: OpenAI } = await import("openai")
-    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-    const open = () => client.responses.create({ model: OPENAI_MODEL, input: PROMPT, stream: true }, { headers: STREAM_HEADERS })
-    return {
-      run: async () => {
-        const start = performance.now()
-        let first: number | undefined
-        for await (const event of await open()) {
-          if (first === undefined && event.type === "response.output_text.delta") first = performance.now() - start
-        }
-        return first
-      },
-      sample: async () => {
-        let text = ""
-        let deltas = 0
-        for await (const event of await open()) {
-          if (event.type === "response.output_text.delta") {
-            deltas++
-            text += event.delta
-          }
-        }
-        return { text, deltas }
-      }
-    }
-  }
-}
+/** The raw `openai` SDK on the Responses API: what that API costs the SDK, next to chat.completions. */
+export const rawResponsesRequest: Contender = { label: "raw openai SDK responses.create (Responses API)", peer: true, prepare: rawResponsesRequestOp(false) }
+
+/** The same streamed, next to the chat stream. */
+export const rawResponsesStream: Contender = { label: "raw openai SDK responses.create stream (Responses API)", peer: true, prepare: rawResponsesStreamOp(false) }

@@ -3,8 +3,8 @@
  * `responses.create` against `LanguageModel.request` on `OpenAi.responsesLanguageModel` and the
  * facade's `modelRequest("openai-responses:…")`.
  */
-import OpenAI from "openai"
 import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput } from "../lib/payload.js"
+import { rawResponsesRequestOp } from "../lib/peers.js"
 import { facade, ourModel } from "../lib/ours.js"
 import type { Contender, Scenario } from "./types.js"
 
@@ -12,16 +12,7 @@ import type { Contender, Scenario } from "./types.js"
 const rawContender = (signal: boolean): Contender => ({
   peer: signal,
   label: signal ? "raw openai SDK responses.create, with an AbortSignal (what cancellation costs)" : "raw openai SDK responses.create",
-  prepare: async (env) => {
-    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-    const call = () => client.responses.create({ model: OPENAI_MODEL, input: [{ role: "user", content: PROMPT }] }, signal ? { signal: new AbortController().signal } : undefined)
-    return {
-      run: async () => {
-        await call()
-      },
-      sample: async () => ({ text: (await call()).output_text })
-    }
-  }
+  prepare: rawResponsesRequestOp(signal)
 })
 
 export const openAiResponsesRequest: Scenario = {

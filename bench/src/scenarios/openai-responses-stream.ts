@@ -4,9 +4,8 @@
  * `responses.create({ stream: true })` (iterate every event) against `LanguageModel.requestStream`
  * on `OpenAi.responsesLanguageModel` (Stream.runDrain) and the facade's `modelRequestStream`.
  */
-import OpenAI from "openai"
-import { performance } from "node:perf_hooks"
 import { API_KEY, OPENAI_MODEL, PROMPT, sameOutput, STREAM_HEADERS } from "../lib/payload.js"
+import { rawResponsesStreamOp } from "../lib/peers.js"
 import { collect, describeEvents, drainTimed, facade, iterateTimed, ourModel } from "../lib/ours.js"
 import type { Contender, Scenario } from "./types.js"
 
@@ -14,35 +13,7 @@ import type { Contender, Scenario } from "./types.js"
 const rawContender = (signal: boolean): Contender => ({
   peer: signal,
   label: signal ? "raw openai SDK responses stream (for await events), with an AbortSignal (what cancellation costs)" : "raw openai SDK responses stream (for await events)",
-  prepare: async (env) => {
-    const client = new OpenAI({ apiKey: API_KEY, baseURL: env.openaiBaseURL, maxRetries: 0 })
-    const open = () =>
-      client.responses.create(
-        { model: OPENAI_MODEL, input: [{ role: "user", content: PROMPT }], stream: true },
-        signal ? { headers: STREAM_HEADERS, signal: new AbortController().signal } : { headers: STREAM_HEADERS }
-      )
-    return {
-      run: async () => {
-        const start = performance.now()
-        let first: number | undefined
-        for await (const event of await open()) {
-          if (first === undefined && event.type === "response.output_text.delta") first = performance.now() - start
-        }
-        return first
-      },
-      sample: async () => {
-        let text = ""
-        let deltas = 0
-        for await (const event of await open()) {
-          if (event.type === "response.output_text.delta") {
-            deltas++
-            text += event.delta
-          }
-        }
-        return { text, deltas }
-      }
-    }
-  }
+  prepare: rawResponsesStreamOp(signal)
 })
 
 export const openAiResponsesStream: Scenario = {
