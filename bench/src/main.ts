@@ -79,8 +79,8 @@ const header = [
 ]
 const batchHeader = [
   "",
-  "Batches: each figure from a fresh child process (tsx start-up and module loading excluded); time = median over runs; ratio to raw = median of per-run ratios.",
-  "peak RSS = the child's maximum resident set (getrusage, exact, includes Node and the loaded modules); heap peak = the largest heapUsed + arrayBuffers sampled every 5 ms and every 1,000 results; heap at start = the same when the measurement began (modules, client, garbage not yet collected), inside the peak."
+  "Batches: each figure from a fresh child process running the compiled bench on plain Node (start-up and module loading excluded, then a full GC); time = median over runs; ratio to raw = median of per-run ratios.",
+  "peak RSS = the child's maximum resident set (getrusage, exact, includes Node and the loaded modules); heap peak = the largest heapUsed + arrayBuffers sampled every 5 ms and every 1,000 results; heap at start = the same when the measurement began, after the GC (modules and client), inside the peak."
 ]
 console.log([renderTable(results, header), ...(batchResults.length > 0 ? [...batchHeader, renderBatchTable(batchResults)] : [])].join("\n"))
 

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { createInterface } from "node:readline"
-import { tsxArgs } from "./emulator.js"
+import { compiledScript } from "./compiled.js"
 
 export interface ChildMeasurement<T> {
   /** Time of `measure(input)`, ms. */
@@ -17,7 +17,7 @@ export interface ChildMeasurement<T> {
   readonly maxRssMB: number
   /** The largest heapUsed + arrayBuffers sampled every 5 ms (and at each {@link probe}) while `measure` ran, MB. */
   readonly peakHeapMB: number
-  /** heapUsed + arrayBuffers when `measure` started, MB: loaded modules, the prepared client, garbage not yet collected. */
+  /** heapUsed + arrayBuffers when `measure` started, after a full collection, MB: the loaded modules and the prepared client. */
   readonly startHeapMB: number
   /** What `measure` returned (JSON). */
   readonly value: T
@@ -37,14 +37,19 @@ export const probe = (): void => {
   if (used > peak) peak = used
 }
 
-/** Parent side: runs `file` (a TypeScript module calling {@link childMain}) in a fresh Node process. */
-export const runInChild = <T>(
+/**
+ * Parent side: runs `file` (a TypeScript module calling {@link childMain}) in a fresh Node process,
+ * as compiled JavaScript on plain Node (lib/compiled.ts), with `--expose-gc` for the collection
+ * before the measurement.
+ */
+export const runInChild = async <T>(
   file: string,
   input: unknown,
   options?: { readonly timeoutMs?: number; readonly nodeArgs?: ReadonlyArray<string>; readonly env?: Readonly<Record<string, string>> }
-): Promise<ChildMeasurement<T>> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options?.nodeArgs ?? []), ...tsxArgs(file)], {
+): Promise<ChildMeasurement<T>> => {
+  const script = await compiledScript(file)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", ...(options?.nodeArgs ?? []), script], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, ...options?.env, BENCH_CHILD_INPUT: JSON.stringify(input ?? null) }
     })
@@ -61,11 +66,15 @@ export const runInChild = <T>(
       else reject(new Error(`${file} ended (code ${code}, signal ${signal}) without a result`))
     })
   })
+}
 
 /** Child side: measures `measure(input)` and reports to the parent, then exits. */
 export const childMain = async <I, T>(measure: (input: I) => Promise<T>): Promise<never> => {
   const input = JSON.parse(process.env.BENCH_CHILD_INPUT ?? "null") as I
   const sample = probe
+  // the garbage of module loading and client setup is collected first: how much of it is still
+  // uncollected when the job starts depends on when V8 last collected, not on the job
+  ;(globalThis as { gc?: () => void }).gc?.()
   peak = 0
   const atStart = process.memoryUsage()
   const sampler = setInterval(sample, 5)
