@@ -389,13 +389,14 @@ describe("Anthropic layers", () => {
       expect(emulator().requests[0]?.apiKey).toBe("from-config-key")
     }))
 
-  it("builds the SDK with retries off and its own OpenTelemetry spans off unless asked", () => {
-    const plain = AnthropicClient.make({ apiKey: "k" })
-    expect(plain.sdk.maxRetries).toBe(0)
-    expect(plain.sdk.openTelemetry.traces.enabled).toBe(false)
-    expect(AnthropicClient.make({ apiKey: "k", sdkTelemetry: true }).sdk.openTelemetry.traces.enabled).toBe(true)
-    expect(AnthropicClient.make({ apiKey: "k", timeout: 2.5 }).timeoutMs).toBe(2500)
-  })
+  it.effect("builds the SDK with retries off and its own OpenTelemetry spans off unless asked", () =>
+    Effect.gen(function*() {
+      const plain = yield* AnthropicClient.make({ apiKey: "k" })
+      expect(plain.sdk.maxRetries).toBe(0)
+      expect(plain.sdk.openTelemetry.traces.enabled).toBe(false)
+      expect((yield* AnthropicClient.make({ apiKey: "k", sdkTelemetry: true })).sdk.openTelemetry.traces.enabled).toBe(true)
+      expect((yield* AnthropicClient.make({ apiKey: "k", timeout: 2.5 })).timeoutMs).toBe(2500)
+    }))
 
   it.effect("model() takes client options instead of the environment", () =>
     Effect.gen(function*() {

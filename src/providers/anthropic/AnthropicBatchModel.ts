@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
@@ -21,6 +21,7 @@ import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
+import { AnthropicError } from "@anthropic-ai/sdk/core/error"
 import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, linePath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
@@ -267,7 +268,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           catch: onError
         })
         const body = response.body
-        if (body === null) return yield* Effect.fail(onError(new Anthropic.AnthropicError("the results response has no body")))
+        if (body === null) return yield* Effect.fail(onError(new AnthropicError("the results response has no body")))
         // one context for every line (decodeResultLine keeps none of it)
         const context = { batchId: batch.id, timestamp: known.completedAt ?? batch.completedAt, secrets: [apiKey], line: 0 }
         return fromJsonlBody(body, (text, line) => {

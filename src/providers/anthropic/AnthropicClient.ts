@@ -10,9 +10,10 @@
  *
  * @since 0.1.0
  */
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { abortableFetch } from "../../internal/abortableFetch.js"
+import { anthropicSdk } from "./sdk.js"
 
 /** What the {@link AnthropicClient} holds. */
 export interface Service {
@@ -51,21 +52,22 @@ const defaultBaseURL = "https://api.anthropic.com"
  * (the SDK would read ANTHROPIC_BASE_URL on its own): options mean options; use
  * {@link layerConfig} for the environment.
  */
-export const make = (options: Options): Service => {
-  const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
-  const timeoutMs = options.timeout !== undefined ? Math.round(options.timeout * 1000) : undefined
-  const sdk = new Anthropic({
-    apiKey: Redacted.value(apiKey),
-    baseURL: options.baseURL ?? defaultBaseURL,
-    maxRetries: 0,
-    // cancellation without composed signals (internal/abortableFetch.ts)
-    fetch: abortableFetch,
-    ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
-    ...(options.defaultHeaders !== undefined ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
-    ...(options.sdkTelemetry === true ? {} : { openTelemetry: false as const })
+export const make = (options: Options): Effect.Effect<Service> =>
+  Effect.map(anthropicSdk, ({ default: Anthropic }) => {
+    const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+    const timeoutMs = options.timeout !== undefined ? Math.round(options.timeout * 1000) : undefined
+    const sdk = new Anthropic({
+      apiKey: Redacted.value(apiKey),
+      baseURL: options.baseURL ?? defaultBaseURL,
+      maxRetries: 0,
+      // cancellation without composed signals (internal/abortableFetch.ts)
+      fetch: abortableFetch,
+      ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+      ...(options.defaultHeaders !== undefined ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
+      ...(options.sdkTelemetry === true ? {} : { openTelemetry: false as const })
+    })
+    return { sdk, apiKey, timeoutMs }
   })
-  return { sdk, apiKey, timeoutMs }
-}
 
 /**
  * The client from options.
@@ -73,7 +75,7 @@ export const make = (options: Options): Service => {
  * @example
  * Anthropic.layer({ apiKey: Redacted.make("sk-ant-..."), baseURL: "http://127.0.0.1:8080" })
  */
-export const layer = (options: Options): Layer.Layer<AnthropicClient> => Layer.sync(AnthropicClient, () => make(options))
+export const layer = (options: Options): Layer.Layer<AnthropicClient> => Layer.effect(AnthropicClient, make(options))
 
 const missingKey = ConfigError.MissingData(
   ["ANTHROPIC_API_KEY"],
@@ -98,7 +100,7 @@ export const layerConfig = (options?: Omit<Options, "apiKey" | "baseURL" | "time
       const apiKey = yield* Effect.mapError(apiKeyConfig, (e) => (ConfigError.isMissingDataOnly(e) ? missingKey : e))
       const baseURL = yield* Config.option(Config.nonEmptyString("ANTHROPIC_BASE_URL"))
       const timeout = yield* Config.option(Config.number("ANTHROPIC_TIMEOUT"))
-      return make({
+      return yield* make({
         ...options,
         apiKey,
         baseURL: Option.getOrUndefined(baseURL),

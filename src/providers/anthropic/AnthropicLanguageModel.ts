@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
 import { abortable, abortOptions } from "../../internal/abortableFetch.js"
@@ -16,6 +16,7 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import * as StreamEvent from "../../StreamEvent.js"
 import { AnthropicClient, type Service as ClientService } from "./AnthropicClient.js"
+import { AnthropicError, APIError } from "@anthropic-ai/sdk/core/error"
 import { decodeMessage, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
 import { mapError } from "./errors.js"
 import { StreamDecoder } from "./streamDecoder.js"
@@ -47,7 +48,7 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 // The same refusal, caught when it happens anyway (a future SDK with new caps): an AnthropicError
 // that is not an APIError, thrown before any request was sent.
 const isStreamingRequired = (error: unknown): boolean =>
-  error instanceof Anthropic.AnthropicError && !(error instanceof Anthropic.APIError) && /streaming is required/i.test(error.message)
+  error instanceof AnthropicError && !(error instanceof APIError) && /streaming is required/i.test(error.message)
 
 /** Options of {@link make} and {@link layer}. */
 export type Options = LanguageModel.ModelDefaults

@@ -3,7 +3,8 @@
  * cause): its message, body and request options can hold the API key. Only redacted text, the
  * status and the request id survive.
  */
-import Anthropic from "@anthropic-ai/sdk"
+// the SDK's error classes alone (a small module the SDK itself uses), not the whole SDK (sdk.ts)
+import * as Anthropic from "@anthropic-ai/sdk/core/error"
 import {
   type AiError,
   ConnectionError,

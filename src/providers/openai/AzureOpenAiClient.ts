@@ -8,9 +8,9 @@
  * @since 0.1.0
  */
 import { Config, ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
-import { AzureOpenAI } from "openai"
 import { abortableFetch } from "../../internal/abortableFetch.js"
 import { OpenAiClient, type Service } from "./OpenAiClient.js"
+import { openAiSdk } from "./sdk.js"
 
 /** The API version sent when none is given: one that has Chat Completions, Responses and batches. */
 export const defaultApiVersion = "2025-04-01-preview"
@@ -44,22 +44,23 @@ const trimSlashes = (url: string): string => url.replace(/\/+$/, "")
  * The client service from options. Everything is explicit: the SDK reads no environment
  * variable (`baseURL` is built from `endpoint`, so a stray OPENAI_BASE_URL changes nothing).
  */
-export const make = (options: Options): Service => {
-  const apiKey = options.apiKey === undefined ? undefined : typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
-  const sdk = new AzureOpenAI({
-    baseURL: `${trimSlashes(options.endpoint)}/openai`,
-    apiVersion: options.apiVersion ?? defaultApiVersion,
-    ...(apiKey !== undefined ? { apiKey: Redacted.value(apiKey) } : { azureADTokenProvider: options.azureADTokenProvider }),
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    maxRetries: 0,
-    fetch: abortableFetch,
-    ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
+export const make = (options: Options): Effect.Effect<Service> =>
+  Effect.map(openAiSdk, ({ AzureOpenAI }) => {
+    const apiKey = options.apiKey === undefined ? undefined : typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+    const sdk = new AzureOpenAI({
+      baseURL: `${trimSlashes(options.endpoint)}/openai`,
+      apiVersion: options.apiVersion ?? defaultApiVersion,
+      ...(apiKey !== undefined ? { apiKey: Redacted.value(apiKey) } : { azureADTokenProvider: options.azureADTokenProvider }),
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      maxRetries: 0,
+      fetch: abortableFetch,
+      ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
+    })
+    // with a token provider there is no key to redact (redaction skips secrets this short)
+    return { sdk, apiKey: apiKey ?? Redacted.make("") }
   })
-  // with a token provider there is no key to redact (redaction skips secrets this short)
-  return { sdk, apiKey: apiKey ?? Redacted.make("") }
-}
 
 /**
  * The Azure client from options, as the `OpenAiClient` every OpenAI model uses.
@@ -67,7 +68,7 @@ export const make = (options: Options): Service => {
  * @example
  * OpenAi.languageModel("my-gpt-4o-deployment").pipe(Layer.provide(AzureOpenAi.layer({ endpoint: "https://my-resource.openai.azure.com", apiKey })))
  */
-export const layer = (options: Options): Layer.Layer<OpenAiClient> => Layer.sync(OpenAiClient, () => make(options))
+export const layer = (options: Options): Layer.Layer<OpenAiClient> => Layer.effect(OpenAiClient, make(options))
 
 const missing = (name: string, what: string) =>
   ConfigError.MissingData([name], `${name} is not set: export ${what} as ${name}, or build the client with AzureOpenAi.layer({ endpoint, apiKey })`)
@@ -103,6 +104,6 @@ export const layerConfig = (): Layer.Layer<OpenAiClient, ConfigError.ConfigError
         ConfigError.isMissingDataOnly(error) && String(error).includes("AZURE_OPENAI_API_KEY") && !String(error).includes("AZURE_OPENAI_ENDPOINT")
           ? missing("AZURE_OPENAI_API_KEY", "your Azure OpenAI key")
           : error),
-      Effect.map(make)
+      Effect.flatMap(make)
     )
   )

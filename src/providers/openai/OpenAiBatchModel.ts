@@ -11,7 +11,6 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
-import { toStreamingFile } from "openai"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
@@ -33,6 +32,8 @@ import {
 } from "./batchCodec.js"
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
+// the SDK's upload helpers alone, not the whole SDK (sdk.ts)
+import { toStreamingFile } from "openai/core/uploads"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
 import type { EncodeOptions as ResponsesEncodeOptions } from "./responsesCodec.js"
 

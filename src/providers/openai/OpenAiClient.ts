@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { abortableFetch } from "../../internal/abortableFetch.js"
+import { openAiSdk } from "./sdk.js"
 
 /** What the client service holds. */
 export interface Service {
@@ -35,22 +36,23 @@ export interface Options {
 }
 
 /** The client service from options. Everything is explicit: the SDK reads no environment variable. */
-export const make = (options: Options): Service => {
-  const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
-  const sdk = new OpenAI({
-    apiKey: Redacted.value(apiKey),
-    // explicit values, so a stray OPENAI_* variable cannot change what `layer` built
-    adminAPIKey: null,
-    baseURL: options.baseURL ?? "https://api.openai.com/v1",
-    organization: options.organization ?? null,
-    project: options.project ?? null,
-    maxRetries: 0,
-    // cancellation without composed signals (internal/abortableFetch.ts)
-    fetch: abortableFetch,
-    ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
+export const make = (options: Options): Effect.Effect<Service> =>
+  Effect.map(openAiSdk, ({ OpenAI }) => {
+    const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
+    const sdk = new OpenAI({
+      apiKey: Redacted.value(apiKey),
+      // explicit values, so a stray OPENAI_* variable cannot change what `layer` built
+      adminAPIKey: null,
+      baseURL: options.baseURL ?? "https://api.openai.com/v1",
+      organization: options.organization ?? null,
+      project: options.project ?? null,
+      maxRetries: 0,
+      // cancellation without composed signals (internal/abortableFetch.ts)
+      fetch: abortableFetch,
+      ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
+    })
+    return { sdk, apiKey }
   })
-  return { sdk, apiKey }
-}
 
 /**
  * The client from options.
@@ -58,7 +60,7 @@ export const make = (options: Options): Service => {
  * @example
  * OpenAi.layer({ apiKey: Redacted.make(process.env.MY_KEY!), timeout: 60 })
  */
-export const layer = (options: Options): Layer.Layer<OpenAiClient> => Layer.sync(OpenAiClient, () => make(options))
+export const layer = (options: Options): Layer.Layer<OpenAiClient> => Layer.effect(OpenAiClient, make(options))
 
 const missingKey = ConfigError.MissingData(
   ["OPENAI_API_KEY"],
@@ -91,6 +93,6 @@ export const layerConfig = (): Layer.Layer<OpenAiClient, ConfigError.ConfigError
       // only the key is required, and Config.redacted hides the message of a missing one:
       // say which variable and what to do
       Effect.mapError((error) => (ConfigError.isMissingDataOnly(error) ? missingKey : error)),
-      Effect.map(make)
+      Effect.flatMap(make)
     )
   )

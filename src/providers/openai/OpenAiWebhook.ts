@@ -25,7 +25,8 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import { Config, ConfigError, Context, Effect, Either, Layer, PubSub, Redacted, Schema, type Scope } from "effect"
-import OpenAI from "openai"
+import type OpenAI from "openai"
+import { openAiSdk } from "./sdk.js"
 import type { UnwrapWebhookEvent } from "openai/resources/webhooks"
 import * as Batch from "../../Batch.js"
 
@@ -73,14 +74,18 @@ export interface Options {
 export const verifier = (options: Options): Service["verify"] => {
   // only `webhooks.unwrap` is used: no request is ever sent, so the key is a placeholder and
   // every other option is explicit (no OPENAI_* variable changes what this does)
-  const sdk = new OpenAI({ apiKey: "webhook-verification-only", adminAPIKey: null, organization: null, project: null, webhookSecret: null, maxRetries: 0 })
+  // (built at the first delivery: the SDK is imported on first use, sdk.ts)
+  let built: OpenAI | undefined
+  const client = Effect.map(openAiSdk, ({ OpenAI }) =>
+    (built ??= new OpenAI({ apiKey: "webhook-verification-only", adminAPIKey: null, organization: null, project: null, webhookSecret: null, maxRetries: 0 })))
   const tolerance = options.tolerance ?? 300
   return (body, headers) =>
-    Effect.tryPromise({
-      try: () => sdk.webhooks.unwrap(body, headers as Record<string, string>, Redacted.value(options.secret), tolerance),
-      catch: (error) =>
-        new WebhookVerificationError({ reason: error instanceof SyntaxError ? "the body is not JSON" : error instanceof Error ? error.message : "unknown" })
-    }).pipe(Effect.withSpan("openai.webhook.verify"))
+    Effect.flatMap(client, (sdk) =>
+      Effect.tryPromise({
+        try: () => sdk.webhooks.unwrap(body, headers as Record<string, string>, Redacted.value(options.secret), tolerance),
+        catch: (error) =>
+          new WebhookVerificationError({ reason: error instanceof SyntaxError ? "the body is not JSON" : error instanceof Error ? error.message : "unknown" })
+      })).pipe(Effect.withSpan("openai.webhook.verify"))
 }
 
 /** The service from options, with a PubSub that lives as long as the Layer. */

@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import OpenAI from "openai"
 import {
   type AiError,
   ConnectionError,
@@ -17,6 +16,8 @@ import {
 import { retryAfter } from "../../internal/retryAfter.js"
 import { errorOfStatus } from "../../internal/statusError.js"
 import { PROVIDER } from "./codec.js"
+// the SDK's error classes alone (a small module the SDK itself uses), not the whole SDK (sdk.ts)
+import * as OpenAI from "openai/core/error"
 
 /** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the Anthropic provider. */
 export { retryAfter }

@@ -1,0 +1,12 @@
+/**
+ * The openai SDK, imported when the first OpenAI or Azure client, model or webhook verifier is
+ * built rather than with effect-llm-direct (internal/lazyModule.ts).
+ * @internal
+ */
+import { lazyModule } from "../../internal/lazyModule.js"
+
+/** The `openai` package's module. */
+export type OpenAiSdk = typeof import("openai")
+
+/** The openai SDK, imported on first use. */
+export const openAiSdk = lazyModule<OpenAiSdk>(() => import("openai"))
