@@ -383,7 +383,7 @@ export const create = (
   Effect.gen(function* () {
     const model = yield* BatchModel
     const prepared = yield* prepare(model, requests, options.metadata)
-    const chunks = yield* split(model.provider, prepared, model.limits, model.encodedSize)
+    const chunks = yield* split(model.provider, prepared, model.limits, model.encodedSize, model.encodedBytes)
     if (chunks.length > 1) {
       return yield* new InvalidInputError({
         provider: model.provider,
@@ -998,7 +998,7 @@ export function run(
         const byId = new Map(roundRequests.map((r) => [r.customId, r]))
         for (const batch of recorded) if (batch.customIds.some((id) => !byId.has(id))) return yield* otherRequests(store!, model, batch)
         const covered = new Set(recorded.flatMap((b) => b.customIds))
-        const chunks = yield* split(model.provider, roundRequests.filter((r) => !covered.has(r.customId)), limits, model.encodedSize).pipe(
+        const chunks = yield* split(model.provider, roundRequests.filter((r) => !covered.has(r.customId)), limits, model.encodedSize, model.encodedBytes).pipe(
           Effect.flatMap((chunks) => BatchQueue.splitByTokens(model.provider, chunks, tokensOf, queueLimits.maxEnqueuedTokens))
         )
         const units: ReadonlyArray<readonly [Unit, ReadonlyArray<BatchRequest>]> = [

@@ -49,6 +49,11 @@ export interface Service {
   readonly validate: (requests: ReadonlyArray<BatchRequest>, options: CreateOptions) => Effect.Effect<void, InvalidInputError>
   /** Bytes one request takes in the provider's upload (a JSONL line, an array item), for splitting. */
   readonly encodedSize: (request: BatchRequest) => number
+  /**
+   * The sum of `encodedSize` over a whole list, where the provider can count it faster than
+   * request by request (a list that fits one batch then needs no per-request sizes).
+   */
+  readonly encodedBytes?: ((requests: ReadonlyArray<BatchRequest>) => number) | undefined
   /** Submits one provider batch; the returned Batch carries the requests' custom ids. */
   readonly create: (requests: ReadonlyArray<BatchRequest>, options: CreateOptions) => Effect.Effect<Batch, AiError>
   /** The batch as the provider sees it now; custom ids of a given Batch are carried over. */
@@ -86,6 +91,8 @@ export interface Implementation {
   readonly validate?: ((requests: ReadonlyArray<BatchRequest>, options: CreateOptions) => Effect.Effect<void, InvalidInputError>) | undefined
   /** Must not throw for a request `validate` accepted. */
   readonly encodedSize: (request: BatchRequest) => number
+  /** The sum of `encodedSize` over a list, if cheaper to count at once; must not throw for a list `validate` accepted. */
+  readonly encodedBytes?: ((requests: ReadonlyArray<BatchRequest>) => number) | undefined
   readonly create: (requests: ReadonlyArray<BatchRequest>, options: CreateOptions) => Effect.Effect<Batch, AiError>
   readonly status: (batchId: string) => Effect.Effect<Batch, AiError>
   readonly results: (batch: Batch) => Stream.Stream<BatchResult, AiError>
@@ -108,6 +115,7 @@ export const make = (impl: Implementation): Service => {
     limits: impl.limits,
     validate: impl.validate ?? (() => Effect.void),
     encodedSize: impl.encodedSize,
+    encodedBytes: impl.encodedBytes,
     create: (requests, options) =>
       Effect.map(impl.create(requests, options), (batch) => batch.withCustomIds(requests.map((r) => r.customId))),
     status,

@@ -49,18 +49,34 @@ export const effectiveLimits = (
   )
 }
 
+const unencodable = (provider: string, customId: string, e: unknown): InvalidInputError =>
+  new InvalidInputError({
+    provider,
+    reason: `request ${JSON.stringify(customId)} cannot be encoded for ${provider}: ${e instanceof Error ? e.message : String(e)}`
+  })
+
 /**
  * Splits requests, in order, into consecutive chunks within the limits (greedy: a chunk is closed
  * when the next request would not fit). Consecutive chunks keep merging in submission order
  * trivial. A request larger than `maxBytes` on its own cannot be sent and fails the whole list.
+ * With `bytesOf` (the whole list's size, `BatchModel.encodedBytes`), a list that fits one batch
+ * is that one chunk, the list itself, without a size per request.
  */
 export const split = <A extends { readonly customId: string }>(
   provider: string,
   requests: ReadonlyArray<A>,
   limits: Limits,
-  sizeOf: (request: A) => number
-): Effect.Effect<Array<Array<A>>, InvalidInputError> =>
+  sizeOf: (request: A) => number,
+  bytesOf?: ((requests: ReadonlyArray<A>) => number) | undefined
+): Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, InvalidInputError> =>
   Effect.suspend(() => {
+    if (bytesOf !== undefined && requests.length > 0 && requests.length <= limits.maxRequests) {
+      try {
+        if (bytesOf(requests) <= limits.maxBytes) return Effect.succeed([requests])
+      } catch {
+        // a request that cannot be encoded: the pass below names it
+      }
+    }
     const chunks: Array<Array<A>> = []
     let chunk: Array<A> = []
     let bytes = 0
@@ -69,10 +85,7 @@ export const split = <A extends { readonly customId: string }>(
       try {
         size = sizeOf(request)
       } catch (e) {
-        return Effect.fail(new InvalidInputError({
-          provider,
-          reason: `request ${JSON.stringify(request.customId)} cannot be encoded for ${provider}: ${e instanceof Error ? e.message : String(e)}`
-        }))
+        return Effect.fail(unencodable(provider, request.customId, e))
       }
       if (size > limits.maxBytes) {
         return Effect.fail(new InvalidInputError({

@@ -352,7 +352,7 @@ const planOf = (
       policy,
       tokensOf,
       split: (requests) =>
-        Effect.flatMap(split(model.provider, requests, batchLimits, model.encodedSize), (chunks) =>
+        Effect.flatMap(split(model.provider, requests, batchLimits, model.encodedSize, model.encodedBytes), (chunks) =>
           splitByTokens(model.provider, chunks, tokensOf, limits.maxEnqueuedTokens))
     }
   })

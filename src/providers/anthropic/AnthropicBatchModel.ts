@@ -13,7 +13,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
-import { type AiError, InvalidInputError, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
+import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
 import * as BatchModel from "../../BatchModel.js"
 import { scopedAbort } from "../../internal/scopedAbort.js"
@@ -22,10 +22,11 @@ import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { AnthropicError } from "@anthropic-ai/sdk/core/error"
-import { customIdPattern, decodeBatch, decodeResultLine, type EncodedItem, encodeItem, linePath } from "./batchCodec.js"
+import { bodyChunks, type Encode, itemBytes, plan, type Plan } from "./batchBody.js"
+import { customIdPattern, decodeBatch, decodeResultLine, encodeItem, linePath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
-import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
+import { listed, logGrouped } from "../../internal/batchWarnings.js"
 
 /** Anthropic's limits of one message batch: 100,000 requests, 256 MB. */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 }
@@ -39,86 +40,6 @@ export interface Options {
 /** Page size of `list` (Anthropic allows 1 to 1000; it defaults to 20). */
 const listPageSize = 100
 
-/** Shows at most five values, then how many more. */
-/**
- * What the model keeps of an encoded request with headers or warnings, or without a message,
- * until the create has sent it: the item's JSON text (serialized once, for its size and for the
- * body), not the item object.
- */
-class PreparedItem {
-  constructor(
-    readonly json: string,
-    readonly hasMessages: boolean,
-    readonly headers: EncodedItem["headers"],
-    readonly warnings: EncodedItem["warnings"]
-  ) {}
-}
-
-/**
- * A request as kept until the create: the usual one (a message, no headers, no warnings) as its
- * item's JSON text alone, any other as a {@link PreparedItem}. Tens of thousands of them are
- * alive at once, so the usual one costs one string and nothing else.
- */
-type Prepared = string | PreparedItem
-
-const prepareItem = ({ headers, item, warnings }: EncodedItem): Prepared => {
-  const json = JSON.stringify(item)
-  // JSON.stringify's text is a rope of the pieces it wrote; measuring it makes it one flat string
-  // now, while the pieces are young garbage, rather than at the split, after they have been
-  // promoted with the text (about 12 MB more old-generation garbage for 50,000 requests)
-  Buffer.byteLength(json, "utf8")
-  const hasMessages = item.params.messages.length > 0
-  return hasMessages && headers === undefined && warnings.length === 0 ? json : new PreparedItem(json, hasMessages, headers, warnings)
-}
-
-const jsonOf = (p: Prepared): string => (typeof p === "string" ? p : p.json)
-const noWarnings: ReadonlyArray<string> = []
-const warningsOf = (p: Prepared): ReadonlyArray<string> => (typeof p === "string" ? noWarnings : p.warnings)
-const headersOf = (p: Prepared): EncodedItem["headers"] => (typeof p === "string" ? undefined : p.headers)
-
-/** Bytes of JSON text per chunk of the streamed create body. */
-const BODY_CHUNK = 256 * 1024
-
-/**
- * The create body, `{"requests":[item,...]}`, as UTF-8 chunks of about 256 KB joined only as the
- * upload reads them: memory holds the items' text (once) and one chunk, never the body as one
- * string or the items as objects.
- */
-async function* createBody(items: ReadonlyArray<Prepared>): AsyncGenerator<Uint8Array> {
-  const utf8 = new TextEncoder()
-  let group: Array<string> = []
-  let size = 0
-  for (let i = 0; i < items.length; i++) {
-    const text = jsonOf(items[i]!)
-    group.push(i === 0 ? `{"requests":[${text}` : text)
-    size += text.length
-    if (size >= BODY_CHUNK) {
-      // the comma before the next item ends this chunk
-      yield utf8.encode(group.join(",") + (i < items.length - 1 ? "," : ""))
-      group = []
-      size = 0
-    }
-  }
-  yield utf8.encode(group.length > 0 ? `${group.join(",")}]}` : items.length === 0 ? `{"requests":[]}` : "]}")
-}
-
-/** Headers every request asked for with the same value: the only ones a batch create can send. */
-const commonHeaders = (encoded: ReadonlyArray<Prepared>): { readonly common: Record<string, string>; readonly dropped: ReadonlyArray<string> } => {
-  const common: Record<string, string> = {}
-  const dropped: Array<string> = []
-  const names = new Set<string>()
-  for (const e of encoded) {
-    const headers = headersOf(e)
-    if (headers !== undefined) for (const name in headers) names.add(name)
-  }
-  for (const name of names) {
-    const value = headersOf(encoded[0]!)?.[name]
-    if (value !== undefined && encoded.every((e) => headersOf(e)?.[name] === value)) common[name] = value
-    else dropped.push(name)
-  }
-  return { common, dropped }
-}
-
 /** Builds the Anthropic `BatchModel` service for a default model. */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, AnthropicClient> =>
   Effect.map(AnthropicClient, (client) => {
@@ -126,17 +47,18 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     const apiKey = Redacted.value(client.apiKey)
     const onError = mapError(apiKey)
 
-    // validate, encodedSize and create all need a request's encoding: encode each request once,
-    // keep its text until the create has sent it
-    const cache = new WeakMap<BatchRequest, Prepared | UnsupportedError | InvalidInputError>()
-    const encode = (request: BatchRequest): Either.Either<Prepared, UnsupportedError | InvalidInputError> => {
-      let encoded = cache.get(request)
-      if (encoded === undefined) {
-        // the encoding itself, not an Either of it, is kept (one object less a request)
-        encoded = Either.match(encodeItem(modelName, options?.settings, request), { onLeft: (error) => error, onRight: prepareItem })
-        cache.set(request, encoded)
+    const encode: Encode = (request) => encodeItem(modelName, options?.settings, request)
+    // What validate learnt of a list, for the create of that same list (Batch.create, and
+    // Batch.run for a list that fits one batch, pass it on as it is), so that a create encodes
+    // the requests once more, as it sends them, rather than twice. Dropped once sent.
+    const plans = new WeakMap<ReadonlyArray<BatchRequest>, Plan>()
+    const planOf = (requests: ReadonlyArray<BatchRequest>): Plan => {
+      let known = plans.get(requests)
+      if (known === undefined) {
+        known = plan(requests, encode)
+        plans.set(requests, known)
       }
-      return typeof encoded === "string" || encoded instanceof PreparedItem ? Either.right(encoded) : Either.left(encoded)
+      return known
     }
 
     const decoded = (wire: unknown): Effect.Effect<Batch, ResponseDecodeError> => decodeBatch(wire)
@@ -157,64 +79,37 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
             `Anthropic custom ids must match ^[a-zA-Z0-9_-]{1,64}$ (letters, digits, "_" and "-", 1 to 64 characters); these do not: ${listed(badIds)}.`
           )
         }
-        const problems: Array<string> = []
-        for (const request of requests) {
-          const encoded = encode(request)
-          if (Either.isLeft(encoded)) problems.push(`request ${JSON.stringify(request.customId)}: ${encoded.left.message}`)
-          else if (typeof encoded.right !== "string" && !encoded.right.hasMessages) {
-            problems.push(`request ${JSON.stringify(request.customId)}: it has no user or assistant message to send (Anthropic needs at least one)`)
-          }
-          if (problems.length >= 5) break
-        }
+        const { problems } = planOf(requests)
         return problems.length > 0 ? invalid(`these batch requests cannot be sent to Anthropic: ${problems.join("; ")}.`) : Effect.void
       })
 
-    const encodedSize = (request: BatchRequest): number =>
-      Either.match(encode(request), {
-        // only reached for a request that skipped validate; the batch planner reports the throw
-        onLeft: (error) => {
-          throw new Error(error.message)
-        },
-        // the item's JSON and the comma after it
-        onRight: (encoded) => Buffer.byteLength(jsonOf(encoded), "utf8") + 1
-      })
+    const encodedSize = (request: BatchRequest): number => itemBytes(request, encode)
+
+    const encodedBytes = (requests: ReadonlyArray<BatchRequest>): number => {
+      const known = planOf(requests)
+      // only reached for a list that skipped validate; the batch planner then names the request
+      if (known.firstError !== undefined) throw new Error(known.firstError.message)
+      return known.bytes
+    }
 
     const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>
       Effect.gen(function*() {
-        // sized up front: grown by push, its copies were promoted garbage
-        const encoded = new Array<Prepared>(requests.length)
-        for (let i = 0; i < requests.length; i++) {
-          const e = encode(requests[i]!)
-          if (Either.isLeft(e)) return yield* Effect.fail(e.left)
-          encoded[i] = e.right
-        }
         // what the encoding could not carry, once per kind, naming the requests
-        const warned = groupWarnings(encoded.length, (i) => requests[i]!.customId, (i) => warningsOf(encoded[i]!))
-        const { common, dropped } = commonHeaders(encoded)
-        if (dropped.length > 0) {
-          warned.set(
-            `the extraHeaders ${listed(dropped)} were not sent: a batch sends one set of headers for all its requests, and these differ between them.`,
-            []
-          )
-        }
+        const { firstError, headers, warned } = planOf(requests)
+        if (firstError !== undefined) return yield* Effect.fail(firstError)
         yield* logGrouped(providerName, warned)
-        // the body is streamed from the items' JSON text (createBody) through the SDK's request
-        // (its auth, headers, errors): `messages.batches.create` would take the items as objects
-        // and serialize the whole body into one string first
+        // the body is streamed, a group of items at a time (batchBody.ts), through the SDK's
+        // request (its auth, headers, errors): `messages.batches.create` would take the items as
+        // objects and serialize the whole body into one string first
         const wire = yield* Effect.tryPromise({
           try: (signal) =>
             sdk.post<Anthropic.Messages.Batches.MessageBatch>("/v1/messages/batches", {
-              body: createBody(encoded),
-              headers: { ...common, "content-type": "application/json" },
+              body: bodyChunks(requests, encode),
+              headers: { ...headers, "content-type": "application/json" },
               signal
             }),
           catch: onError
-        }).pipe(
-          // sent: the items' text is dropped (a retried create encodes them again)
-          Effect.ensuring(Effect.sync(() => {
-            for (const request of requests) cache.delete(request)
-          }))
-        )
+        }).pipe(Effect.ensuring(Effect.sync(() => plans.delete(requests))))
         return yield* decoded(wire)
       })
 
@@ -311,6 +206,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
       limits,
       validate,
       encodedSize,
+      encodedBytes,
       create,
       status,
       results,
