@@ -118,24 +118,11 @@ export const implementation = (client: ClientService, modelName: string, options
   const call = <A>(f: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, AiError> =>
     Effect.tryPromise({ try: (signal) => Promise.resolve(f(signal)), catch: mapError })
 
-  // validate, encodedSize and create all need a request's line: encode each request once, keep
-  // its text until the upload has sent it (the encoding itself, not an Either of it)
-  const lines = new WeakMap<BatchRequest, Prepared | InvalidInputError>()
-  const lineOf = (request: BatchRequest): Either.Either<Prepared, InvalidInputError> => {
-    let encoded = lines.get(request)
-    if (encoded === undefined) {
-      encoded =
-        request.messages.length === 0
-          ? new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` })
-          : Either.match(encodeLine(request, modelName, options?.settings, options, api), {
-              onLeft: (error): Prepared | InvalidInputError => error,
-              onRight: ({ customId, line, model, warnings }) =>
-                model === modelName && warnings.length === 0 ? line : new UploadLine(customId, model, line, warnings)
-            })
-      lines.set(request, encoded)
-    }
-    return typeof encoded === "string" || encoded instanceof UploadLine ? Either.right(encoded) : Either.left(encoded)
-  }
+  const lineOf = (request: BatchRequest): Either.Either<Prepared, InvalidInputError> =>
+    request.messages.length === 0
+      ? Either.left(new InvalidInputError({ provider: PROVIDER, reason: `request ${JSON.stringify(request.customId)} has no messages; pass at least one ModelRequest.` }))
+      : Either.map(encodeLine(request, modelName, options?.settings, options, api), ({ customId, line, model, warnings }) =>
+          model === modelName && warnings.length === 0 ? line : new UploadLine(customId, model, line, warnings))
   const encodeAll = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
     // sized up front: grown by push, its copies were promoted garbage
     const out = new Array<Prepared>(requests.length)
@@ -146,6 +133,16 @@ export const implementation = (client: ClientService, modelName: string, options
     }
     return Either.right(out)
   }
+  // The lines validate encoded for a list, kept for the create of that same list (Batch.create,
+  // and Batch.run for a list that fits one batch, pass it on as it is) until the upload has sent
+  // them: one entry per list, not one per request. A list too large for one batch is split, and
+  // its parts are encoded again when they are created.
+  const known = new WeakMap<ReadonlyArray<BatchRequest>, { readonly lines: Array<Prepared>; bytes?: number }>()
+  const linesOf = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
+    const kept = known.get(requests)
+    return kept !== undefined ? Either.right(kept.lines) : encodeAll(requests)
+  }
+  const lineBytes = (p: Prepared): number => Buffer.byteLength(textOf(p), "utf8") + 1
   // the lines checkBatch needs to see: a line kept as text alone has the batch's model
   const unusual = (encoded: ReadonlyArray<Prepared>): Array<UploadLine> => encoded.filter((p): p is UploadLine => typeof p !== "string")
 
@@ -188,15 +185,32 @@ export const implementation = (client: ClientService, modelName: string, options
     limits: LIMITS,
     validate: (requests, { metadata }) =>
       Effect.suspend(() =>
-        Either.match(Either.flatMap(encodeAll(requests), (encoded) => checkBatch(unusual(encoded), modelName, metadata)), {
-          onLeft: Effect.fail,
-          onRight: () => Effect.void
-        })),
-    encodedSize: (request) =>
-      Buffer.byteLength(textOf(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason))), "utf8") + 1,
+        Either.match(
+          Either.flatMap(linesOf(requests), (lines) => Either.map(checkBatch(unusual(lines), modelName, metadata), () => lines)),
+          {
+            onLeft: Effect.fail,
+            onRight: (lines) => Effect.sync(() => {
+              if (requests.length <= LIMITS.maxRequests) known.set(requests, { lines })
+            })
+          }
+        )),
+    encodedSize: (request) => lineBytes(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason))),
+    encodedBytes: (requests) => {
+      const kept = known.get(requests)
+      if (kept?.bytes !== undefined) return kept.bytes
+      const lines = kept?.lines ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
+      let bytes = 0
+      for (const line of lines) bytes += lineBytes(line)
+      // a list that will be split is encoded again part by part: its lines are not kept
+      if (kept !== undefined) {
+        if (bytes <= LIMITS.maxBytes) kept.bytes = bytes
+        else known.delete(requests)
+      }
+      return bytes
+    },
     create: (requests, { metadata }) =>
       Effect.gen(function* () {
-        const encoded = yield* Either.match(encodeAll(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
+        const encoded = yield* Either.match(linesOf(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
         yield* logWarnings(encoded)
         // streamed from memory (no file on disk): the SDK encodes the multipart body as it sends
         // it, reading the JSONL a chunk at a time (jsonlChunks), so neither one string of up to
@@ -207,9 +221,7 @@ export const implementation = (client: ClientService, modelName: string, options
             purpose: "batch"
           }, { signal })).pipe(
             // sent: the lines are dropped (a retried create encodes them again)
-            Effect.ensuring(Effect.sync(() => {
-              for (const request of requests) lines.delete(request)
-            }))
+            Effect.ensuring(Effect.sync(() => known.delete(requests)))
           )
         const wire = yield* call((signal) =>
           sdk.batches.create({
