@@ -1,0 +1,92 @@
+/**
+ * The list-at-once paths of batch submission: `split` takes a list that fits one batch whole
+ * when the model can count the list's bytes (`BatchModel.encodedBytes`), and the Anthropic
+ * create body, encoded a group of items at a time, is byte for byte the per-item JSON joined,
+ * with the sizes `encodedSize` reports.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import { BatchRequest } from "../src/Batch.js"
+import { split } from "../src/internal/batchPlan.js"
+import { ModelRequest } from "../src/Message.js"
+import { bodyChunks, itemBytes, plan } from "../src/providers/anthropic/batchBody.js"
+import { encodeItem } from "../src/providers/anthropic/batchCodec.js"
+
+const limits = { maxRequests: 10, maxBytes: 1000 }
+const requests = (n: number) => Array.from({ length: n }, (_, i) => ({ customId: `r${i}` }))
+
+describe("split with the list's byte count", () => {
+  it.effect("a list that fits is the one chunk, the list itself, with no size per request", () =>
+    Effect.gen(function*() {
+      const list = requests(10)
+      let sized = 0
+      const chunks = yield* split("test", list, limits, () => ++sized, () => 1000)
+      expect(chunks).toHaveLength(1)
+      expect(chunks[0]).toBe(list)
+      expect(sized).toBe(0)
+    }))
+
+  it.effect("a list over either limit is split request by request, as without the count", () =>
+    Effect.gen(function*() {
+      const bySize = yield* split("test", requests(4), limits, () => 400, () => 1600)
+      expect(bySize.map((c) => c.map((r) => r.customId))).toEqual([["r0", "r1"], ["r2", "r3"]])
+      const byCount = yield* split("test", requests(11), limits, () => 1, () => 11)
+      expect(byCount.map((c) => c.length)).toEqual([10, 1])
+    }))
+
+  it.effect("a count that throws falls back to the sizes, whose error names the request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(split("test", requests(3), limits, (r) => {
+        if (r.customId === "r1") throw new Error("no codec for it")
+        return 1
+      }, () => {
+        throw new Error("no codec for it")
+      }))
+      expect(error.reason).toBe(`request "r1" cannot be encoded for test: no codec for it`)
+    }))
+})
+
+describe("the Anthropic create body", () => {
+  // more than two groups of 1,024, with text that is not ASCII, so bytes and characters differ
+  const list = Array.from({ length: 2500 }, (_, i) =>
+    BatchRequest.from({ customId: `req-${i}`, messages: [ModelRequest.userTextPrompt(i % 7 === 0 ? `Grüße, ${"é".repeat(i % 13)} №${i}` : `Question ${i}?`)] }))
+  const encode = (request: BatchRequest) => encodeItem("claude-haiku-4-5", { maxTokens: 256 }, request)
+  const items = list.map((r) => Either.getOrThrow(encode(r)).item)
+  const collect = async (chunks: AsyncGenerator<Uint8Array>) => {
+    const parts: Array<Uint8Array> = []
+    for await (const chunk of chunks) parts.push(chunk)
+    return Buffer.concat(parts)
+  }
+
+  it("is the items' JSON joined, in order, and its size is the sum of encodedSize", async () => {
+    const body = await collect(bodyChunks(list, encode))
+    expect(body.toString("utf8")).toBe(`{"requests":[${items.map((item) => JSON.stringify(item)).join(",")}]}`)
+    const planned = plan(list, encode)
+    const perRequest = list.reduce((sum, r) => sum + itemBytes(r, encode), 0)
+    expect(planned.bytes).toBe(perRequest)
+    // the body: the items with a comma each, less the last comma, and `{"requests":[` `]}`
+    expect(body.length).toBe(planned.bytes - 1 + `{"requests":[]}`.length)
+    expect(planned.problems).toEqual([])
+    expect(planned.firstError).toBeUndefined()
+  })
+
+  it("an empty list is an empty requests array", async () => {
+    expect((await collect(bodyChunks([], encode))).toString("utf8")).toBe(`{"requests":[]}`)
+  })
+
+  it("the plan keeps the headers all requests share, warns of the others and of what the encoding dropped", () => {
+    const withHeaders = [
+      BatchRequest.from({ customId: "a", messages: [ModelRequest.userTextPrompt("1")], settings: { extraHeaders: { "x-shared": "1", "x-own": "a" }, seed: 1 } }),
+      BatchRequest.from({ customId: "b", messages: [ModelRequest.userTextPrompt("2")], settings: { extraHeaders: { "x-shared": "1", "x-own": "b" } } })
+    ]
+    const planned = plan(withHeaders, encode)
+    expect(planned.headers).toEqual({ "x-shared": "1" })
+    expect([...planned.warned.keys()].some((w) => w.includes("x-own"))).toBe(true)
+    expect([...planned.warned].find(([w]) => w.includes("seed"))?.[1]).toEqual(["a"])
+    expect(planned.problems).toEqual([])
+    // a request without the shared header makes it no longer shared
+    const withEmpty = plan([...withHeaders, BatchRequest.from({ customId: "c", messages: [] })], encode)
+    expect(withEmpty.headers).toEqual({})
+    expect(withEmpty.problems).toEqual([`request "c": it has no user or assistant message to send (Anthropic needs at least one)`])
+  })
+})
