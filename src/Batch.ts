@@ -998,7 +998,10 @@ export function run(
         const byId = new Map(roundRequests.map((r) => [r.customId, r]))
         for (const batch of recorded) if (batch.customIds.some((id) => !byId.has(id))) return yield* otherRequests(store!, model, batch)
         const covered = new Set(recorded.flatMap((b) => b.customIds))
-        const chunks = yield* split(model.provider, roundRequests.filter((r) => !covered.has(r.customId)), limits, model.encodedSize, model.encodedBytes).pipe(
+        // the round's list itself when nothing of it was submitted before: the model may keep
+        // what validate encoded for that list (BatchModel.encodedBytes)
+        const fresh = covered.size === 0 ? roundRequests : roundRequests.filter((r) => !covered.has(r.customId))
+        const chunks = yield* split(model.provider, fresh, limits, model.encodedSize, model.encodedBytes).pipe(
           Effect.flatMap((chunks) => BatchQueue.splitByTokens(model.provider, chunks, tokensOf, queueLimits.maxEnqueuedTokens))
         )
         const units: ReadonlyArray<readonly [Unit, ReadonlyArray<BatchRequest>]> = [

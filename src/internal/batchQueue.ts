@@ -78,9 +78,10 @@ export const splitByTokens = <A extends { readonly customId: string }>(
   chunks: ReadonlyArray<ReadonlyArray<A>>,
   tokensOf: (request: A) => number,
   maxTokens: number
-): Effect.Effect<Array<Array<A>>, InvalidInputError> =>
+): Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, InvalidInputError> =>
   Effect.suspend(() => {
-    if (maxTokens === Infinity) return Effect.succeed(chunks.map((c) => [...c]))
+    // the chunks themselves (a chunk may be the validated list a model kept the encoding of)
+    if (maxTokens === Infinity) return Effect.succeed(chunks)
     const out: Array<Array<A>> = []
     for (const input of chunks) {
       let chunk: Array<A> = []

@@ -325,7 +325,7 @@ interface Plan {
   readonly policy: ResubmitPolicy
   readonly tokensOf: (request: Batch.BatchRequest) => number
   /** Splits a round's requests: by the provider's limits, then by `maxEnqueuedTokens`. */
-  readonly split: (requests: ReadonlyArray<Batch.BatchRequest>) => Effect.Effect<Array<Array<Batch.BatchRequest>>, InvalidInputError>
+  readonly split: (requests: ReadonlyArray<Batch.BatchRequest>) => Effect.Effect<ReadonlyArray<ReadonlyArray<Batch.BatchRequest>>, InvalidInputError>
 }
 
 const planOf = (

@@ -133,14 +133,17 @@ export const implementation = (client: ClientService, modelName: string, options
     }
     return Either.right(out)
   }
-  // The lines validate encoded for a list, kept for the create of that same list (Batch.create,
-  // and Batch.run for a list that fits one batch, pass it on as it is) until the upload has sent
-  // them: one entry per list, not one per request. A list too large for one batch is split, and
-  // its parts are encoded again when they are created.
-  const known = new WeakMap<ReadonlyArray<BatchRequest>, { readonly lines: Array<Prepared>; bytes?: number }>()
+  // The lines validate encoded for the last list it accepted, kept for the create of that same
+  // list (Batch.create, and Batch.run for a list that fits one batch, pass it on as it is) until
+  // the upload has sent them. One slot, not an entry per request or per list: whatever shows the
+  // list will not be sent as it is (a size asked per request, as when it is split; the size of
+  // another list; another validate) drops them, so they are never held for a list's lifetime.
+  // Parts of a split list, and any other list, are encoded when they are created.
+  let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly lines: Array<Prepared>; bytes?: number } | undefined
+  const keptFor = (requests: ReadonlyArray<BatchRequest>) => (kept?.requests === requests ? kept : undefined)
   const linesOf = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
-    const kept = known.get(requests)
-    return kept !== undefined ? Either.right(kept.lines) : encodeAll(requests)
+    const here = keptFor(requests)
+    return here !== undefined ? Either.right(here.lines) : encodeAll(requests)
   }
   const lineBytes = (p: Prepared): number => Buffer.byteLength(textOf(p), "utf8") + 1
   // the lines checkBatch needs to see: a line kept as text alone has the batch's model
@@ -190,21 +193,25 @@ export const implementation = (client: ClientService, modelName: string, options
           {
             onLeft: Effect.fail,
             onRight: (lines) => Effect.sync(() => {
-              if (requests.length <= LIMITS.maxRequests) known.set(requests, { lines })
+              kept = requests.length <= LIMITS.maxRequests ? { requests, lines } : undefined
             })
           }
         )),
-    encodedSize: (request) => lineBytes(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason))),
+    encodedSize: (request) => {
+      kept = undefined
+      return lineBytes(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason)))
+    },
     encodedBytes: (requests) => {
-      const kept = known.get(requests)
-      if (kept?.bytes !== undefined) return kept.bytes
-      const lines = kept?.lines ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
+      const here = keptFor(requests)
+      kept = here
+      if (here?.bytes !== undefined) return here.bytes
+      const lines = here?.lines ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
       let bytes = 0
       for (const line of lines) bytes += lineBytes(line)
-      // a list that will be split is encoded again part by part: its lines are not kept
-      if (kept !== undefined) {
-        if (bytes <= LIMITS.maxBytes) kept.bytes = bytes
-        else known.delete(requests)
+      // a list too large for one batch is split, its parts encoded again: its lines are not kept
+      if (here !== undefined) {
+        if (bytes <= LIMITS.maxBytes) here.bytes = bytes
+        else kept = undefined
       }
       return bytes
     },
@@ -221,7 +228,9 @@ export const implementation = (client: ClientService, modelName: string, options
             purpose: "batch"
           }, { signal })).pipe(
             // sent: the lines are dropped (a retried create encodes them again)
-            Effect.ensuring(Effect.sync(() => known.delete(requests)))
+            Effect.ensuring(Effect.sync(() => {
+              if (kept?.requests === requests) kept = undefined
+            }))
           )
         const wire = yield* call((signal) =>
           sdk.batches.create({
