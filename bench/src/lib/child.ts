@@ -9,6 +9,7 @@ import { spawn } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { createInterface } from "node:readline"
 import { compiledScript } from "./compiled.js"
+import { tsxArgs } from "./emulator.js"
 
 export interface ChildMeasurement<T> {
   /** Time of `measure(input)`, ms. */
@@ -47,9 +48,10 @@ export const runInChild = async <T>(
   input: unknown,
   options?: { readonly timeoutMs?: number; readonly nodeArgs?: ReadonlyArray<string>; readonly env?: Readonly<Record<string, string>> }
 ): Promise<ChildMeasurement<T>> => {
-  const script = await compiledScript(file)
+  // BENCH_CHILD_TSX=1: the sources under tsx, as before the compiled children (to compare)
+  const args = process.env.BENCH_CHILD_TSX === "1" ? tsxArgs(file) : [await compiledScript(file)]
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", ...(options?.nodeArgs ?? []), script], {
+    const child = spawn(process.execPath, ["--expose-gc", ...(options?.nodeArgs ?? []), ...args], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, ...options?.env, BENCH_CHILD_INPUT: JSON.stringify(input ?? null) }
     })
