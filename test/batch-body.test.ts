@@ -61,11 +61,13 @@ describe("the Anthropic create body", () => {
   it("is the items' JSON joined, in order, and its size is the sum of encodedSize", async () => {
     const body = await collect(bodyChunks(list, encode))
     expect(body.toString("utf8")).toBe(`{"requests":[${items.map((item) => JSON.stringify(item)).join(",")}]}`)
-    const planned = plan(list, encode)
+    const planned = plan(list, encode, true)
     const perRequest = list.reduce((sum, r) => sum + itemBytes(r, encode), 0)
     expect(planned.bytes).toBe(perRequest)
     // the body: the items with a comma each, less the last comma, and `{"requests":[` `]}`
-    expect(body.length).toBe(planned.bytes - 1 + `{"requests":[]}`.length)
+    expect(body.length).toBe(perRequest - 1 + `{"requests":[]}`.length)
+    // a list planned without counting (too long for one batch) is not serialized for its size
+    expect(plan(list, encode, false)).toMatchObject({ bytes: undefined, problems: [], firstError: undefined })
     expect(planned.problems).toEqual([])
     expect(planned.firstError).toBeUndefined()
   })
@@ -79,13 +81,13 @@ describe("the Anthropic create body", () => {
       BatchRequest.from({ customId: "a", messages: [ModelRequest.userTextPrompt("1")], settings: { extraHeaders: { "x-shared": "1", "x-own": "a" }, seed: 1 } }),
       BatchRequest.from({ customId: "b", messages: [ModelRequest.userTextPrompt("2")], settings: { extraHeaders: { "x-shared": "1", "x-own": "b" } } })
     ]
-    const planned = plan(withHeaders, encode)
+    const planned = plan(withHeaders, encode, true)
     expect(planned.headers).toEqual({ "x-shared": "1" })
     expect([...planned.warned.keys()].some((w) => w.includes("x-own"))).toBe(true)
     expect([...planned.warned].find(([w]) => w.includes("seed"))?.[1]).toEqual(["a"])
     expect(planned.problems).toEqual([])
     // a request without the shared header makes it no longer shared
-    const withEmpty = plan([...withHeaders, BatchRequest.from({ customId: "c", messages: [] })], encode)
+    const withEmpty = plan([...withHeaders, BatchRequest.from({ customId: "c", messages: [] })], encode, true)
     expect(withEmpty.headers).toEqual({})
     expect(withEmpty.problems).toEqual([`request "c": it has no user or assistant message to send (Anthropic needs at least one)`])
   })

@@ -10,7 +10,6 @@
 import { fileURLToPath } from "node:url"
 import { relative } from "node:path"
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
 const src = fileURLToPath(new URL("..", import.meta.url))
 const out = fileURLToPath(new URL("../../.build", import.meta.url))
 
@@ -36,5 +35,3 @@ export const compiledScript = async (tsFile: string): Promise<string> => {
   await built
   return `${out}/${relative(src, tsFile).replace(/\.ts$/, ".js")}`
 }
-
-export { root as benchRoot }

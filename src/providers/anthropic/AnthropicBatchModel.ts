@@ -52,10 +52,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     // Batch.run for a list that fits one batch, pass it on as it is), so that a create encodes
     // the requests once more, as it sends them, rather than twice. Dropped once sent.
     const plans = new WeakMap<ReadonlyArray<BatchRequest>, Plan>()
-    const planOf = (requests: ReadonlyArray<BatchRequest>): Plan => {
+    // (the size only of a list that may fit one batch: a longer one is split request by request)
+    const planOf = (requests: ReadonlyArray<BatchRequest>, countBytes = requests.length <= limits.maxRequests): Plan => {
       let known = plans.get(requests)
-      if (known === undefined) {
-        known = plan(requests, encode)
+      if (known === undefined || (countBytes && known.bytes === undefined)) {
+        known = plan(requests, encode, countBytes)
         plans.set(requests, known)
       }
       return known
@@ -86,10 +87,10 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     const encodedSize = (request: BatchRequest): number => itemBytes(request, encode)
 
     const encodedBytes = (requests: ReadonlyArray<BatchRequest>): number => {
-      const known = planOf(requests)
+      const known = planOf(requests, true)
       // only reached for a list that skipped validate; the batch planner then names the request
       if (known.firstError !== undefined) throw new Error(known.firstError.message)
-      return known.bytes
+      return known.bytes! // planOf(requests, true) counts them
     }
 
     const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>

@@ -20,8 +20,11 @@ export type Encode = (request: BatchRequest) => Either.Either<EncodedItem, Unsup
 
 /** What {@link plan} learns of a request list. */
 export interface Plan {
-  /** The sum over the requests of their item's JSON bytes and a comma (`encodedSize`). */
-  readonly bytes: number
+  /**
+   * The sum over the requests of their item's JSON bytes and a comma (`encodedSize`), if
+   * counted: a list of more requests than one batch holds is split request by request anyway.
+   */
+  readonly bytes: number | undefined
   /** The headers every request asked for with the same value: the only ones a create can send. */
   readonly headers: Record<string, string>
   /** Each warning once, with the custom ids it concerns (none: the whole batch). */
@@ -41,8 +44,11 @@ const groupText = (items: ReadonlyArray<BatchItem>): string => {
   return json.slice(1, json.length - 1)
 }
 
-/** Encodes the whole list once: sizes, shared headers, warnings and problems, nothing kept. */
-export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode): Plan => {
+/**
+ * Encodes the whole list once: shared headers, warnings, problems and (with `countBytes`, one
+ * `JSON.stringify` per group) its size; nothing kept.
+ */
+export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, countBytes: boolean): Plan => {
   let bytes = 0
   const problems: Array<string> = []
   let firstError: UnsupportedError | InvalidInputError | undefined
@@ -72,6 +78,7 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode): Pla
         else seen.differs = true
       }
     }
+    if (!countBytes) continue
     group.push(item)
     if (group.length === GROUP) {
       // the group's items with a comma each: its JSON minus the brackets, plus one comma
@@ -93,7 +100,7 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode): Pla
       []
     )
   }
-  return { bytes, headers, warned, problems, firstError }
+  return { bytes: countBytes ? bytes : undefined, headers, warned, problems, firstError }
 }
 
 const noWarnings: ReadonlyArray<string> = []

@@ -1,5 +1,5 @@
 /**
- * The @anthropic-ai/sdk package, imported when the first Anthropic client or model is built
+ * The @anthropic-ai/sdk package, imported when the first Anthropic client is built
  * rather than with effect-llm-direct (internal/lazyModule.ts).
  * @internal
  */

@@ -1,6 +1,5 @@
 /**
- * The openai SDK, imported when the first OpenAI or Azure client, model or webhook verifier is
- * built rather than with effect-llm-direct (internal/lazyModule.ts).
+ * The openai SDK, imported when the first OpenAI or Azure client or webhook verifier is built rather than with effect-llm-direct (internal/lazyModule.ts).
  * @internal
  */
 import { lazyModule } from "../../internal/lazyModule.js"
