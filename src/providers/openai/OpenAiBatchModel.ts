@@ -139,7 +139,7 @@ export const implementation = (client: ClientService, modelName: string, options
   // list will not be sent as it is (a size asked per request, as when it is split; the size of
   // another list; another validate) drops them, so they are never held for a list's lifetime.
   // Parts of a split list, and any other list, are encoded when they are created.
-  let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly lines: Array<Prepared>; bytes?: number } | undefined
+  let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly lines: Array<Prepared> } | undefined
   const keptFor = (requests: ReadonlyArray<BatchRequest>) => (kept?.requests === requests ? kept : undefined)
   const linesOf = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
     const here = keptFor(requests)
@@ -203,16 +203,12 @@ export const implementation = (client: ClientService, modelName: string, options
     },
     encodedBytes: (requests) => {
       const here = keptFor(requests)
-      kept = here
-      if (here?.bytes !== undefined) return here.bytes
       const lines = here?.lines ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
       let bytes = 0
       for (const line of lines) bytes += lineBytes(line)
-      // a list too large for one batch is split, its parts encoded again: its lines are not kept
-      if (here !== undefined) {
-        if (bytes <= LIMITS.maxBytes) here.bytes = bytes
-        else kept = undefined
-      }
+      // another list's lines, or this one's when it is too large for one batch (its parts are
+      // encoded again), are not kept
+      kept = here !== undefined && bytes <= LIMITS.maxBytes ? here : undefined
       return bytes
     },
     create: (requests, { metadata }) =>
