@@ -118,6 +118,64 @@ describe("Anthropic batch create", () => {
     }))
 })
 
+  /** Requests whose `messages` count their reads: the codec reads them once per encoding. */
+  const counted = (n: number, prefix: string) => {
+    const reads = { count: 0 }
+    const list = Array.from({ length: n }, (_, i) => {
+      const request = Batch.BatchRequest.from({ customId: `${prefix}${i}`, messages: [ModelRequest.userTextPrompt(`Question ${i}?`)] })
+      const { messages } = request
+      Object.defineProperty(request, "messages", {
+        get: () => {
+          reads.count++
+          return messages
+        }
+      })
+      return request
+    })
+    return { list, reads }
+  }
+  const sentIds = (emulator: ReturnType<typeof useBatchEmulator>, nth: number) =>
+    (emulator().requests.filter((r) => r.path === "/v1/messages/batches")[nth]!.body as { requests: ReadonlyArray<{ custom_id: string }> })
+      .requests.map((r) => r.custom_id)
+
+  it.effect("a list that fits one batch is serialized once, for its size, and those bytes are what the create sends", () =>
+    Effect.gen(function*() {
+      const { list, reads } = counted(600, "q")
+      const h = harness(emulator())
+      const batch = yield* Batch.create(list).pipe(Effect.provide(h.layer))
+      expect(batch.requestCount).toBe(600)
+      // validate encodes each request once (problems, shared headers, size); the split and the
+      // create use what it kept
+      expect(reads.count).toBe(list.length)
+      expect(sentIds(emulator, 0)).toEqual(list.map((r) => r.customId))
+    }))
+
+  it.effect("a kept body goes only with its own list, and only once: any other create encodes as it sends", () =>
+    Effect.gen(function*() {
+      const a = counted(300, "a")
+      const b = counted(300, "b")
+      const h = harness(emulator())
+      yield* Effect.gen(function*() {
+        const model = yield* BatchModel.BatchModel
+        const perRequest = a.list.reduce((sum, r) => sum + model.encodedSize(r), 0)
+        expect(model.encodedBytes!(a.list)).toBe(perRequest)
+        const sizedReads = a.reads.count
+        // another list's create: b, not planned yet, is planned and sent as that plan sized it;
+        // a's kept body is dropped
+        yield* model.create(b.list, {})
+        expect(b.reads.count).toBe(b.list.length)
+        // a's plan is kept, its body not: encoded again while sent
+        yield* model.create(a.list, {})
+        expect(a.reads.count).toBe(sizedReads + a.list.length)
+        // sent once, its plan is gone too: sized again, then created from what that kept
+        const before = a.reads.count
+        model.encodedBytes!(a.list)
+        yield* model.create(a.list, {})
+        expect(a.reads.count).toBe(before + a.list.length)
+      }).pipe(Effect.provide(h.layer))
+      expect([0, 1, 2].map((n) => sentIds(emulator, n))).toEqual([b.list, a.list, a.list].map((list) => list.map((r) => r.customId)))
+    }))
+
 describe("Anthropic batch status", () => {
   it.effect("in_progress with growing counts, then ended → completed; completedCount = succeeded, failedCount = errored + expired + canceled", () =>
     Effect.gen(function*() {

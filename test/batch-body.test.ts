@@ -1,11 +1,12 @@
 /**
  * The list-at-once paths of batch submission: `split` takes a list that fits one batch whole
  * when the model can count the list's bytes (`BatchModel.encodedBytes`), and the Anthropic
- * create body, encoded a group of items at a time, is byte for byte the per-item JSON joined,
- * with the sizes `encodedSize` reports.
+ * create body, encoded a group of items at a time (kept from the sizing, or encoded as sent), is
+ * byte for byte the per-item JSON joined, with the sizes `encodedSize` reports.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
+import { InvalidInputError } from "../src/AiError.js"
 import { BatchRequest } from "../src/Batch.js"
 import { split } from "../src/internal/batchPlan.js"
 import { ModelRequest } from "../src/Message.js"
@@ -47,33 +48,67 @@ describe("split with the list's byte count", () => {
 })
 
 describe("the Anthropic create body", () => {
-  // more than two groups of 1,024, with text that is not ASCII, so bytes and characters differ
+  // several groups (of 256), with text that is not ASCII, so bytes and characters differ
   const list = Array.from({ length: 2500 }, (_, i) =>
     BatchRequest.from({ customId: `req-${i}`, messages: [ModelRequest.userTextPrompt(i % 7 === 0 ? `Grüße, ${"é".repeat(i % 13)} №${i}` : `Question ${i}?`)] }))
   const encode = (request: BatchRequest) => encodeItem("claude-haiku-4-5", { maxTokens: 256 }, request)
   const items = list.map((r) => Either.getOrThrow(encode(r)).item)
+  const expected = `{"requests":[${items.map((item) => JSON.stringify(item)).join(",")}]}`
+  const perRequest = list.reduce((sum, r) => sum + itemBytes(r, encode), 0)
   const collect = async (chunks: AsyncGenerator<Uint8Array>) => {
     const parts: Array<Uint8Array> = []
     for await (const chunk of chunks) parts.push(chunk)
     return Buffer.concat(parts)
   }
 
-  it("is the items' JSON joined, in order, and its size is the sum of encodedSize", async () => {
+  it("encoded as sent, is the items' JSON joined, in order", async () => {
     const body = await collect(bodyChunks(list, encode))
-    expect(body.toString("utf8")).toBe(`{"requests":[${items.map((item) => JSON.stringify(item)).join(",")}]}`)
-    const planned = plan(list, encode, true)
-    const perRequest = list.reduce((sum, r) => sum + itemBytes(r, encode), 0)
-    expect(planned.bytes).toBe(perRequest)
-    // the body: the items with a comma each, less the last comma, and `{"requests":[` `]}`
+    expect(body.toString("utf8")).toBe(expected)
+    // the items with a comma each, less the last comma, and `{"requests":[` `]}`
     expect(body.length).toBe(perRequest - 1 + `{"requests":[]}`.length)
-    // a list planned without counting (too long for one batch) is not serialized for its size
-    expect(plan(list, encode, false)).toMatchObject({ bytes: undefined, problems: [], firstError: undefined })
-    expect(planned.problems).toEqual([])
-    expect(planned.firstError).toBeUndefined()
   })
 
-  it("an empty list is an empty requests array", async () => {
+  it("a sizing plan counts the sum of encodedSize and keeps the very bytes sent, each group dropped once sent", async () => {
+    const sized = plan(list, encode, true)
+    expect(sized.bytes).toBe(perRequest)
+    const groups = sized.groups!
+    expect(groups.length).toBe(Math.ceil(list.length / 256))
+    // the kept groups are what is sent: the encoding is not asked again
+    const body = await collect(bodyChunks(list, () => {
+      throw new Error("encoded again")
+    }, groups))
+    expect(body.toString("utf8")).toBe(expected)
+    expect(groups.every((group: Uint8Array | undefined) => group === undefined)).toBe(true)
+  })
+
+  it("a sizing plan over the budget counts the same bytes and keeps nothing; one that does not size, neither", () => {
+    const within = plan(list, encode, true, perRequest)
+    expect(within.groups).toBeDefined()
+    const over = plan(list, encode, true, perRequest - 1)
+    expect(over).toMatchObject({ bytes: perRequest, groups: undefined })
+    // a list planned without sizing (too long for one batch) is not serialized for its size
+    expect(plan(list, encode, false)).toMatchObject({ bytes: undefined, groups: undefined, problems: [], firstError: undefined })
+  })
+
+  it("a list with a request that cannot be encoded has no size, and names it", () => {
+    const bad = BatchRequest.from({ customId: "bad", messages: [ModelRequest.userTextPrompt("x")] })
+    const failing = (request: BatchRequest) =>
+      request === bad ? Either.left(new InvalidInputError({ provider: "anthropic", reason: "no codec for it" })) : encode(request)
+    const planned = plan([...list.slice(0, 300), bad], failing, true)
+    expect(planned).toMatchObject({ bytes: undefined, groups: undefined })
+    expect(planned.firstError?.message).toContain("no codec for it")
+    expect(planned.problems).toEqual([`request "bad": ${planned.firstError!.message}`])
+  })
+
+  it("an empty list is an empty requests array, sized or not", async () => {
     expect((await collect(bodyChunks([], encode))).toString("utf8")).toBe(`{"requests":[]}`)
+    const sized = plan([], encode, true)
+    expect(sized.bytes).toBe(0)
+    expect((await collect(bodyChunks([], encode, sized.groups))).toString("utf8")).toBe(`{"requests":[]}`)
+  })
+
+  it("the plan of a list that encodes has no problems", () => {
+    expect(plan(list, encode, true)).toMatchObject({ problems: [], firstError: undefined, headers: {} })
   })
 
   it("the plan keeps the headers all requests share, warns of the others and of what the encoding dropped", () => {

@@ -48,16 +48,21 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     const onError = mapError(apiKey)
 
     const encode: Encode = (request) => encodeItem(modelName, options?.settings, request)
-    // What validate learnt of a list, for the create of that same list (Batch.create, and
-    // Batch.run for a list that fits one batch, pass it on as it is), so that a create encodes
-    // the requests once more, as it sends them, rather than twice. Dropped once sent.
+    // What validate learnt of a list (size, headers, warnings, problems), for the create of that
+    // same list (Batch.create, and Batch.run for a list that fits one batch, pass it on as it is).
     const plans = new WeakMap<ReadonlyArray<BatchRequest>, Plan>()
-    // (the size only of a list that may fit one batch: a longer one is split request by request)
-    const planOf = (requests: ReadonlyArray<BatchRequest>, countBytes = requests.length <= limits.maxRequests): Plan => {
+    // The body a plan serialized to size its list, kept so that the create sends it rather than
+    // encode the list again. One list at a time, and never beyond the next create, whichever
+    // list it sends, nor a size asked request by request (the list is being split).
+    let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly groups: Array<Uint8Array | undefined> } | undefined
+    // sized only when the list may fit one batch: a longer one is split request by request
+    const planOf = (requests: ReadonlyArray<BatchRequest>, size = requests.length <= limits.maxRequests): Plan => {
       let known = plans.get(requests)
-      if (known === undefined || (countBytes && known.bytes === undefined)) {
-        known = plan(requests, encode, countBytes)
+      if (known === undefined || (size && known.bytes === undefined && known.firstError === undefined)) {
+        const { groups, ...planned } = plan(requests, encode, size)
+        known = planned
         plans.set(requests, known)
+        if (groups !== undefined) kept = { requests, groups }
       }
       return known
     }
@@ -84,28 +89,36 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         return problems.length > 0 ? invalid(`these batch requests cannot be sent to Anthropic: ${problems.join("; ")}.`) : Effect.void
       })
 
-    const encodedSize = (request: BatchRequest): number => itemBytes(request, encode)
+    const encodedSize = (request: BatchRequest): number => {
+      kept = undefined
+      return itemBytes(request, encode)
+    }
 
     const encodedBytes = (requests: ReadonlyArray<BatchRequest>): number => {
       const known = planOf(requests, true)
       // only reached for a list that skipped validate; the batch planner then names the request
       if (known.firstError !== undefined) throw new Error(known.firstError.message)
-      return known.bytes! // planOf(requests, true) counts them
+      return known.bytes! // a sizing plan of a list that encodes has them
     }
 
     const create = (requests: ReadonlyArray<BatchRequest>): Effect.Effect<Batch, AiError> =>
       Effect.gen(function*() {
-        // what the encoding could not carry, once per kind, naming the requests
+        // what the encoding could not carry, once per kind, naming the requests (a list not
+        // planned yet, such as a part of a split run, is planned and sized here)
         const { firstError, headers, warned } = planOf(requests)
+        // the kept body is this list's, or no list's any more
+        const groups = kept?.requests === requests ? kept.groups : undefined
+        kept = undefined
         if (firstError !== undefined) return yield* Effect.fail(firstError)
         yield* logGrouped(providerName, warned)
-        // the body is streamed, a group of items at a time (batchBody.ts), through the SDK's
-        // request (its auth, headers, errors): `messages.batches.create` would take the items as
-        // objects and serialize the whole body into one string first
+        // the body is streamed, a group of items at a time (batchBody.ts: the kept groups, or
+        // encoded as read), through the SDK's request (its auth, headers, errors):
+        // `messages.batches.create` would take the items as objects and serialize the whole body
+        // into one string first
         const wire = yield* Effect.tryPromise({
           try: (signal) =>
             sdk.post<Anthropic.Messages.Batches.MessageBatch>("/v1/messages/batches", {
-              body: bodyChunks(requests, encode),
+              body: bodyChunks(requests, encode, groups),
               headers: { ...headers, "content-type": "application/json" },
               signal
             }),

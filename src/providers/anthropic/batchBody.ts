@@ -1,12 +1,13 @@
 /**
  * The body of an Anthropic batch create, `{"requests":[item,...]}`, from a request list, and
- * what a create must know of the list before it sends anything ({@link plan}): its size, the
- * headers every request shares, the warnings, the first request that cannot be encoded.
+ * what a create must know of the list before it sends anything ({@link plan}): the headers
+ * every request shares, the warnings, the first request that cannot be encoded.
  *
- * Nothing is kept per request. Items are encoded and serialized a group at a time, one
- * `JSON.stringify` per group (twice as fast as one per item, and no per-item string to keep):
- * {@link plan} counts the bytes of the groups and drops them, {@link bodyChunks} encodes them
- * again as the upload reads them. Memory holds the requests and one group, never the body.
+ * Items are encoded and serialized a group at a time, one `JSON.stringify` per group (twice as
+ * fast as one per item). A plan that sizes the list (one that may fit one batch: the split asks
+ * its size) keeps the groups as UTF-8 for the create, up to {@link KEPT_BODY_BYTES}, so a list
+ * is encoded and serialized once from validate to upload. A larger body is encoded again as
+ * the upload reads it ({@link bodyChunks}), one group in memory.
  * @internal
  */
 import type { InvalidInputError, UnsupportedError } from "../../AiError.js"
@@ -21,8 +22,8 @@ export type Encode = (request: BatchRequest) => Either.Either<EncodedItem, Unsup
 /** What {@link plan} learns of a request list. */
 export interface Plan {
   /**
-   * The sum over the requests of their item's JSON bytes and a comma (`encodedSize`), if
-   * counted: a list of more requests than one batch holds is split request by request anyway.
+   * The sum over the requests of their item's JSON bytes and a comma (`encodedSize`), if sized
+   * and every request encodes.
    */
   readonly bytes: number | undefined
   /** The headers every request asked for with the same value: the only ones a create can send. */
@@ -35,8 +36,29 @@ export interface Plan {
   readonly firstError: UnsupportedError | InvalidInputError | undefined
 }
 
-/** Items per `JSON.stringify` (about 170 KB of JSON for a short prompt). */
-const GROUP = 1024
+/** A plan, and the body's groups if it kept them. */
+export interface Planned extends Plan {
+  /**
+   * The items' UTF-8 for {@link bodyChunks}, a group per element, each after the first led by
+   * its comma; kept only by a sizing plan whose body is within the budget.
+   */
+  readonly groups: Array<Uint8Array | undefined> | undefined
+}
+
+/**
+ * Items per `JSON.stringify`: about 45 KB of JSON for a short prompt, below the 128 KB from
+ * which V8 puts a string in its large-object space, where a dropped group's text would stay
+ * until the next full collection instead of the next scavenge.
+ */
+const GROUP = 256
+
+/**
+ * The most body bytes a {@link plan} keeps for the create. A larger body is encoded again as
+ * it is sent rather than held whole (a batch may take 256 MB).
+ */
+export const KEPT_BODY_BYTES = 64 * 1024 * 1024
+
+const comma = 0x2c
 
 /** A group's items as JSON text, without the array's brackets: `item,item,...`. */
 const groupText = (items: ReadonlyArray<BatchItem>): string => {
@@ -44,18 +66,48 @@ const groupText = (items: ReadonlyArray<BatchItem>): string => {
   return json.slice(1, json.length - 1)
 }
 
+/** The items of `requests[start, end)`; a request that does not encode throws its error's message. */
+const groupItems = (requests: ReadonlyArray<BatchRequest>, encode: Encode, start: number, end: number): Array<BatchItem> => {
+  const items = new Array<BatchItem>(end - start)
+  for (let i = start; i < end; i++) {
+    const encoded = encode(requests[i]!)
+    if (Either.isLeft(encoded)) throw new Error(encoded.left.message)
+    items[i - start] = encoded.right.item
+  }
+  return items
+}
+
 /**
- * Encodes the whole list once: shared headers, warnings, problems and (with `countBytes`, one
- * `JSON.stringify` per group) its size; nothing kept.
+ * Encodes the whole list once: shared headers, warnings, problems and, with `size`, its bytes
+ * (one `JSON.stringify` per group), keeping the groups while their total stays within `keep`.
  */
-export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, countBytes: boolean): Plan => {
-  let bytes = 0
+export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, size: boolean, keep: number = KEPT_BODY_BYTES): Planned => {
   const problems: Array<string> = []
   let firstError: UnsupportedError | InvalidInputError | undefined
   // warnings and headers per request, for the few requests that have any
   const warningsOf = new Map<number, ReadonlyArray<string>>()
   const headerValues = new Map<string, { value: string; count: number; differs: boolean }>()
+  let bytes = 0
+  let groups: Array<Uint8Array | undefined> | undefined = []
   let group: Array<BatchItem> = []
+  const flush = () => {
+    const text = groupText(group)
+    group = []
+    if (groups === undefined) {
+      bytes += Buffer.byteLength(text, "utf8") + 1
+      return
+    }
+    // a later group is led by its comma, written into the buffer (no joined copy of the text)
+    const lead = groups.length === 0 ? 0 : 1
+    const utf8 = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8") + lead)
+    if (lead === 1) utf8[0] = comma
+    utf8.write(text, lead, "utf8")
+    // the group's items with a comma each (the leading comma of a later group counts as the
+    // trailing one of the group before)
+    bytes += utf8.length + 1 - lead
+    if (bytes > keep) groups = undefined
+    else groups.push(utf8)
+  }
   for (let i = 0; i < requests.length; i++) {
     const request = requests[i]!
     const encoded = encode(request)
@@ -78,15 +130,13 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, coun
         else seen.differs = true
       }
     }
-    if (!countBytes) continue
+    // a list with a request that cannot be sent has no body to size
+    if (!size || firstError !== undefined) continue
     group.push(item)
-    if (group.length === GROUP) {
-      // the group's items with a comma each: its JSON minus the brackets, plus one comma
-      bytes += Buffer.byteLength(groupText(group), "utf8") + 1
-      group = []
-    }
+    if (group.length === GROUP) flush()
   }
-  if (group.length > 0) bytes += Buffer.byteLength(groupText(group), "utf8") + 1
+  const sized = size && firstError === undefined
+  if (sized && group.length > 0) flush()
   const headers: Record<string, string> = {}
   const dropped: Array<string> = []
   for (const [name, seen] of headerValues) {
@@ -100,7 +150,7 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, coun
       []
     )
   }
-  return { bytes: countBytes ? bytes : undefined, headers, warned, problems, firstError }
+  return { bytes: sized ? bytes : undefined, headers, warned, problems, firstError, groups: sized ? groups : undefined }
 }
 
 const noWarnings: ReadonlyArray<string> = []
@@ -115,26 +165,33 @@ export const itemBytes = (request: BatchRequest, encode: Encode): number =>
     onRight: ({ item }) => Buffer.byteLength(JSON.stringify(item), "utf8") + 1
   })
 
+const utf8 = new TextEncoder()
+const open = utf8.encode(`{"requests":[`)
+const close = utf8.encode("]}")
+
 /**
- * The body as UTF-8 chunks of one group each, encoded as the upload reads them. The list was
- * planned first, so every request encodes; one that does not (a codec that is not pure) ends
- * the upload with its error.
+ * The body as UTF-8 chunks of one group each: the `groups` a {@link plan} of this very list
+ * kept (each dropped once sent), or else encoded as the upload reads them. The list was planned
+ * first, so every request encodes; one that does not (a codec that is not pure) ends the upload
+ * with its error.
  */
-export async function* bodyChunks(requests: ReadonlyArray<BatchRequest>, encode: Encode): AsyncGenerator<Uint8Array> {
-  const utf8 = new TextEncoder()
-  if (requests.length === 0) {
-    yield utf8.encode(`{"requests":[]}`)
-    return
-  }
-  for (let start = 0; start < requests.length; start += GROUP) {
-    const end = Math.min(start + GROUP, requests.length)
-    const items = new Array<BatchItem>(end - start)
-    for (let i = start; i < end; i++) {
-      const encoded = encode(requests[i]!)
-      if (Either.isLeft(encoded)) throw new Error(encoded.left.message)
-      items[i - start] = encoded.right.item
+export async function* bodyChunks(
+  requests: ReadonlyArray<BatchRequest>,
+  encode: Encode,
+  groups?: Array<Uint8Array | undefined> | undefined
+): AsyncGenerator<Uint8Array> {
+  yield open
+  if (groups !== undefined) {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!
+      groups[g] = undefined
+      yield group
     }
-    const text = groupText(items)
-    yield utf8.encode(`${start === 0 ? `{"requests":[` : ","}${text}${end === requests.length ? "]}" : ""}`)
+  } else {
+    for (let start = 0; start < requests.length; start += GROUP) {
+      const text = groupText(groupItems(requests, encode, start, Math.min(start + GROUP, requests.length)))
+      yield utf8.encode(start === 0 ? text : `,${text}`)
+    }
   }
+  yield close
 }
