@@ -26,7 +26,7 @@ import {
 } from "./AiError.js"
 import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
 import { retryStream, uninterruptibleWithin } from "./internal/batchEffect.js"
-import { fromFields } from "./internal/fromFields.js"
+import { blank } from "./internal/fromFields.js"
 import { unwrapScopedStream } from "./internal/scopedStream.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
 import * as BatchQueue from "./internal/batchQueue.js"
@@ -138,14 +138,14 @@ export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
     if (typeof input.customId !== "string" || !Array.isArray(input.messages)) {
       throw new TypeError(`a batch request needs a string customId and an array of messages (got ${JSON.stringify(input.customId)})`)
     }
-    // nor is it constructed: fromFields sets the fields the constructor would (about 1 µs less a request)
-    return fromFields(BatchRequest, {
-      customId: input.customId,
-      messages: input.messages,
-      ...(input.parameters !== undefined ? { parameters: ModelRequestParameters.from(input.parameters) } : {}),
-      ...(input.settings !== undefined ? { settings: input.settings } : {}),
-      ...(input.model !== undefined ? { model: input.model } : {})
-    })
+    // nor is it constructed: the fields the constructor would set, in its order (internal/fromFields.ts)
+    const request = blank(BatchRequest)
+    request.customId = input.customId
+    request.messages = input.messages
+    if (input.parameters !== undefined) request.parameters = ModelRequestParameters.from(input.parameters)
+    if (input.settings !== undefined) request.settings = input.settings
+    if (input.model !== undefined) request.model = input.model
+    return request
   }
 }
 

