@@ -138,7 +138,7 @@ describe("Anthropic batch create", () => {
     (emulator().requests.filter((r) => r.path === "/v1/messages/batches")[nth]!.body as { requests: ReadonlyArray<{ custom_id: string }> })
       .requests.map((r) => r.custom_id)
 
-  it.effect("a list that fits one batch is serialized once, for its size, and those bytes are what the create sends", () =>
+  it.effect("a list that fits one batch is serialized once, for its size, and those bytes are what the create sends (Batch.create, Batch.run)", () =>
     Effect.gen(function*() {
       const { list, reads } = counted(600, "q")
       const h = harness(emulator())
@@ -148,6 +148,12 @@ describe("Anthropic batch create", () => {
       // create use what it kept
       expect(reads.count).toBe(list.length)
       expect(sentIds(emulator, 0)).toEqual(list.map((r) => r.customId))
+      // so does a run of a list that fits one batch
+      const run = counted(600, "r")
+      const results = yield* Batch.run(run.list).pipe(Effect.provide(harness(emulator(), { lifecycle: { statusCalls: 0 } }).layer))
+      expect(results.map((r) => r.customId)).toEqual(run.list.map((r) => r.customId))
+      expect(run.reads.count).toBe(run.list.length)
+      expect(sentIds(emulator, 1)).toEqual(run.list.map((r) => r.customId))
     }))
 
   it.effect("a kept body goes only with its own list, and only once: any other create encodes as it sends", () =>
