@@ -13,7 +13,7 @@
 import type { InvalidInputError, UnsupportedError } from "../../AiError.js"
 import type { BatchRequest } from "../../Batch.js"
 import { groupWarnings, listed } from "../../internal/batchWarnings.js"
-import type { BatchItem, EncodedItem } from "./batchCodec.js"
+import { type BatchItem, type EncodedItem, itemSize } from "./batchCodec.js"
 import { Either } from "effect"
 
 /** Encodes one request (the model's `encodeItem` with its defaults). */
@@ -66,6 +66,18 @@ const groupText = (items: ReadonlyArray<BatchItem>): string => {
   return json.slice(1, json.length - 1)
 }
 
+/**
+ * A group's text as it goes in the body: UTF-8, led by its comma unless it is the first group
+ * (the comma written into the buffer, not joined to the text: no second copy of it).
+ */
+const groupBytes = (text: string, first: boolean): Buffer => {
+  const lead = first ? 0 : 1
+  const utf8 = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8") + lead)
+  if (!first) utf8[0] = comma
+  utf8.write(text, lead, "utf8")
+  return utf8
+}
+
 /** The items of `requests[start, end)`; a request that does not encode throws its error's message. */
 const groupItems = (requests: ReadonlyArray<BatchRequest>, encode: Encode, start: number, end: number): Array<BatchItem> => {
   const items = new Array<BatchItem>(end - start)
@@ -97,14 +109,11 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, size
       bytes += Buffer.byteLength(text, "utf8") + 1
       return
     }
-    // a later group is led by its comma, written into the buffer (no joined copy of the text)
-    const lead = groups.length === 0 ? 0 : 1
-    const utf8 = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8") + lead)
-    if (lead === 1) utf8[0] = comma
-    utf8.write(text, lead, "utf8")
+    const first = groups.length === 0
+    const utf8 = groupBytes(text, first)
     // the group's items with a comma each (the leading comma of a later group counts as the
     // trailing one of the group before)
-    bytes += utf8.length + 1 - lead
+    bytes += first ? utf8.length + 1 : utf8.length
     if (bytes > keep) groups = undefined
     else groups.push(utf8)
   }
@@ -162,12 +171,8 @@ export const itemBytes = (request: BatchRequest, encode: Encode): number =>
     onLeft: (error) => {
       throw new Error(error.message)
     },
-    onRight: ({ item }) => Buffer.byteLength(JSON.stringify(item), "utf8") + 1
+    onRight: ({ item }) => itemSize(item)
   })
-
-const utf8 = new TextEncoder()
-const open = utf8.encode(`{"requests":[`)
-const close = utf8.encode("]}")
 
 /**
  * The body as UTF-8 chunks of one group each: the `groups` a {@link plan} of this very list
@@ -180,7 +185,7 @@ export async function* bodyChunks(
   encode: Encode,
   groups?: Array<Uint8Array | undefined> | undefined
 ): AsyncGenerator<Uint8Array> {
-  yield open
+  yield Buffer.from(`{"requests":[`)
   if (groups !== undefined) {
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!
@@ -189,9 +194,8 @@ export async function* bodyChunks(
     }
   } else {
     for (let start = 0; start < requests.length; start += GROUP) {
-      const text = groupText(groupItems(requests, encode, start, Math.min(start + GROUP, requests.length)))
-      yield utf8.encode(start === 0 ? text : `,${text}`)
+      yield groupBytes(groupText(groupItems(requests, encode, start, Math.min(start + GROUP, requests.length))), start === 0)
     }
   }
-  yield close
+  yield Buffer.from("]}")
 }
