@@ -19,6 +19,7 @@ import * as BatchModel from "../../BatchModel.js"
 import { scopedAbort } from "../../internal/scopedAbort.js"
 import { unwrapScopedStream } from "../../internal/scopedStream.js"
 import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
+import { keptEncoding } from "../../internal/keptEncoding.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { AnthropicError } from "@anthropic-ai/sdk/core/error"
@@ -51,10 +52,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     // What validate learnt of a list (size, headers, warnings, problems), for the create of that
     // same list (Batch.create, and Batch.run for a list that fits one batch, pass it on as it is).
     const plans = new WeakMap<ReadonlyArray<BatchRequest>, Plan>()
-    // The body a plan serialized to size its list, kept so that the create sends it rather than
-    // encode the list again. One list at a time, and never beyond the next create, whichever
-    // list it sends, nor a size asked request by request (the list is being split).
-    let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly groups: Array<Uint8Array | undefined> } | undefined
+    // the body a plan serialized to size its list, for the create to send (internal/keptEncoding.ts)
+    const kept = keptEncoding<Array<Uint8Array | undefined>>()
     // sized only when the list may fit one batch: a longer one is split request by request
     const planOf = (requests: ReadonlyArray<BatchRequest>, size = requests.length <= limits.maxRequests): Plan => {
       let known = plans.get(requests)
@@ -62,7 +61,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         const { groups, ...planned } = plan(requests, encode, size)
         known = planned
         plans.set(requests, known)
-        if (groups !== undefined) kept = { requests, groups }
+        if (groups !== undefined) kept.keep(requests, groups)
       }
       return known
     }
@@ -90,7 +89,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
       })
 
     const encodedSize = (request: BatchRequest): number => {
-      kept = undefined
+      kept.drop()
       return itemBytes(request, encode)
     }
 
@@ -107,8 +106,8 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
         // planned yet, such as a part of a split run, is planned and sized here)
         const { firstError, headers, warned } = planOf(requests)
         // the kept body is this list's, or no list's any more
-        const groups = kept?.requests === requests ? kept.groups : undefined
-        kept = undefined
+        const groups = kept.of(requests)
+        kept.drop()
         if (firstError !== undefined) return yield* Effect.fail(firstError)
         yield* logGrouped(providerName, warned)
         // the body is streamed, a group of items at a time (batchBody.ts: the kept groups, or

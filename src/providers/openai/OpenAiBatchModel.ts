@@ -32,6 +32,7 @@ import {
 } from "./batchCodec.js"
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
+import { keptEncoding } from "../../internal/keptEncoding.js"
 // the SDK's upload helpers alone, not the whole SDK (sdk.ts)
 import { toStreamingFile } from "openai/core/uploads"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
@@ -133,17 +134,13 @@ export const implementation = (client: ClientService, modelName: string, options
     }
     return Either.right(out)
   }
-  // The lines validate encoded for the last list it accepted, kept for the create of that same
-  // list (Batch.create, and Batch.run for a list that fits one batch, pass it on as it is) until
-  // the upload has sent them. One slot, not an entry per request or per list: whatever shows the
-  // list will not be sent as it is (a size asked per request, as when it is split; the size of
-  // another list; another validate) drops them, so they are never held for a list's lifetime.
-  // Parts of a split list, and any other list, are encoded when they are created.
-  let kept: { readonly requests: ReadonlyArray<BatchRequest>; readonly lines: Array<Prepared> } | undefined
-  const keptFor = (requests: ReadonlyArray<BatchRequest>) => (kept?.requests === requests ? kept : undefined)
+  // the lines validate encoded for a list that may fit one batch, for its create to upload
+  // (internal/keptEncoding.ts); any other list, and each part of a split one, is encoded when
+  // it is created
+  const kept = keptEncoding<Array<Prepared>>()
   const linesOf = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
-    const here = keptFor(requests)
-    return here !== undefined ? Either.right(here.lines) : encodeAll(requests)
+    const lines = kept.of(requests)
+    return lines !== undefined ? Either.right(lines) : encodeAll(requests)
   }
   const lineBytes = (p: Prepared): number => Buffer.byteLength(textOf(p), "utf8") + 1
   // the lines checkBatch needs to see: a line kept as text alone has the batch's model
@@ -193,27 +190,31 @@ export const implementation = (client: ClientService, modelName: string, options
           {
             onLeft: Effect.fail,
             onRight: (lines) => Effect.sync(() => {
-              kept = requests.length <= LIMITS.maxRequests ? { requests, lines } : undefined
+              if (requests.length <= LIMITS.maxRequests) kept.keep(requests, lines)
+              else kept.drop()
             })
           }
         )),
     encodedSize: (request) => {
-      kept = undefined
+      kept.drop()
       return lineBytes(Either.getOrThrowWith(lineOf(request), (error) => new Error(error.reason)))
     },
     encodedBytes: (requests) => {
-      const here = keptFor(requests)
-      const lines = here?.lines ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
+      const here = kept.of(requests)
+      const lines = here ?? Either.getOrThrowWith(encodeAll(requests), (error) => new Error(error.reason))
       let bytes = 0
       for (const line of lines) bytes += lineBytes(line)
       // another list's lines, or this one's when it is too large for one batch (its parts are
       // encoded again), are not kept
-      kept = here !== undefined && bytes <= LIMITS.maxBytes ? here : undefined
+      if (here === undefined || bytes > LIMITS.maxBytes) kept.drop()
       return bytes
     },
     create: (requests, { metadata }) =>
       Effect.gen(function* () {
-        const encoded = yield* Either.match(linesOf(requests), { onLeft: Effect.fail, onRight: Effect.succeed })
+        const lines = linesOf(requests)
+        // this create holds them from here, the model no longer (this list's or another's)
+        kept.drop()
+        const encoded = yield* Either.match(lines, { onLeft: Effect.fail, onRight: Effect.succeed })
         yield* logWarnings(encoded)
         // streamed from memory (no file on disk): the SDK encodes the multipart body as it sends
         // it, reading the JSONL a chunk at a time (jsonlChunks), so neither one string of up to
@@ -222,12 +223,7 @@ export const implementation = (client: ClientService, modelName: string, options
           sdk.files.create({
             file: toStreamingFile(jsonlChunks(encoded), "batch-input.jsonl", { type: "application/jsonl" }),
             purpose: "batch"
-          }, { signal })).pipe(
-            // sent: the lines are dropped (a retried create encodes them again)
-            Effect.ensuring(Effect.sync(() => {
-              if (kept?.requests === requests) kept = undefined
-            }))
-          )
+          }, { signal }))
         const wire = yield* call((signal) =>
           sdk.batches.create({
             input_file_id: input.id,
