@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Schema, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
+import * as BatchModel from "../src/BatchModel.js"
 import { ModelRequest } from "../src/Message.js"
 import { ModelRequestParameters } from "../src/Parameters.js"
 import { Codec } from "../src/providers/openai/index.js"
@@ -82,6 +83,45 @@ describe("OpenAI Batch.run", () => {
       expect(lines[0]!.body).toEqual(direct(0))
       expect(lines[1]!.body).toEqual(direct(1))
       expect(lines[0]!.body).toMatchObject({ max_completion_tokens: 50, temperature: 0.5 })
+    }))
+
+  it.effect("a validated list's lines are uploaded as validate encoded them, and kept for no other create", () =>
+    Effect.gen(function* () {
+      // requests whose `messages` count their reads: each encoding reads them the same number of times
+      const counted = (n: number, prefix: string) => {
+        const reads = { count: 0 }
+        const list = Array.from({ length: n }, (_, i) => {
+          const request = Batch.BatchRequest.from({ customId: `${prefix}${i}`, messages: [ModelRequest.userTextPrompt(`question ${i}`)] })
+          const { messages } = request
+          Object.defineProperty(request, "messages", {
+            get: () => {
+              reads.count++
+              return messages
+            }
+          })
+          return request
+        })
+        return { list, reads }
+      }
+      const model = batchModel(emulator())
+      const a = counted(50, "a")
+      yield* Batch.create(a.list).pipe(Effect.provide(model.layer))
+      const once = a.reads.count
+      expect(once).toBeGreaterThan(0)
+      const b = counted(50, "b")
+      yield* Effect.gen(function* () {
+        const service = yield* BatchModel.BatchModel
+        // validate alone encodes as much as Batch.create of a list did: that create uploaded the
+        // lines its validate encoded
+        yield* service.validate(b.list, {})
+        expect(b.reads.count).toBe(once)
+        // another list's create drops b's lines, so b's own create encodes them again
+        yield* service.create(a.list, {})
+        yield* service.create(b.list, {})
+        expect(b.reads.count).toBe(2 * once)
+      }).pipe(Effect.provide(model.layer))
+      const inputs = batches().batches().map((batch) => batches().fileText(batch.inputFileId)!.split("\n").filter((l) => l !== "").map((l) => (JSON.parse(l) as { custom_id: string }).custom_id))
+      expect(inputs).toEqual([a.list, a.list, b.list].map((list) => list.map((r) => r.customId)))
     }))
 
   it.effect("the single calls: create, watch, status details, results, list", () =>
