@@ -14,7 +14,7 @@ import { ModelRequest, ModelResponse, ToolCallPart } from "../src/Message.js"
 import { decodeBatch, decodeResultLine, undecodableCode } from "../src/providers/anthropic/batchCodec.js"
 import { anthropicBatchEmulator, anthropicError, batchLifecycleHeader, batchRouteKeys } from "../src/testing/emulator/anthropic.js"
 import * as Tool from "../src/Tool.js"
-import { outcomes, reqs } from "./batch-helpers.js"
+import { countingReads, outcomes, reqs } from "./batch-helpers.js"
 import { captureLogs, type LogLine, modelLayer, waitUntil, wireBody } from "./helpers/anthropic.js"
 import { apiKey, harness, routes, useBatchEmulator } from "./helpers/anthropic-batch.js"
 
@@ -118,29 +118,13 @@ describe("Anthropic batch create", () => {
     }))
 })
 
-  /** Requests whose `messages` count their reads: the codec reads them once per encoding. */
-  const counted = (n: number, prefix: string) => {
-    const reads = { count: 0 }
-    const list = Array.from({ length: n }, (_, i) => {
-      const request = Batch.BatchRequest.from({ customId: `${prefix}${i}`, messages: [ModelRequest.userTextPrompt(`Question ${i}?`)] })
-      const { messages } = request
-      Object.defineProperty(request, "messages", {
-        get: () => {
-          reads.count++
-          return messages
-        }
-      })
-      return request
-    })
-    return { list, reads }
-  }
   const sentIds = (emulator: ReturnType<typeof useBatchEmulator>, nth: number) =>
     (emulator().requests.filter((r) => r.path === "/v1/messages/batches")[nth]!.body as { requests: ReadonlyArray<{ custom_id: string }> })
       .requests.map((r) => r.custom_id)
 
   it.effect("a list that fits one batch is serialized once, for its size, and those bytes are what the create sends (Batch.create, Batch.run)", () =>
     Effect.gen(function*() {
-      const { list, reads } = counted(600, "q")
+      const { list, reads } = countingReads(600, "q")
       const h = harness(emulator())
       const batch = yield* Batch.create(list).pipe(Effect.provide(h.layer))
       expect(batch.requestCount).toBe(600)
@@ -149,7 +133,7 @@ describe("Anthropic batch create", () => {
       expect(reads.count).toBe(list.length)
       expect(sentIds(emulator, 0)).toEqual(list.map((r) => r.customId))
       // so does a run of a list that fits one batch
-      const run = counted(600, "r")
+      const run = countingReads(600, "r")
       const results = yield* Batch.run(run.list).pipe(Effect.provide(harness(emulator(), { lifecycle: { statusCalls: 0 } }).layer))
       expect(results.map((r) => r.customId)).toEqual(run.list.map((r) => r.customId))
       expect(run.reads.count).toBe(run.list.length)
@@ -158,8 +142,8 @@ describe("Anthropic batch create", () => {
 
   it.effect("a kept body goes only with its own list, and only once: any other create encodes as it sends", () =>
     Effect.gen(function*() {
-      const a = counted(300, "a")
-      const b = counted(300, "b")
+      const a = countingReads(300, "a")
+      const b = countingReads(300, "b")
       const h = harness(emulator())
       yield* Effect.gen(function*() {
         const model = yield* BatchModel.BatchModel

@@ -1,6 +1,6 @@
 /** Shared pieces of the batch tests (not a test file). */
 import { type Duration, Effect, Fiber, TestClock } from "effect"
-import type { BatchRequestInput, BatchResult } from "../src/Batch.js"
+import { BatchRequest, type BatchRequestInput, type BatchResult } from "../src/Batch.js"
 import { ModelRequest } from "../src/Message.js"
 
 /** A request with a one-line prompt. */
@@ -20,3 +20,23 @@ export const withClock = <A, E, R>(self: Effect.Effect<A, E, R>, advance: Durati
 /** Results as short strings: "id:ok" or "id:<code>". */
 export const outcomes = (results: ReadonlyArray<BatchResult>): ReadonlyArray<string> =>
   results.map((r) => `${r.customId}:${r.isSuccessful ? "ok" : r.error.code}`)
+
+/**
+ * `n` requests (ids `${prefix}0`...) whose `messages` count their reads: a codec reads them the
+ * same number of times per encoding, so the count tells how often a list was encoded.
+ */
+export const countingReads = (n: number, prefix: string): { readonly list: ReadonlyArray<BatchRequest>; readonly reads: { count: number } } => {
+  const reads = { count: 0 }
+  const list = Array.from({ length: n }, (_, i) => {
+    const request = BatchRequest.from({ customId: `${prefix}${i}`, messages: [ModelRequest.userTextPrompt(`question ${i}`)] })
+    const { messages } = request
+    Object.defineProperty(request, "messages", {
+      get: () => {
+        reads.count++
+        return messages
+      }
+    })
+    return request
+  })
+  return { list, reads }
+}

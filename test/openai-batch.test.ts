@@ -11,7 +11,7 @@ import { ModelRequest } from "../src/Message.js"
 import { ModelRequestParameters } from "../src/Parameters.js"
 import { Codec } from "../src/providers/openai/index.js"
 import * as Tool from "../src/Tool.js"
-import { outcomes, reqs } from "./batch-helpers.js"
+import { countingReads, outcomes, reqs } from "./batch-helpers.js"
 import { batchModel, callsTo, driven, KEYS, useBatchEmulator } from "./helpers/openai-batch.js"
 
 const { emulator, batches } = useBatchEmulator()
@@ -87,28 +87,12 @@ describe("OpenAI Batch.run", () => {
 
   it.effect("a validated list's lines are uploaded as validate encoded them, and kept for no other create", () =>
     Effect.gen(function* () {
-      // requests whose `messages` count their reads: each encoding reads them the same number of times
-      const counted = (n: number, prefix: string) => {
-        const reads = { count: 0 }
-        const list = Array.from({ length: n }, (_, i) => {
-          const request = Batch.BatchRequest.from({ customId: `${prefix}${i}`, messages: [ModelRequest.userTextPrompt(`question ${i}`)] })
-          const { messages } = request
-          Object.defineProperty(request, "messages", {
-            get: () => {
-              reads.count++
-              return messages
-            }
-          })
-          return request
-        })
-        return { list, reads }
-      }
       const model = batchModel(emulator())
-      const a = counted(50, "a")
+      const a = countingReads(50, "a")
       yield* Batch.create(a.list).pipe(Effect.provide(model.layer))
       const once = a.reads.count
       expect(once).toBeGreaterThan(0)
-      const b = counted(50, "b")
+      const b = countingReads(50, "b")
       yield* Effect.gen(function* () {
         const service = yield* BatchModel.BatchModel
         // validate alone encodes as much as Batch.create of a list did: that create uploaded the
