@@ -17,6 +17,11 @@ export interface EmulatorEndpoints {
 
 export interface EmulatorProcess extends EmulatorEndpoints {
   readonly pid: number
+  /**
+   * Brings the emulator to the same state before each measurement (see emulator-process.ts):
+   * a full collection, after forgetting every batch with `forgetBatches`.
+   */
+  readonly settle: (options?: { readonly forgetBatches?: boolean }) => Promise<void>
   readonly stop: () => Promise<void>
 }
 
@@ -26,7 +31,8 @@ const script = fileURLToPath(new URL("../emulator-process.ts", import.meta.url))
 export const tsxArgs = (file: string): Array<string> => ["--import", import.meta.resolve("tsx"), file]
 
 export const startEmulatorProcess = async (options?: { readonly timeoutMs?: number }): Promise<EmulatorProcess> => {
-  const child: ChildProcess = spawn(process.execPath, tsxArgs(script), { stdio: ["pipe", "pipe", "inherit"] })
+  // --expose-gc: settle's full collection
+  const child: ChildProcess = spawn(process.execPath, ["--expose-gc", ...tsxArgs(script)], { stdio: ["pipe", "pipe", "inherit"] })
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   const lines = createInterface({ input: child.stdout! })
   const first = await new Promise<string>((resolve, reject) => {
@@ -44,10 +50,23 @@ export const startEmulatorProcess = async (options?: { readonly timeoutMs?: numb
     throw error
   })
   const endpoints = JSON.parse(first) as EmulatorEndpoints
-  lines.on("line", (line) => process.stderr.write(`[emulator] ${line}\n`))
+  const settling: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }> = []
+  lines.on("line", (line) => {
+    if (line === "settled") settling.shift()?.resolve()
+    else process.stderr.write(`[emulator] ${line}\n`)
+  })
+  void exited.then(() => {
+    for (const waiting of settling.splice(0)) waiting.reject(new Error("the emulator process exited while settling"))
+  })
   return {
     ...endpoints,
     pid: child.pid!,
+    settle: (options) =>
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error("the emulator process has exited"))
+        settling.push({ resolve, reject })
+        child.stdin!.write(`settle${options?.forgetBatches === true ? " forget-batches" : ""}\n`)
+      }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill("SIGTERM")
