@@ -3,11 +3,13 @@
  * submitting a 50,000-request batch, each measurement in a fresh child process (a process's
  * peak RSS only grows). Runs alternate: every run measures each contender once per size, in an
  * order that rotates from run to run; figures are medians over runs, ratios per run to the raw
- * SDK's measurement of the same run.
+ * SDK's measurement of the same run. Before each measurement the emulator process settles (a
+ * full collection; for a submission, after forgetting the batches earlier runs submitted), so
+ * every contender meets the same server and none pays for another's garbage.
  */
 import { fileURLToPath } from "node:url"
 import { type ChildMeasurement, runInChild } from "../lib/child.js"
-import type { EmulatorEndpoints } from "../lib/emulator.js"
+import type { EmulatorEndpoints, EmulatorProcess } from "../lib/emulator.js"
 import { median, type Summary, summarize } from "../lib/stats.js"
 import { createCompleteBatch } from "./create.js"
 import { type ChildInput, type ChildOutput, type Contender, contenderLabel, type Provider } from "./shared.js"
@@ -71,7 +73,11 @@ const contenders = (provider: Provider, job: "read" | "submit"): Array<{ contend
 
 export const batchScenarioIds = ["openai-batch-read", "anthropic-batch-read", "openai-batch-submit", "anthropic-batch-submit"] as const
 
-export const runBatchScenario = async (id: (typeof batchScenarioIds)[number], env: EmulatorEndpoints, options: BatchOptions): Promise<BatchSection> => {
+export const runBatchScenario = async (
+  id: (typeof batchScenarioIds)[number],
+  env: EmulatorEndpoints & Partial<Pick<EmulatorProcess, "settle">>,
+  options: BatchOptions
+): Promise<BatchSection> => {
   const started = performance.now()
   const provider: Provider = id.startsWith("openai") ? "openai" : "anthropic"
   const job = id.endsWith("read") ? "read" : "submit"
@@ -124,6 +130,9 @@ export const runBatchScenario = async (id: (typeof batchScenarioIds)[number], en
         const measured = new Map<Contender, ChildMeasurement<ChildOutput>>()
         for (const row of order) {
           const input: ChildInput = { provider, contender: row.contender, baseURL, size, batchId: batchIds.get(size) }
+          // every measurement starts from the same emulator: collected, and for a submission
+          // without the batches earlier runs submitted (emulator-process.ts)
+          await env.settle?.({ forgetBatches: job === "submit" })
           const m = await runInChild<ChildOutput>(job === "read" ? readChild : submitChild, input, { timeoutMs: 300_000 })
           measured.set(row.contender, m)
           row.wallMs.push(m.wallMs)
