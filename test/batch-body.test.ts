@@ -12,6 +12,8 @@ import { split } from "../src/internal/batchPlan.js"
 import { ModelRequest } from "../src/Message.js"
 import { bodyChunks, itemBytes, plan } from "../src/providers/anthropic/batchBody.js"
 import { encodeItem } from "../src/providers/anthropic/batchCodec.js"
+import { encodeRequest } from "../src/providers/anthropic/codec.js"
+import { type ModelSettings, ModelRequestParameters } from "../src/Parameters.js"
 
 const limits = { maxRequests: 10, maxBytes: 1000 }
 const requests = (n: number) => Array.from({ length: n }, (_, i) => ({ customId: `r${i}` }))
@@ -125,5 +127,41 @@ describe("the Anthropic create body", () => {
     const withEmpty = plan([...withHeaders, BatchRequest.from({ customId: "c", messages: [] })], encode, true)
     expect(withEmpty.headers).toEqual({})
     expect(withEmpty.problems).toEqual([`request "c": it has no user or assistant message to send (Anthropic needs at least one)`])
+  })
+})
+
+describe("the Anthropic item of one user text prompt (built without the general codec)", () => {
+  const general = (request: BatchRequest) => {
+    const encoded = encodeRequest(request.model ?? "claude-test", request.messages, { parameters: ModelRequestParameters.from(undefined), settings: {} })
+    if (Either.isLeft(encoded)) throw encoded.left
+    return { custom_id: request.customId, params: encoded.right.body }
+  }
+  const item = (request: BatchRequest, defaults?: ModelSettings) => {
+    const encoded = encodeItem("claude-test", defaults, request)
+    if (Either.isLeft(encoded)) throw encoded.left
+    return encoded.right
+  }
+
+  it("is the direct codec's body, key order included, with no headers or warnings", () => {
+    for (const request of [
+      BatchRequest.from({ customId: "a", messages: [ModelRequest.userTextPrompt("Say hello.")] }),
+      BatchRequest.from({ customId: "b", messages: [ModelRequest.userTextPrompt("é ✓ \"quoted\"\n")], model: "claude-other" })
+    ]) {
+      const encoded = item(request)
+      expect(JSON.stringify(encoded.item)).toBe(JSON.stringify(general(request)))
+      expect(encoded.headers).toBeUndefined()
+      expect(encoded.warnings).toEqual([])
+    }
+  })
+
+  it("anything more (instructions, settings, model defaults, an empty prompt) takes the general path", () => {
+    const withInstructions = BatchRequest.from({ customId: "i", messages: [ModelRequest.userTextPrompt("Hi", { instructions: "Be brief." })] })
+    expect(item(withInstructions).item.params.system).toBe("Be brief.")
+    const withSettings = BatchRequest.from({ customId: "s", messages: [ModelRequest.userTextPrompt("Hi")], settings: { maxTokens: 7 } })
+    expect(item(withSettings).item.params.max_tokens).toBe(7)
+    const plain = BatchRequest.from({ customId: "d", messages: [ModelRequest.userTextPrompt("Hi")] })
+    expect(item(plain, { temperature: 0.5 }).item.params).toMatchObject({ temperature: 0.5 })
+    const empty = BatchRequest.from({ customId: "e", messages: [ModelRequest.userTextPrompt("")] })
+    expect(item(empty).item.params.messages).toEqual([])
   })
 })

@@ -12,7 +12,7 @@ import { Batch, type BatchRequest, type BatchResult, ResultErrorCode, statusFrom
 import { failed as failure, succeeded } from "../../internal/batchResults.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { isRecord } from "../../internal/wireChecks.js"
-import { decodeAt, decodeMessage, encodeRequest, providerName, supportedSettings } from "./codec.js"
+import { decodeAt, decodeMessage, defaultMaxTokens, encodeRequest, providerName, supportedSettings } from "./codec.js"
 
 /** What Anthropic allows as a custom id: letters, digits, `_` and `-`, 1 to 64 characters. */
 export const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/
@@ -41,6 +41,8 @@ export const encodeItem = (
   defaults: ModelSettings | undefined,
   request: BatchRequest
 ): Either.Either<EncodedItem, UnsupportedError | InvalidInputError> => {
+  const prompt = defaults === undefined ? textPromptItem(modelName, request) : undefined
+  if (prompt !== undefined) return Either.right(prompt)
   const settings = mergeSettings(defaults, request.settings)
   return Either.map(
     encodeRequest(request.model ?? modelName, request.messages, { parameters: request.parameters ?? defaultParameters, settings }),
@@ -61,6 +63,31 @@ export const encodeItem = (
       }
     }
   )
+}
+
+const noWarnings: ReadonlyArray<string> = Object.freeze([])
+
+/**
+ * The item of the most common batch request, one user text prompt and nothing else (no
+ * parameters, settings, instructions or model defaults), built directly: exactly what
+ * {@link encodeRequest} makes of it (the tests compare the two), without its general path,
+ * which costs a cold process about 40 ms more for 50,000 requests. Anything else: `undefined`.
+ */
+const textPromptItem = (modelName: string, request: BatchRequest): EncodedItem | undefined => {
+  const { messages } = request
+  if (request.parameters !== undefined || request.settings !== undefined || messages.length !== 1) return undefined
+  const message = messages[0]!
+  if (message._tag !== "ModelRequest" || message.instructions !== undefined || message.parts.length !== 1) return undefined
+  const part = message.parts[0]!
+  if (part._tag !== "UserPromptPart" || typeof part.content !== "string" || part.content === "") return undefined
+  return {
+    item: {
+      custom_id: request.customId,
+      params: { model: request.model ?? modelName, max_tokens: defaultMaxTokens, messages: [{ role: "user", content: [{ type: "text", text: part.content }] }] }
+    },
+    headers: undefined,
+    warnings: noWarnings
+  }
 }
 
 /** Bytes an item takes in the create body (its JSON and the comma after it). */
