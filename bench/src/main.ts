@@ -10,7 +10,7 @@
  *   BENCH_WARMUP_MS=600     warm-up per contender
  *   BENCH_GC=1              force a full GC before each round (off: it made every contender
  *                           2-3 times slower, as V8 re-grows its heap and re-tiers code)
- *   BENCH_BATCH_RUNS=3      runs of the batch scenarios (one child process per measurement)
+ *   BENCH_BATCH_RUNS=7      runs of the reading scenarios (one child process per measurement; a median of 3 moved by ±0.15)
  *   BENCH_BATCH_SIZES=10000,50000   batch sizes read
  *   BENCH_SUBMIT_SIZE=50000 requests in a submitted batch
  *   BENCH_SUBMIT_RUNS=7     runs of the submission scenarios (a median of 3 moved by ±0.1)
@@ -58,7 +58,7 @@ try {
   }
   for (const id of selectedBatch) {
     batchResults.push(await runBatchScenario(id, emulator, {
-      runs: Math.round(num("BENCH_BATCH_RUNS", 3)),
+      runs: Math.round(num("BENCH_BATCH_RUNS", 7)),
       submitRuns: Math.round(num("BENCH_SUBMIT_RUNS", 7)),
       sizes: (process.env.BENCH_BATCH_SIZES ?? "10000,50000").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0),
       submitSize: Math.round(num("BENCH_SUBMIT_SIZE", 50_000)),
