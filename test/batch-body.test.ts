@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
+import fc from "fast-check"
 import { InvalidInputError } from "../src/AiError.js"
 import { BatchRequest } from "../src/Batch.js"
 import { split } from "../src/internal/batchPlan.js"
@@ -152,6 +153,18 @@ describe("the Anthropic item of one user text prompt (built without the general 
       expect(encoded.headers).toBeUndefined()
       expect(encoded.warnings).toEqual([])
     }
+  })
+
+  it("is the direct codec's body for any prompt text, custom id and model (property)", () => {
+    fc.assert(fc.property(
+      fc.string({ minLength: 1, unit: "binary" }),
+      fc.stringMatching(/^[a-zA-Z0-9_-]{1,64}$/),
+      fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
+      (prompt, customId, model) => {
+        const request = BatchRequest.from({ customId, messages: [ModelRequest.userTextPrompt(prompt)], model })
+        expect(JSON.stringify(item(request).item)).toBe(JSON.stringify(general(request)))
+      }
+    ))
   })
 
   it("anything more (instructions, settings, model defaults, an empty prompt) takes the general path", () => {
