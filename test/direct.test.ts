@@ -7,7 +7,7 @@ import {
   ModelRequest,
   RateLimitError,
   TextPart
-} from "../src/direct.js"
+} from "../src/direct/index.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as FunctionModel from "../src/testing/FunctionModel.js"
 import * as TestModel from "../src/testing/TestModel.js"
