@@ -132,3 +132,14 @@ describe("modelRequestStream", () => {
     await expect(consumed).rejects.toBe(reason)
   })
 })
+
+describe("the facade entry", () => {
+  it("reaches Output and Telemetry, the main entry's namespaces", async () => {
+    const Direct = await import("../src/direct/index.js")
+    const Main = await import("../src/index.js")
+    expect(Direct.Output).toBe(Main.Output)
+    expect(Direct.Telemetry).toBe(Main.Telemetry)
+    expect(typeof Direct.Output.decodeSync).toBe("function")
+    expect(typeof Direct.Telemetry.configure).toBe("function")
+  })
+})
