@@ -28,18 +28,27 @@ const runBatch = <A, E>(model: BatchModelInput, effect: Effect.Effect<A, E, Batc
   runPromise(runtimeFor(model), effect, signal)
 
 /**
- * A run, recorded under `resumeKey` in a file store in `resumeDirectory` when the key is set.
- * (Two programs because `Batch.run` needs a `KeyValueStore` only with a key.)
+ * A run of `Batch.run` or `Batch.runWithSummary` (`program`) with the facade's options; with a
+ * `resumeKey`, the run is recorded in a file store in `resumeDirectory`.
  */
-const resumable = <A, E, E2>(
-  options: BatchRunOptions | undefined,
-  plain: () => Effect.Effect<A, E, BatchModel.BatchModel>,
-  recorded: (resumeKey: string) => Effect.Effect<A, E2, BatchModel.BatchModel | KeyValueStore>
-): Effect.Effect<A, E | E2, BatchModel.BatchModel> => {
+const runRequests = <A>(
+  model: BatchModelInput,
+  requests: Requests,
+  options: BatchSummaryOptions | undefined,
+  program: {
+    (requests: ReadonlyArray<Batch.BatchRequestInput>, options: Batch.SummaryOptions & { readonly resumeKey: string }): Effect.Effect<A, unknown, BatchModel.BatchModel | KeyValueStore>
+    (requests: ReadonlyArray<Batch.BatchRequestInput>, options: Batch.SummaryOptions & { readonly resumeKey?: undefined }): Effect.Effect<A, unknown, BatchModel.BatchModel>
+  }
+): Promise<A> => {
+  const batchRequests = toBatchRequests(requests, options)
+  const run = runOptions(options)
   const resumeKey = options?.resumeKey
-  return resumeKey === undefined
-    ? plain()
-    : recorded(resumeKey).pipe(Effect.provideService(KeyValueStore, fileStore(options?.resumeDirectory ?? ".effect-llm-direct/batches")))
+  const effect = resumeKey === undefined
+    ? program(batchRequests, run)
+    : program(batchRequests, { ...run, resumeKey }).pipe(
+      Effect.provideService(KeyValueStore, fileStore(options?.resumeDirectory ?? ".effect-llm-direct/batches"))
+    )
+  return runBatch(model, effect, options?.signal)
 }
 
 /**
@@ -59,15 +68,8 @@ const resumable = <A, E, E2>(
  * @since 0.1.0
  * @category programs
  */
-export const modelRequestBatch = (model: BatchModelInput, requests: Requests, options?: BatchRunOptions): Promise<ReadonlyArray<Batch.BatchResult>> => {
-  const batchRequests = toBatchRequests(requests, options)
-  const run = runOptions(options)
-  return runBatch(
-    model,
-    resumable(options, () => Batch.run(batchRequests, run), (resumeKey) => Batch.run(batchRequests, { ...run, resumeKey })),
-    options?.signal
-  )
-}
+export const modelRequestBatch = (model: BatchModelInput, requests: Requests, options?: BatchRunOptions): Promise<ReadonlyArray<Batch.BatchResult>> =>
+  runRequests(model, requests, options, Batch.run)
 
 /**
  * {@link modelRequestBatch}, then the results' summed usage and, with `cost`, what they cost in
@@ -85,15 +87,8 @@ export const modelRequestBatch = (model: BatchModelInput, requests: Requests, op
  * @since 0.1.0
  * @category programs
  */
-export const modelRequestBatchWithSummary = (model: BatchModelInput, requests: Requests, options?: BatchSummaryOptions): Promise<Batch.BatchSummary> => {
-  const batchRequests = toBatchRequests(requests, options)
-  const run = runOptions(options)
-  return runBatch(
-    model,
-    resumable(options, () => Batch.runWithSummary(batchRequests, run), (resumeKey) => Batch.runWithSummary(batchRequests, { ...run, resumeKey })),
-    options?.signal
-  )
-}
+export const modelRequestBatchWithSummary = (model: BatchModelInput, requests: Requests, options?: BatchSummaryOptions): Promise<Batch.BatchSummary> =>
+  runRequests(model, requests, options, Batch.runWithSummary)
 
 /**
  * Submits a batch and resolves at once with it (usually `validating`); poll with
