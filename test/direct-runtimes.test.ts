@@ -5,12 +5,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { disposeAll, modelRequest, ModelRequest } from "../src/direct/index.js"
+import { runtimeFor } from "../src/direct/runtimes.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 
 const prompt = [ModelRequest.userTextPrompt("What is the capital of France?")]
 
 const variables = [
-  "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+  "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
   "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION",
   "GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMINI_BASE_URL"
 ] as const
@@ -139,5 +140,22 @@ describe("model string runtimes follow the environment", () => {
     process.env.AZURE_OPENAI_API_VERSION = "2025-01-01-preview"
     await modelRequest("azure:gpt-4o-mini", prompt)
     expect(first.requests.map((r) => r.query.get("api-version"))).toEqual(["2024-10-21", "2025-01-01-preview"])
+  })
+
+  it("only the variables of the string's own provider count", async () => {
+    process.env.OPENAI_API_KEY = "key-one"
+    process.env.OPENAI_BASE_URL = first.openaiBaseURL
+    const built = runtimeFor("openai:gpt-4o-mini")
+    await built.runtime()
+    process.env.ANTHROPIC_API_KEY = "another"
+    process.env.GEMINI_BASE_URL = second.googleBaseURL
+    process.env.AZURE_OPENAI_ENDPOINT = second.azureEndpoint
+    expect(runtimeFor("openai:gpt-4o-mini")).toBe(built)
+    process.env.OPENAI_ORG_ID = "org-2"
+    const again = runtimeFor("openai:gpt-4o-mini")
+    expect(again).not.toBe(built)
+    delete process.env.OPENAI_ORG_ID
+    // the earlier configuration is back: its runtime serves it again
+    expect(runtimeFor("openai:gpt-4o-mini")).toBe(built)
   })
 })

@@ -112,13 +112,8 @@ export interface BatchCallOptions {
   readonly instrument?: boolean | undefined
 }
 
-/**
- * A number of seconds, as the facade counts time, as the Duration the Effect API takes.
- *
- * @since 0.2.0
- * @category utils
- */
-export const seconds = (value: number): Duration.DurationInput => `${value} seconds`
+/** A number of seconds, as the facade counts time, as the Duration the Effect API takes. */
+const seconds = (value: number): Duration.DurationInput => `${value} seconds`
 
 /**
  * The requests as `Batch` takes them: each tuple with the shared parameters (unless it has its

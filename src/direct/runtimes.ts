@@ -64,14 +64,8 @@ const current = (built: Built): boolean => {
   return true
 }
 
-/**
- * The runtime for a model string (resolved by `ModelString.layer`), in the environment as it is
- * now.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const forString = (model: string): Runtime<Services> => {
+/** The runtime for a model string (resolved by `ModelString.layer`), in the environment as it is now. */
+const forString = (model: string): Runtime<Services> => {
   let all = byString.get(model)
   if (all === undefined) {
     all = []
@@ -87,8 +81,8 @@ export const forString = (model: string): Runtime<Services> => {
 }
 
 /**
- * The runtime for a model input: the model string's (see {@link forString}), or the Layer's,
- * built once per Layer object.
+ * The runtime for a model input: the model string's (built again once a variable its provider
+ * read has changed), or the Layer's (built once per Layer object).
  *
  * @since 0.2.0
  * @category constructors
