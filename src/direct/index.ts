@@ -120,7 +120,7 @@ export { RequestUsage } from "../Usage.js"
  * @since 0.1.0
  * @category models
  */
-export { Batch, BatchRequest, BatchResult, BatchResultFailure, BatchResultSuccess, BatchStatus, ResultError } from "../Batch.js"
+export { Batch, BatchRequest, BatchResult, BatchResultFailure, BatchResultSuccess, BatchStatus, ResultError } from "../BatchData.js"
 
 /**
  * A batch run's usage and cost.
