@@ -13,6 +13,10 @@ export * as AzureOpenAi from "./providers/openai/azure.js"
 export * as AiError from "./AiError.js"
 /** Batches: types and the run / watch / create / status / results / cancel / list programs. */
 export * as Batch from "./Batch.js"
+/** Batch data: BatchRequest, Batch, BatchStatus, BatchResult, ResultError (Schema classes). */
+export * as BatchData from "./BatchData.js"
+/** Webhook completion of batch runs: BatchEvent and `webhook`. */
+export * as BatchCompletion from "./BatchCompletion.js"
 /** The `BatchModel` capability service that providers implement. */
 export * as BatchModel from "./BatchModel.js"
 /** The `LanguageModel` service: request and requestStream. */
