@@ -34,6 +34,20 @@ export * as AiError from "./AiError.js"
  */
 export * as Batch from "./Batch.js"
 /**
+ * Batch data: BatchRequest, Batch, BatchStatus, BatchResult, ResultError (Schema classes).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export * as BatchData from "./BatchData.js"
+/**
+ * Webhook completion of batch runs: BatchEvent and `webhook`.
+ *
+ * @since 0.2.0
+ * @category programs
+ */
+export * as BatchCompletion from "./BatchCompletion.js"
+/**
  * The `BatchModel` capability service that providers implement.
  *
  * @since 0.1.0

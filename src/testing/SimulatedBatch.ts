@@ -27,7 +27,7 @@ import {
   type BatchStatus,
   ResultError,
   ResultErrorCode
-} from "../Batch.js"
+} from "../BatchData.js"
 import * as BatchModel from "../BatchModel.js"
 import { ModelResponse, TextPart } from "../Message.js"
 
