@@ -7,8 +7,9 @@
  * use it). That package ships the standard (non-batch) prices that pydantic collects from the
  * providers' pricing pages, with its data as of the installed version (it fetches nothing unless
  * told to with its own `updatePrices`); it has no batch prices, so the batch multiplier is
- * applied here: 0.5 for OpenAI and Anthropic, whose batch APIs bill input, cache and output
- * tokens at half the standard rate; 1 for other providers unless you say otherwise.
+ * applied here: 0.5 for OpenAI, Anthropic and Google (Gemini), whose batch APIs bill input,
+ * cache and output tokens at half the standard rate; 1 for other providers unless you say
+ * otherwise.
  *
  * Every successful result with usage is priced on its own (some prices are tiered by request
  * size), under the response's model name. Results the prices do not cover are counted in
@@ -55,15 +56,15 @@ export interface CostOptions {
   readonly prices?: Readonly<Record<string, ModelPriceInput>> | undefined
   /**
    * What a batch pays as a fraction of the standard price: one number for every provider, or by
-   * provider name. Default 0.5 for "openai" and "anthropic", 1 for any other.
+   * provider name. Default 0.5 for "openai", "anthropic" and "google", 1 for any other.
    */
   readonly batchMultiplier?: number | Readonly<Record<string, number>> | undefined
   /** Whether models without a price of yours are looked up in `@pydantic/genai-prices` (default true). */
   readonly lookup?: boolean | undefined
 }
 
-/** The batch price multipliers used by default: half price on both providers' batch APIs. */
-export const defaultBatchMultipliers: Readonly<Record<string, number>> = { openai: 0.5, anthropic: 0.5 }
+/** The batch price multipliers used by default: half price on the OpenAI, Anthropic and Gemini batch APIs. */
+export const defaultBatchMultipliers: Readonly<Record<string, number>> = { openai: 0.5, anthropic: 0.5, google: 0.5 }
 
 /** Where a model's prices came from. */
 export const PriceSource = Schema.Literal("prices", "genai-prices")
