@@ -21,7 +21,7 @@ import type { ModelRequestParametersInput, ModelSettings } from "./Parameters.js
 import { Accumulator, type ModelResponseStreamEvent } from "./StreamEvent.js"
 import type { RequestUsage } from "./Usage.js"
 import { KeyValueStore as KeyValueStoreTag } from "@effect/platform/KeyValueStore"
-import { instrumented } from "./internal/batchSpans.js"
+import { instrumented } from "./internal/batch/spans.js"
 import { forString, type ModelInput, runPromise, runtimeFor } from "./internal/runtimes.js"
 import { streamOpenerOf } from "./internal/streamOpener.js"
 import { openProducer, type StreamProducer } from "./internal/streamProducer.js"
