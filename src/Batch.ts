@@ -58,6 +58,12 @@ import { run, type RunOptions } from "./BatchRun.js"
 // data (BatchData.ts) and webhook completion (BatchCompletion.ts), re-exported
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The batch data, from `BatchData`: requests, batches, statuses and results.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export {
   Batch,
   BatchRequest,
@@ -73,24 +79,56 @@ export {
   ResultErrorCode,
   unanswered
 } from "./BatchData.js"
+/**
+ * Webhook completion, from `BatchCompletion`: the `completion` option of {@link run}.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export { type BatchEvent, type Completion, finalEventTypes, webhook, type WebhookOptions } from "./BatchCompletion.js"
+/**
+ * The `resubmit` option of {@link run}: rounds at most, and the result codes they resubmit.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type { ResubmitOptions } from "./internal/batch/lifecycle.js"
+/**
+ * @since 0.1.0
+ * @category deprecated
+ */
 export {
   /** @deprecated Use `OpenAi.BatchCodec.statusFromOpenAi`; the status map lives in the provider's batch codec. */
   statusFromOpenAi
 } from "./providers/openai/batchCodec.js"
+/**
+ * @since 0.1.0
+ * @category deprecated
+ */
 export {
   type AnthropicBatchState,
   /** @deprecated Use `Anthropic.BatchCodec.statusFromAnthropic`; the status map lives in the provider's batch codec. */
   statusFromAnthropic
 } from "./providers/anthropic/batchCodec.js"
 
-
 // ---------------------------------------------------------------------------------------------
 // run (BatchRun.ts: the in-process driver of the lifecycle), re-exported
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The run: one result per request in submission order, from `BatchRun`, the in-process driver
+ * of the batch lifecycle (see {@link run}).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export { defaultQueueBackoff, defaultResubmitCodes, estimateTokens, run, type RunOptions } from "./BatchRun.js"
+/**
+ * Options every call takes, and those of {@link create}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type { CallOptions, CreateOptions } from "./internal/batch/calls.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -105,6 +143,9 @@ export type { CallOptions, CreateOptions } from "./internal/batch/calls.js"
  * @example
  * const batch = yield* Batch.create(requests)
  * console.log(`Batch ${batch.id} submitted with ${batch.requestCount} requests`)
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const create = (
   requests: ReadonlyArray<BatchRequestInput>,
@@ -130,7 +171,12 @@ export const create = (
     )
   }).pipe((self) => instrumented(self, options.instrument))
 
-/** The batch's current state, retried on transient faults. */
+/**
+ * The batch's current state, retried on transient faults.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const status = (batch: Batch | string, options?: CallOptions): Effect.Effect<Batch, AiError, BatchModel> =>
   Effect.flatMap(BatchModel, (model) =>
     Retry.retry(model.status(batch), options?.retry).pipe(
@@ -140,7 +186,12 @@ export const status = (batch: Batch | string, options?: CallOptions): Effect.Eff
       (self) => instrumented(self, options?.instrument)
     ))
 
-/** Asks the provider to cancel the batch; returns it (usually `cancelling`). */
+/**
+ * Asks the provider to cancel the batch; returns it (usually `cancelling`).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const cancel = (batch: Batch | string, options?: CallOptions): Effect.Effect<Batch, AiError, BatchModel> =>
   Effect.flatMap(BatchModel, (model) =>
     Retry.retry(model.cancel(batch), options?.retry).pipe(
@@ -150,7 +201,12 @@ export const cancel = (batch: Batch | string, options?: CallOptions): Effect.Eff
       (self) => instrumented(self, options?.instrument)
     ))
 
-/** Options of {@link list}. */
+/**
+ * Options of {@link list}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ListOptions extends CallOptions {
   /** At most this many batches (newest first). */
   readonly limit?: number | undefined
@@ -158,7 +214,12 @@ export interface ListOptions extends CallOptions {
   readonly after?: string | undefined
 }
 
-/** The provider's batches, newest first, page by page; a page that fails transiently is fetched again. */
+/**
+ * The provider's batches, newest first, page by page; a page that fails transiently is fetched again.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const list = (options: ListOptions = {}): Stream.Stream<Batch, AiError, BatchModel> =>
   Stream.unwrap(
     Effect.map(BatchModel, (model) =>
@@ -179,6 +240,9 @@ export const list = (options: ListOptions = {}): Stream.Stream<Batch, AiError, B
  * @example
  * yield* Batch.results(batch).pipe(Stream.runForEach((r) =>
  *   Console.log(r.isSuccessful ? `${r.customId}: ${r.response.text}` : `${r.customId}: ERROR ${r.error.message}`)))
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const results = (batch: Batch | string, options?: CallOptions): Stream.Stream<BatchResult, AiError, BatchModel> =>
   unwrapScopedStream(
@@ -215,6 +279,9 @@ export const results = (batch: Batch | string, options?: CallOptions): Stream.St
  * @example
  * yield* Batch.watch(batch, "10 seconds").pipe(Stream.runForEach((b) =>
  *   Console.log(`${b.status}: ${b.completedCount + b.failedCount}/${b.requestCount}`)))
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const watch = (
   batch: Batch | string,
@@ -229,19 +296,39 @@ export const watch = (
 // usage and cost
 // ---------------------------------------------------------------------------------------------
 
-/** The summed token usage of results (`Batch.usage(results)`), from BatchUsage.ts. */
+/**
+ * The summed token usage of results (`Batch.usage(results)`), from `BatchUsage`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { BatchUsage, usage } from "./BatchUsage.js"
-/** The cost data and options (`Cost.cost` prices results), from Cost.ts. */
+/**
+ * The cost data and options (`Cost.cost` prices results), from `Cost`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export { BatchCost, type CostOptions, ModelCost, ModelPrice, type ModelPriceInput, PricesUnavailableError } from "./Cost.js"
 
-/** A run's results with their summed usage and, when asked for, their cost. */
+/**
+ * A run's results with their summed usage and, when asked for, their cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class BatchSummary extends Schema.Class<BatchSummary>("BatchSummary")({
   results: Schema.Array(BatchResult),
   usage: BatchUsageSchema,
   cost: Schema.optional(BatchCostSchema)
 }) {}
 
-/** Options of {@link runWithSummary}: those of {@link run}, and `cost`. */
+/**
+ * Options of {@link runWithSummary}: those of {@link run}, and `cost`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface SummaryOptions extends RunOptions {
   /** Price the results too: `true` for the default prices, or {@link CostOptions}. */
   readonly cost?: boolean | CostOptions | undefined
@@ -254,6 +341,9 @@ export interface SummaryOptions extends RunOptions {
  * @example
  * const summary = yield* Batch.runWithSummary(requests, { cost: true })
  * console.log(summary.usage.totalTokens, summary.cost?.totalCost)
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export function runWithSummary(
   requests: ReadonlyArray<BatchRequestInput>,

@@ -55,6 +55,13 @@ import { execute, planOf } from "./runDriver.js"
 // data (runData.ts), re-exported
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The run's data and the workflow, from `runData`: its payload, result, errors, label key and
+ * default backoff.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export { BatchRun, defaultQueueBackoff, RunError, RunPayload, RunResult, runLabelKey } from "./runData.js"
 
 /**
@@ -70,7 +77,12 @@ export const layer: Layer.Layer<never, never, WorkflowEngine | BatchModel> = Bat
 // client
 // ---------------------------------------------------------------------------------------------
 
-/** What {@link start} and {@link run} take. */
+/**
+ * What {@link start} and {@link run} take.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface RunInput {
   /** The run's id; starting the same id again joins the same execution. */
   readonly runId: string
@@ -168,28 +180,51 @@ const payloadOf = (input: RunInput): Effect.Effect<RunPayload, InvalidInputError
 /**
  * Starts the run (or finds it started) and returns its execution id at once. Bad input fails
  * with InvalidInputError before the engine sees anything.
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const start = (input: RunInput): Effect.Effect<string, InvalidInputError, WorkflowEngine | BatchModel> =>
   Effect.flatMap(payloadOf(input), (payload) => BatchRun.execute(payload, { discard: true })).pipe(
     Effect.withSpan("BatchWorkflow.start", { attributes: { runId: input.runId } })
   )
 
-/** Starts the run (or joins it) and waits for it to finish. */
+/**
+ * Starts the run (or joins it) and waits for it to finish.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const run = (input: RunInput): Effect.Effect<RunResult, RunError, WorkflowEngine | BatchModel> =>
   Effect.flatMap(payloadOf(input), (payload) => BatchRun.execute(payload)).pipe(
     Effect.withSpan("BatchWorkflow.run", { attributes: { runId: input.runId } })
   )
 
-/** The execution id of a run id (what {@link start} returns). */
+/**
+ * The execution id of a run id (what {@link start} returns).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const executionId = (runId: string): Effect.Effect<string> =>
   // the payload's other fields do not enter the id; only runId does
   BatchRun.executionId({ runId, requests: [], pollInterval: Duration.zero })
 
-/** The run's result if it has finished, `undefined` if it is unknown or still running. */
+/**
+ * The run's result if it has finished, `undefined` if it is unknown or still running.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const poll = (executionId: string): Effect.Effect<Workflow.Result<RunResult, RunError> | undefined, never, WorkflowEngine> =>
   BatchRun.poll(executionId)
 
-/** Interrupts the run: its unfinished provider batches are cancelled. */
+/**
+ * Interrupts the run: its unfinished provider batches are cancelled.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const interrupt = (executionId: string): Effect.Effect<void, never, WorkflowEngine> => BatchRun.interrupt(executionId)
 
 

@@ -16,7 +16,12 @@ import { isResubmittable, type ResubmitPolicy, selectResubmit } from "../interna
 import * as Retry from "../Retry.js"
 import { runLabelKey } from "./runData.js"
 
-/** What a create activity needs of a part: its place (the activity's name), its label and requests. */
+/**
+ * What a create activity needs of a part: its place (the activity's name), its label and requests.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface PartToCreate {
   readonly index: number
   readonly label: string
@@ -26,7 +31,12 @@ export interface PartToCreate {
 // a provider's clock may run behind ours: the lookup reads batches created this long before the run began
 const LOOKUP_SLACK = Duration.minutes(10)
 
-/** Whether the provider keeps a create's metadata (OpenAI does; Anthropic refuses it in validate). */
+/**
+ * Whether the provider keeps a create's metadata (OpenAI does; Anthropic refuses it in validate).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const keepsLabels = (
   model: BatchModelService,
   requests: ReadonlyArray<Batch.BatchRequest>,
@@ -47,7 +57,12 @@ const findLabelled = (label: string, since: number): Effect.Effect<Option.Option
     Stream.runHead
   )
 
-/** The create activity of one part: look up by label first, create only if nothing is found. */
+/**
+ * The create activity of one part: look up by label first, create only if nothing is found.
+ *
+ * @since 0.2.0
+ * @category programs
+ */
 export const createPart = (part: PartToCreate, options: { readonly since: number; readonly labelled: boolean; readonly metadata: Readonly<Record<string, string>> | undefined }) =>
   Activity.make({
     name: `create/${part.index}`,
@@ -74,10 +89,20 @@ export const createPart = (part: PartToCreate, options: { readonly since: number
     )
   })
 
-/** Without the custom ids: a status snapshot is journaled every round, the ids once at create. */
+/**
+ * Without the custom ids: a status snapshot is journaled every round, the ids once at create.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const slim = (batch: Batch.Batch): Batch.Batch => (batch.customIds.length === 0 ? batch : batch.withCustomIds([]))
 
-/** One status round over the unfinished batches. */
+/**
+ * One status round over the unfinished batches.
+ *
+ * @since 0.2.0
+ * @category programs
+ */
 export const statusRound = (round: number, batches: ReadonlyArray<Batch.Batch>) =>
   Activity.make({
     name: `status/${round}`,
@@ -98,6 +123,9 @@ const cancelUnlessFinal = (batch: Batch.Batch): Effect.Effect<void, never, Batch
  * interrupted through `Workflow.interrupt`, but not when its runner merely stops (a deploy, a
  * shutdown): `Workflow.withCompensation` would run then too, as the engine closes the
  * workflow's scope with an interruption either way, and a deploy would cancel every batch.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const cancelledOnEnd = <E, R>(
   instance: WorkflowInstance["Type"],
@@ -110,13 +138,21 @@ export const cancelledOnEnd = <E, R>(
       ))
   )
 
-/** The run's start on the clock, journaled: the label lookup reads batches created since. */
+/**
+ * The run's start on the clock, journaled: the label lookup reads batches created since.
+ *
+ * @since 0.2.0
+ * @category programs
+ */
 export const beginActivity = Activity.make({ name: "begin", success: Schema.Number, execute: Clock.currentTimeMillis })
 
 /**
  * The ids of a finished round to submit again (per the policy's codes), and how many of the
  * round's results failed. Only the ids are journaled, never a response: the results are read
  * as a stream, keeping only the resubmittable failures.
+ *
+ * @since 0.2.0
+ * @category programs
  */
 export const resubmitRound = (
   round: number,

@@ -65,6 +65,9 @@ const admit = (parts: ReadonlyArray<Part>, limits: QueueLimits, finishes: number
  * The plan of a run from its payload, the same for the client (before anything is journaled)
  * and the workflow body: the lifecycle's plan, with the journaled token figures when the run was
  * started with `estimateTokens`.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const planOf = (
   model: BatchModelService,
@@ -81,7 +84,12 @@ export const planOf = (
   )
 }
 
-/** The workflow's body: the lifecycle's decisions carried out as activities and durable sleeps (and replayed after a restart). */
+/**
+ * The workflow's body: the lifecycle's decisions carried out as activities and durable sleeps (and replayed after a restart).
+ *
+ * @since 0.2.0
+ * @category programs
+ */
 export const execute = (payload: RunPayload, executionId: string) =>
   Effect.gen(function* () {
     const model = yield* BatchModel

@@ -46,21 +46,41 @@ export interface CreateOptions extends CallOptions {
   readonly createTimeout?: Duration.DurationInput | undefined
 }
 
-/** The poll interval when none is given. */
+/**
+ * The poll interval when none is given.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const DEFAULT_POLL_INTERVAL: Duration.DurationInput = "60 seconds"
 const DEFAULT_CREATE_TIMEOUT: Duration.DurationInput = "10 minutes"
 
-/** The retry option as a policy. */
+/**
+ * The retry option as a policy.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const policyOf = (retry: Retry.Policy | false | undefined): Retry.Policy =>
   retry === false ? Retry.none : retry ?? Retry.defaultPolicy
 
-/** The options of a batch call's client span. */
+/**
+ * The options of a batch call's client span.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const spanOptions = (model: BatchModelService, attributes?: Record<string, unknown>) => ({
   kind: "client" as const,
   attributes: { ...modelAttributes(model), ...attributes }
 })
 
-/** The plain-object inputs as requests (only their shape is checked). */
+/**
+ * The plain-object inputs as requests (only their shape is checked).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const normalise = (
   model: BatchModelService,
   requests: ReadonlyArray<BatchRequestInput>
@@ -70,7 +90,12 @@ export const normalise = (
     catch: (e) => new InvalidInputError({ provider: model.provider, reason: `a batch request is malformed: ${e instanceof Error ? e.message : String(e)}` })
   })
 
-/** Checks a request list: any, unique ids, then the provider's rules. */
+/**
+ * Checks a request list: any, unique ids, then the provider's rules.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const checkList = (
   model: BatchModelService,
   requests: ReadonlyArray<BatchRequest>,
@@ -78,7 +103,12 @@ export const checkList = (
 ): Effect.Effect<void, InvalidInputError> =>
   Effect.zipRight(checkCustomIds(requests, model.provider), model.validate(requests, { metadata }))
 
-/** The options of a run that shape its plan. */
+/**
+ * The options of a run that shape its plan.
+ *
+ * @since 0.2.0
+ * @category options
+ */
 export interface PlanOptions {
   readonly metadata?: Readonly<Record<string, string>> | undefined
   readonly maxRequestsPerBatch?: number | undefined
@@ -88,7 +118,12 @@ export interface PlanOptions {
   readonly resubmit?: ResubmitOptions | undefined
 }
 
-/** A run's plan: how its lists split into parts, its queue budget and its resubmission rounds. */
+/**
+ * A run's plan: how its lists split into parts, its queue budget and its resubmission rounds.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface RunPlan {
   readonly split: SplitPlan<BatchRequest>
   readonly queueLimits: QueueLimits
@@ -100,6 +135,9 @@ export interface RunPlan {
  * The plan of a run, the same for every driver: the list checked, then the options (limits,
  * queue budget, resubmission), before any network call. `tokensOf` defaults to
  * `estimateTokens` of each request's encoded size.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const planRun = (
   model: BatchModelService,
@@ -121,7 +159,12 @@ export const planRun = (
     }
   })
 
-/** One create attempt, uninterruptible but bounded, so its batch id is always learnt. */
+/**
+ * One create attempt, uninterruptible but bounded, so its batch id is always learnt.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const submit = (
   model: BatchModelService,
   requests: ReadonlyArray<BatchRequest>,
@@ -143,6 +186,9 @@ class CreateRejected extends Data.TaggedError("CreateRejected")<{ readonly error
  * acquireUseRelease around a create: the release sees the use's exit (cancel unless completed).
  * Only a create the provider rate-limited is retried: 429 means nothing was created, while after
  * a 5xx, a reset or a time-out a batch may exist, and submitting again would pay twice.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const withCreated = <X, A, E, R>(
   acquire: Effect.Effect<X, AiError>,
@@ -164,7 +210,12 @@ export const withCreated = <X, A, E, R>(
     Effect.flatten
   )
 
-/** Cancels with bounded retries; a cancel that keeps failing is logged, never raised. */
+/**
+ * Cancels with bounded retries; a cancel that keeps failing is logged, never raised.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const cancelQuietly = (model: BatchModelService, batch: Batch, retry: Retry.Policy): Effect.Effect<void> =>
   Retry.retry(model.cancel(batch), retry).pipe(
     Effect.tap(annotateBatch),
@@ -182,6 +233,9 @@ export const cancelQuietly = (model: BatchModelService, batch: Batch, retry: Ret
  * provider did not return. Transient download faults re-read the file and skip ids already
  * emitted. With only an id, the submitted ids are unknown and nothing is added. `tally`, when
  * given, counts the results delivered and the failures among them.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const resultsOf = (
   model: BatchModelService,
@@ -227,7 +281,12 @@ export const resultsOf = (
     return Stream.concat(lines, rest)
   })
 
-
+/**
+ * A poll schedule option as a Schedule: a fixed interval, the Schedule given, or every 60 seconds.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const toSchedule = (schedule: PollSchedule | undefined): Schedule.Schedule<unknown, Batch> =>
   schedule === undefined
     ? Schedule.spaced(DEFAULT_POLL_INTERVAL)
@@ -235,6 +294,14 @@ export const toSchedule = (schedule: PollSchedule | undefined): Schedule.Schedul
       ? (schedule as Schedule.Schedule<unknown, Batch>)
       : Schedule.spaced(schedule as Duration.DurationInput)
 
+/**
+ * The batch's snapshots: one status check right away (none for a snapshot already final), then
+ * one per step of the schedule (or per completion event naming it), until a final status or
+ * the schedule's end. Transient faults are retried; each check is a `batch.poll` span.
+ *
+ * @since 0.2.0
+ * @category streams
+ */
 export const watchWith = (
   model: BatchModelService,
   batch: Batch | string,

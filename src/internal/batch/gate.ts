@@ -9,7 +9,12 @@ import { Deferred, Effect, Exit, FiberId } from "effect"
 import { admitCount, type QueueState, requeueStep } from "./lifecycle.js"
 import type { QueueLimits } from "./plan.js"
 
-/** Admission of a run's provider batches, first come first served. */
+/**
+ * Admission of a run's provider batches, first come first served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Gate {
   /**
    * Runs `self` once a part of `tokens` fits the budget, after every part that asked earlier;
@@ -29,7 +34,12 @@ export interface Gate {
 
 const tokensOfWaiter = (waiter: { readonly tokens: number }) => waiter.tokens
 
-/** A {@link Gate} for these limits. */
+/**
+ * A {@link Gate} for these limits.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeGate = (limits: QueueLimits): Gate => {
   let running = 0
   let enqueued = 0

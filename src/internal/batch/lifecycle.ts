@@ -19,13 +19,23 @@ import type { QueueLimits } from "./plan.js"
 // admission under the queue limits
 // ---------------------------------------------------------------------------------------------
 
-/** What is live now: admitted parts (created or being created, or keeping a refused batch's place) and their tokens. */
+/**
+ * What is live now: admitted parts (created or being created, or keeping a refused batch's place) and their tokens.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface QueueState {
   readonly running: number
   readonly enqueuedTokens: number
 }
 
-/** Whether a part of `tokens` may be submitted now. */
+/**
+ * Whether a part of `tokens` may be submitted now.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const admits = (state: QueueState, tokens: number, limits: QueueLimits): boolean =>
   state.running < limits.maxConcurrentBatches && state.enqueuedTokens + tokens <= limits.maxEnqueuedTokens
 
@@ -33,6 +43,9 @@ export const admits = (state: QueueState, tokens: number, limits: QueueLimits): 
  * How many of the waiting parts, from the first, may be submitted now: first come first served,
  * so a part that does not fit holds back the ones after it (a small later part never overtakes
  * an earlier large one, which would otherwise wait for ever).
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const admitCount = <A>(
   state: QueueState,
@@ -56,6 +69,9 @@ export const admitCount = <A>(
 /**
  * A part whose batch the provider refused with `token_limit_exceeded`: the finishes of the run
  * counted when it was refused, and whether its `queueBackoff` wait is over.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface Refusal {
   readonly finishesAtRefusal: number
@@ -67,6 +83,9 @@ export interface Refusal {
  * another part of the run has finished since the refusal (room was made), or once its backoff
  * wait is over; while other parts are live it waits for one of them; when none is, it waits out
  * the next step of its `queueBackoff` (and the run fails once those run out).
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const requeueStep = (refusal: Refusal, finishes: number, othersLive: number): "submit" | "wait" | "backoff" =>
   refusal.backoffOver || finishes > refusal.finishesAtRefusal ? "submit" : othersLive > 0 ? "wait" : "backoff"
@@ -74,6 +93,9 @@ export const requeueStep = (refusal: Refusal, finishes: number, othersLive: numb
 /**
  * The next `queueBackoff` wait of a refused part as a list of waits (the durable form), given the
  * waits it has used; `undefined` once they have run out.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const nextBackoff = (waits: ReadonlyArray<Duration.Duration>, used: number): Duration.Duration | undefined => waits[used]
 
@@ -81,6 +103,9 @@ export const nextBackoff = (waits: ReadonlyArray<Duration.Duration>, used: numbe
  * The waits before a part refused for a full queue is submitted again, when nothing else of the
  * run is live: 1, 2, 4, 8 minutes, then 10 minutes, 30 waits in all (about four and a half
  * hours). `Batch.defaultQueueBackoff` is this list as a Schedule; the workflow journals it.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultBackoffWaits: ReadonlyArray<Duration.Duration> = Array.from({ length: 30 }, (_, i) => Duration.minutes(Math.min(10, 2 ** i)))
 
@@ -88,10 +113,20 @@ export const defaultBackoffWaits: ReadonlyArray<Duration.Duration> = Array.from(
 // what a status means
 // ---------------------------------------------------------------------------------------------
 
-/** The code of a batch that failed because the provider's enqueued-token limit was reached (OpenAI, Azure OpenAI). */
+/**
+ * The code of a batch that failed because the provider's enqueued-token limit was reached (OpenAI, Azure OpenAI).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const TOKEN_LIMIT_EXCEEDED = "token_limit_exceeded"
 
-/** Whether the provider failed this batch because its enqueued-token limit was reached (nothing ran, nothing is billed). */
+/**
+ * Whether the provider failed this batch because its enqueued-token limit was reached (nothing ran, nothing is billed).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isQueueFull = (batch: Batch): boolean =>
   batch.status === "failed" && batch.errors.length > 0 && batch.errors[0]!.code === TOKEN_LIMIT_EXCEEDED
 
@@ -101,11 +136,19 @@ export const isQueueFull = (batch: Batch): boolean =>
  * - `queueFull`: refused for a full queue: nothing ran, submit its requests again (never a result failure),
  * - `failed`: failed for another reason: the run fails with {@link failedError},
  * - `results`: completed, expired or cancelled: read its results (ids without a line get our codes).
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const endingOf = (batch: Batch): "running" | "queueFull" | "failed" | "results" =>
   !batch.isComplete ? "running" : isQueueFull(batch) ? "queueFull" : batch.status === "failed" ? "failed" : "results"
 
-/** The failure of a run whose batch the provider failed (or kept refusing once the backoff ran out). */
+/**
+ * The failure of a run whose batch the provider failed (or kept refusing once the backoff ran out).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const failedError = (batch: Batch, provider: string): BatchFailedError =>
   new BatchFailedError({ batchId: batch.id, provider, errors: batch.errors })
 
@@ -113,7 +156,12 @@ export const failedError = (batch: Batch, provider: string): BatchFailedError =>
 // resubmission rounds
 // ---------------------------------------------------------------------------------------------
 
-/** The `resubmit` option of a run: rounds at most, and the result codes they resubmit. */
+/**
+ * The `resubmit` option of a run: rounds at most, and the result codes they resubmit.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ResubmitOptions {
   /** Follow-up rounds at most (0: none). */
   readonly times: number
@@ -126,6 +174,9 @@ export interface ResubmitOptions {
  * (OpenAI's `rate_limit_exceeded`, Anthropic's `rate_limit_error`, a bare 429) and server-side
  * faults (OpenAI's `server_error`, Anthropic's `api_error` / `overloaded_error`, bare 5xx as
  * the OpenAI codec names a line without a code, `http_<status>`).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultResubmitCodes: ReadonlyArray<string> = [
   "expired",
@@ -144,13 +195,23 @@ export const defaultResubmitCodes: ReadonlyArray<string> = [
   "http_529"
 ]
 
-/** How many follow-up rounds, and for which codes. */
+/**
+ * How many follow-up rounds, and for which codes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResubmitPolicy {
   readonly times: number
   readonly codes: ReadonlySet<string>
 }
 
-/** The option checked: a whole number of rounds, at least 0. No option: no rounds. */
+/**
+ * The option checked: a whole number of rounds, at least 0. No option: no rounds.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const resubmitPolicy = (
   provider: string,
   options: ResubmitOptions | undefined
@@ -162,13 +223,21 @@ export const resubmitPolicy = (
   return Either.right({ times: options.times, codes: new Set(options.codes ?? defaultResubmitCodes) })
 }
 
-/** Whether this result goes into the next round. */
+/**
+ * Whether this result goes into the next round.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isResubmittable = (result: BatchResult, policy: ResubmitPolicy): boolean =>
   !result.isSuccessful && policy.codes.has(result.error.code)
 
 /**
  * The custom ids of a round's results to submit again, in the order of `order` (the round's
  * submission order): none once `round` (0 for the first submission) has used up the rounds.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const selectResubmit = (
   order: ReadonlyArray<string>,
@@ -185,6 +254,9 @@ export const selectResubmit = (
 /**
  * The result with this attempt count (the same value when it already has it): a copy with the
  * same prototype and field order, as `new BatchResult…({ ...fields, attempts }, true)` makes.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const withAttempts = (result: BatchResult, attempts: number): BatchResult =>
   result.attempts === attempts
@@ -194,6 +266,9 @@ export const withAttempts = (result: BatchResult, attempts: number): BatchResult
 /**
  * One result per id of `order`, from the last round that holds it, counting the rounds that
  * held it as its attempts. Ids no round answered are left out (the caller reports them).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const mergeRounds = (
   order: ReadonlyArray<string>,
@@ -222,7 +297,12 @@ export const mergeRounds = (
 // result order
 // ---------------------------------------------------------------------------------------------
 
-/** The failure of an id that no batch of the run answered (a provider that dropped it), naming the batches. */
+/**
+ * The failure of an id that no batch of the run answered (a provider that dropped it), naming the batches.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const missingResult = (customId: string, batchIds: ReadonlyArray<string>): BatchResult =>
   new BatchResultFailure({
     customId,
@@ -233,6 +313,9 @@ export const missingResult = (customId: string, batchIds: ReadonlyArray<string>)
  * One result per id of `order` (the submission order), whatever order the provider returned
  * them in: the first result for an id across `lists` wins, and an id without one gets
  * `missing(id)`. Every id comes back exactly once.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const inSubmissionOrder = (
   order: ReadonlyArray<string>,

@@ -15,7 +15,12 @@ const listed = (ids: ReadonlyArray<string>): string => {
   return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown
 }
 
-/** The provider-neutral rules: at least one request, every custom id unique. */
+/**
+ * The provider-neutral rules: at least one request, every custom id unique.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const checkCustomIds = (
   requests: ReadonlyArray<{ readonly customId: string }>,
   provider: string
@@ -39,7 +44,12 @@ const wholeAtLeast = (provider: string, name: string, value: number | undefined,
     ? undefined
     : new InvalidInputError({ provider, reason: `${name} must be a whole number of at least ${least}, got ${value}.` })
 
-/** The provider's limits, lowered by the caller's `maxRequestsPerBatch` / `maxBytesPerBatch`. */
+/**
+ * The provider's limits, lowered by the caller's `maxRequestsPerBatch` / `maxBytesPerBatch`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const effectiveLimits = (
   provider: string,
   limits: Limits,
@@ -55,13 +65,23 @@ export const effectiveLimits = (
       })
 }
 
-/** The budget of a run's live provider batches; `Infinity` for no limit. */
+/**
+ * The budget of a run's live provider batches; `Infinity` for no limit.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface QueueLimits {
   readonly maxConcurrentBatches: number
   readonly maxEnqueuedTokens: number
 }
 
-/** A run's queue options checked (whole numbers of at least 1; unset is no limit), before any network call. */
+/**
+ * A run's queue options checked (whole numbers of at least 1; unset is no limit), before any network call.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const queueLimitsOf = (
   provider: string,
   options: { readonly maxConcurrentBatches?: number | undefined; readonly maxEnqueuedTokens?: number | undefined }
@@ -73,7 +93,12 @@ export const queueLimitsOf = (
     : Either.right({ maxConcurrentBatches: options.maxConcurrentBatches ?? Infinity, maxEnqueuedTokens: options.maxEnqueuedTokens ?? Infinity })
 }
 
-/** Characters (UTF-8 bytes) of an encoded request counted as one token by {@link estimateTokens}. */
+/**
+ * Characters (UTF-8 bytes) of an encoded request counted as one token by {@link estimateTokens}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BYTES_PER_TOKEN = 4
 
 /**
@@ -81,11 +106,19 @@ export const BYTES_PER_TOKEN = 4
  * (rounded up), plus its own `settings.maxTokens` (the output it may enqueue; 0 when unset).
  * A rough, deliberately cheap figure in the spirit of OpenAI's "about four characters a token";
  * pass `estimateTokens` to the run for a real tokenizer.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const estimateTokens = (request: BatchRequest, encodedBytes: number): number =>
   Math.ceil(encodedBytes / BYTES_PER_TOKEN) + Math.max(0, request.settings?.maxTokens ?? 0)
 
-/** The estimated tokens a part holds in the budget: 0 when the run has no token budget (nothing is estimated then). */
+/**
+ * The estimated tokens a part holds in the budget: 0 when the run has no token budget (nothing is estimated then).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const partTokens = <A>(requests: ReadonlyArray<A>, tokensOf: (request: A) => number, maxEnqueuedTokens: number): number => {
   if (maxEnqueuedTokens === Infinity) return 0
   let sum = 0
@@ -105,6 +138,9 @@ const unencodable = (provider: string, customId: string, e: unknown): InvalidInp
  * trivial. A request larger than `maxBytes` on its own cannot be sent and fails the whole list.
  * With `bytesOf` (the whole list's size, `BatchModel.encodedBytes`), a list that fits one batch
  * is that one chunk, the list itself, without a size per request.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const split = <A extends { readonly customId: string }>(
   provider: string,
@@ -152,6 +188,9 @@ export const split = <A extends { readonly customId: string }>(
  * Splits each chunk further, in order, so that none holds more than `maxTokens` estimated
  * tokens (greedy, like {@link split}). A request estimated above `maxTokens` on its own can
  * never be enqueued and fails the list before any network call.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const splitByTokens = <A extends { readonly customId: string }>(
   provider: string,
@@ -200,7 +239,12 @@ export const splitByTokens = <A extends { readonly customId: string }>(
   return Either.right(out)
 }
 
-/** What splitting a run's list needs: the batch limits, the sizes, and the token budget. */
+/**
+ * What splitting a run's list needs: the batch limits, the sizes, and the token budget.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface SplitPlan<A> {
   readonly provider: string
   readonly limits: Limits
@@ -213,6 +257,9 @@ export interface SplitPlan<A> {
 /**
  * The parts of a run (or of a resubmission round): {@link split} by the provider's limits, then
  * {@link splitByTokens} by the token budget. Consecutive slices of `requests`, in order.
+ *
+ * @since 0.2.0
+ * @category utils
  */
 export const parts = <A extends { readonly customId: string }>(
   plan: SplitPlan<A>,

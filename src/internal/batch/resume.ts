@@ -19,7 +19,12 @@ const ResumeRecord = Schema.parseJson(Schema.Union(
   Schema.Struct({ version: Schema.Literal(2), rounds: Schema.Array(Schema.Array(Batch)) })
 ))
 
-/** Where a run's record lives. */
+/**
+ * Where a run's record lives.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Store {
   readonly kv: KeyValueStore.KeyValueStore
   readonly key: string
@@ -29,11 +34,21 @@ export interface Store {
 const invalidRecord = (store: Store, reason: string) =>
   new InvalidInputError({ provider: store.provider, reason: `resumeKey ${JSON.stringify(store.key)}: ${reason}` })
 
-/** The failure of a record that names a batch of other requests than this run's. */
+/**
+ * The failure of a record that names a batch of other requests than this run's.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const otherRequests = (store: Store, batch: Batch): InvalidInputError =>
   invalidRecord(store, `it records ${batch.provider} batch ${batch.id} for other requests; use another key for a different request list.`)
 
-/** The rounds a previous run with this key recorded (none without a record), checked against this run's requests. */
+/**
+ * The rounds a previous run with this key recorded (none without a record), checked against this run's requests.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const loadRecord = (
   store: Store,
   requests: ReadonlyArray<BatchRequest>
@@ -55,6 +70,9 @@ export const loadRecord = (
 /**
  * A writer of the run's record, starting from the recorded rounds: each created batch goes into
  * its round, in place of the queue-refused batch it submits again; writes are serialised.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const makeRecorder = (
   store: Store,
