@@ -3,6 +3,8 @@
  * result the engine journals (its name is its place in the journal, so the names stay as they
  * are for replays), plus the compensation that cancels a created batch when the run fails or is
  * interrupted. The workflow's driver (`runDriver.ts`) decides which step comes next.
+ *
+ * @since 0.2.0
  * @internal
  */
 import * as Activity from "@effect/workflow/Activity"

@@ -3,6 +3,8 @@
  * decisions (the plan, admission under the queue limits, what each status means, resubmission
  * rounds) over journaled state, and carries each out as a journaled activity or a durable sleep,
  * so that a replay after a restart takes the same decisions in the same order.
+ *
+ * @since 0.2.0
  * @internal
  */
 import * as DurableClock from "@effect/workflow/DurableClock"

@@ -4,6 +4,8 @@
  * completed), a bounded cancel, the results of a complete batch as a stream (each submitted id
  * once), and the status checks on a schedule. The decisions they serve are in `plan.ts` and
  * `lifecycle.ts`.
+ *
+ * @since 0.2.0
  * @internal
  */
 import { Chunk, Data, Duration, Effect, Either, Exit, Option, Schedule, Stream } from "effect"

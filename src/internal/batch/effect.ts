@@ -1,5 +1,7 @@
 /**
  * Effect combinators the batch lifecycle needs.
+ *
+ * @since 0.1.0
  * @internal
  */
 import { type Duration, Effect, Fiber, Schedule, Stream } from "effect"

@@ -3,6 +3,8 @@
  * gate holds a part until the queue decisions of `lifecycle.ts` ({@link admitCount},
  * {@link requeueStep}) let it go. The durable workflow takes the same decisions over its
  * journaled state instead.
+ *
+ * @since 0.2.0
  * @internal
  */
 import { Deferred, Effect, Exit, FiberId } from "effect"

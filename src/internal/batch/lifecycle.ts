@@ -8,6 +8,8 @@
  * - what a provider batch's status means for the run: {@link endingOf}
  * - which results go into another round: {@link resubmitPolicy}, {@link selectResubmit}
  * - how rounds merge: {@link mergeRounds}; result order: {@link inSubmissionOrder}
+ *
+ * @since 0.2.0
  * @internal
  */
 import { Duration, Either } from "effect"

@@ -3,6 +3,8 @@
  * options checked, the request list checked, and the list split into parts (consecutive slices,
  * in submission order) that fit one provider batch and the run's enqueued-token budget. Pure:
  * plain values in, an `Either` out (an `Either` is also an Effect, so a driver can `yield*` it).
+ *
+ * @since 0.2.0
  * @internal
  */
 import { Either } from "effect"

@@ -2,6 +2,8 @@
  * Resume records of `Batch.run`: the provider batches of one run, by round, kept under its
  * `resumeKey` in a `KeyValueStore`, so that a run interrupted after submission resumes polling
  * them instead of paying twice.
+ *
+ * @since 0.2.0
  * @internal
  */
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"

@@ -6,6 +6,8 @@
  * `batch.list`. They carry `gen_ai.operation.name` "batch", `gen_ai.provider.name`,
  * `gen_ai.request.model`, and `batch.*` attributes: the id, status and counts of the batch as
  * the call left it; `error.type` on failure.
+ *
+ * @since 0.1.0
  * @internal
  */
 import { Effect, FiberRef, Option, type Scope, Stream } from "effect"
