@@ -21,6 +21,7 @@ import {
   toBatchRequests
 } from "./batchOptions.js"
 import { runPromise, runtimeFor } from "./runtimes.js"
+import * as Lifecycle from "../internal/batch/lifecycle.js"
 
 type Requests = ReadonlyArray<BatchRequestTuple | Batch.BatchRequestInput>
 
@@ -119,12 +120,11 @@ export const batchStatus = (model: BatchModelInput, batch: Batch.Batch | string,
   runBatch(model, Batch.status(batch, callOptions(options)), options?.signal)
 
 // Batch.results streams in provider order (memory stays bounded); a Promise holds them all, so
-// they are given back in the order they were submitted
-const inSubmissionOrder = (results: Array<Batch.BatchResult>, batch: Batch.Batch | string): Array<Batch.BatchResult> => {
-  if (typeof batch === "string" || batch.customIds.length === 0) return results
-  const position = new Map(batch.customIds.map((id, i) => [id, i]))
-  return results.sort((a, b) => (position.get(a.customId) ?? Infinity) - (position.get(b.customId) ?? Infinity))
-}
+// they are given back in the order they were submitted, by the lifecycle's own ordering
+const inSubmissionOrder = (results: Array<Batch.BatchResult>, batch: Batch.Batch | string): Array<Batch.BatchResult> =>
+  typeof batch === "string" || batch.customIds.length === 0
+    ? results
+    : Lifecycle.inSubmissionOrder(batch.customIds, [results], (id) => Batch.unanswered(id, batch))
 
 /**
  * The results of a finished batch. Given the Batch object that `batchCreate` / `batchStatus`
