@@ -17,9 +17,10 @@ import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } 
 import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
 import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes, type OpenAiWebhookTarget } from "./emulator/openai.js"
 import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
+import { makeRouteContext } from "./emulator/context.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
 
-export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/Server.js"
+export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/route.js"
 export {
   type AnthropicBatchEmulator,
   type AnthropicBatchLifecycle,
@@ -71,7 +72,9 @@ export interface EmulatorOptions {
 
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
-  const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes, googleRoutes], options)
+  const context = makeRouteContext()
+  const routes = [openAiRoutes, anthropicRoutes, openAiResponsesRoutes, googleRoutes].flatMap((make) => make(context))
+  const server = await startServer(context, routes, options)
   const openaiBatches = openAiBatchEmulator(server)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {

@@ -39,7 +39,8 @@
  */
 import { isRecord } from "../../internal/wireChecks.js"
 import { respond, type ResponderInput, type ResponderOutput, schemaInText, splitExactly, splitInto, structuredText, tokens } from "./responder.js"
-import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { RouteContext } from "./context.js"
+import type { Handler, RecordedRequest, Route, Scripted } from "./route.js"
 
 /** An error body in Anthropic's format: `{"type":"error","error":{"type":…,"message":…}}`. */
 export const anthropicError = (status: number, type: string, message: string, headers?: Readonly<Record<string, string>>): Scripted => ({

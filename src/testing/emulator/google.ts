@@ -26,7 +26,8 @@
  */
 import { isRecord } from "../../internal/wireChecks.js"
 import { respond, type ResponderInput, schemaInText, splitExactly, splitInto, structuredText, tokens } from "./responder.js"
-import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { RouteContext } from "./context.js"
+import type { Handler, RecordedRequest, Route, Scripted } from "./route.js"
 
 type Json = Record<string, unknown>
 type Headers = Readonly<Record<string, string | undefined>>

@@ -36,7 +36,8 @@
 import { createHash, createHmac } from "node:crypto"
 import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, type ResponderOutput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
-import type { Handler, RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { RouteContext } from "./context.js"
+import type { Handler, RecordedRequest, Route, Scripted } from "./route.js"
 import { answerResponse, validateResponses } from "./openaiResponses.js"
 
 type Json = Record<string, unknown>

@@ -27,7 +27,8 @@
 import { createHash } from "node:crypto"
 import { isRecord } from "../../internal/wireChecks.js"
 import { type ResponderInput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "./responder.js"
-import type { RecordedRequest, Route, RouteContext, Scripted } from "./Server.js"
+import type { RouteContext } from "./context.js"
+import type { RecordedRequest, Route, Scripted } from "./route.js"
 
 type Json = Record<string, unknown>
 type Headers = Readonly<Record<string, string | undefined>>
