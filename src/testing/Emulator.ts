@@ -15,8 +15,15 @@
 import { Context, Effect, Layer } from "effect"
 import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
 import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
-import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes, type OpenAiWebhookTarget } from "./emulator/openai.js"
-import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
+import {
+  makeOpenAiState,
+  openAiBatchControls,
+  type OpenAiBatchEmulator,
+  openAiBatchHandlers,
+  openAiResponsesRoutes,
+  openAiRoutes,
+  type OpenAiWebhookTarget
+} from "./emulator/openai.js"
 import { makeRouteContext } from "./emulator/context.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
 
@@ -73,9 +80,11 @@ export interface EmulatorOptions {
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
   const context = makeRouteContext()
-  const routes = [openAiRoutes, anthropicRoutes, openAiResponsesRoutes, googleRoutes].flatMap((make) => make(context))
+  const openai = makeOpenAiState(context)
+  const openaiHandlers = openAiBatchHandlers(openai)
+  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(context), ...openAiResponsesRoutes, ...googleRoutes(context)]
   const server = await startServer(context, routes, options)
-  const openaiBatches = openAiBatchEmulator(server)
+  const openaiBatches = openAiBatchControls(openai, openaiHandlers)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {
     ...server,
