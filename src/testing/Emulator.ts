@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
+import { anthropicBatchControls, type AnthropicBatchEmulator, anthropicBatchHandlers, anthropicRoutes, makeAnthropicState } from "./emulator/anthropic.js"
 import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
 import {
   makeOpenAiState,
@@ -82,7 +82,9 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
   const context = makeRouteContext()
   const openai = makeOpenAiState(context)
   const openaiHandlers = openAiBatchHandlers(openai)
-  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(context), ...openAiResponsesRoutes, ...googleRoutes(context)]
+  const anthropic = makeAnthropicState(context)
+  const anthropicHandlers = anthropicBatchHandlers(anthropic)
+  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(anthropicHandlers), ...openAiResponsesRoutes, ...googleRoutes(context)]
   const server = await startServer(context, routes, options)
   const openaiBatches = openAiBatchControls(openai, openaiHandlers)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
@@ -92,7 +94,7 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
     anthropicBaseURL: server.url,
     azureEndpoint: server.url,
     openaiBatches,
-    anthropicBatches: anthropicBatchEmulator(server),
+    anthropicBatches: anthropicBatchControls(anthropic, anthropicHandlers),
     googleBaseURL: server.url,
     googleBatches: googleBatchEmulator(server)
   }
