@@ -13,10 +13,9 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import { anthropicBatchControls, type AnthropicBatchEmulator, anthropicBatchHandlers, anthropicRoutes, makeAnthropicState } from "./emulator/anthropic.js"
-import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
+import { anthropicBatchControls, type AnthropicBatchEmulator, anthropicBatchHandlers, anthropicRoutes } from "./emulator/anthropic.js"
+import { googleBatchControls, type GoogleBatchEmulator, googleRoutes } from "./emulator/google.js"
 import {
-  makeOpenAiState,
   openAiBatchControls,
   type OpenAiBatchEmulator,
   openAiBatchHandlers,
@@ -24,8 +23,8 @@ import {
   openAiRoutes,
   type OpenAiWebhookTarget
 } from "./emulator/openai.js"
-import { makeRouteContext } from "./emulator/context.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
+import { makeEmulatorState } from "./emulator/state.js"
 
 export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/route.js"
 export {
@@ -79,14 +78,13 @@ export interface EmulatorOptions {
 
 /** Starts an emulator on a loopback port. Close it with `close()`. */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
-  const context = makeRouteContext()
-  const openai = makeOpenAiState(context)
-  const openaiHandlers = openAiBatchHandlers(openai)
-  const anthropic = makeAnthropicState(context)
-  const anthropicHandlers = anthropicBatchHandlers(anthropic)
-  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(anthropicHandlers), ...openAiResponsesRoutes, ...googleRoutes(context)]
-  const server = await startServer(context, routes, options)
-  const openaiBatches = openAiBatchControls(openai, openaiHandlers)
+  // everything this emulator keeps is its own: two emulators never share files, batches or ids
+  const state = makeEmulatorState()
+  const openaiHandlers = openAiBatchHandlers(state.openai)
+  const anthropicHandlers = anthropicBatchHandlers(state.anthropic)
+  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(anthropicHandlers), ...openAiResponsesRoutes, ...googleRoutes(state.google)]
+  const server = await startServer(state.context, routes, options)
+  const openaiBatches = openAiBatchControls(state.openai, openaiHandlers)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {
     ...server,
@@ -94,9 +92,9 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
     anthropicBaseURL: server.url,
     azureEndpoint: server.url,
     openaiBatches,
-    anthropicBatches: anthropicBatchControls(anthropic, anthropicHandlers),
+    anthropicBatches: anthropicBatchControls(state.anthropic, anthropicHandlers),
     googleBaseURL: server.url,
-    googleBatches: googleBatchEmulator(server)
+    googleBatches: googleBatchControls(state.google)
   }
 }
 
