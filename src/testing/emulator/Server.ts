@@ -13,6 +13,12 @@ import { reply, replyJson } from "./reply.js"
 import type { Handler, RecordedRequest, Route, RouteKey, Script, Scripted } from "./route.js"
 import { azurePath, compile, missingApiVersion, paramsOf } from "./routing.js"
 
+/**
+ * The route contract, for the modules and tests that import it from here.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Fault, Handler, RecordedRequest, Route, RouteKey, Script, Scripted } from "./route.js"
 
 /**

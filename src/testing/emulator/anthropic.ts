@@ -27,11 +27,47 @@ import { messagesHandler, messagesRoute } from "./anthropic/messages.js"
 import type { AnthropicState } from "./anthropic/state.js"
 import { type Handler, type Route, routesOf } from "./route.js"
 
+/**
+ * The controls of the Message Batches API and its route keys.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { anthropicBatchControls, type AnthropicBatchEmulator, type BatchRouteKey, batchRouteKeys, type EmulatedAnthropicBatch } from "./anthropic/controls.js"
+/**
+ * An error answer in Anthropic's format.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export { anthropicError } from "./anthropic/http.js"
+/**
+ * How a test chooses a message batch's life, and the header that carries it.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type AnthropicBatchLifecycle, batchLifecycleHeader, batchLifecycleHeaderName } from "./anthropic/lifecycle.js"
+/**
+ * The Messages API: the route's default behaviour, its answer to a body, and its SSE frames.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { answerMessage, messagesHandler, messagesRoute, sseFrame } from "./anthropic/messages.js"
+/**
+ * The responder's view of a Messages API request.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { responderInput } from "./anthropic/messagesRequest.js"
+/**
+ * One emulator's Anthropic message batches.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export { type AnthropicState, makeAnthropicState } from "./anthropic/state.js"
 
 /**

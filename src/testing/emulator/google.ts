@@ -19,11 +19,47 @@ import { generate, streamGenerate } from "./google/generate.js"
 import type { GoogleState } from "./google/state.js"
 import { type Route, routesOf } from "./route.js"
 
+/**
+ * The controls of Gemini batches.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type EmulatedGoogleBatch, googleBatchControls, type GoogleBatchEmulator } from "./google/controls.js"
+/**
+ * A `GenerateContentResponse` of an answer.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export { type Answer, responseJson } from "./google/generate.js"
+/**
+ * The responder's view of a generateContent request.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { responderInput } from "./google/generateRequest.js"
+/**
+ * An error answer in Google's format.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export { googleError } from "./google/http.js"
+/**
+ * How a test chooses a Gemini batch's life, and the header that carries it.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { googleBatchLifecycleHeader, googleBatchLifecycleHeaderName, type GoogleBatchLifecycle } from "./google/lifecycle.js"
+/**
+ * One emulator's Gemini batches and files.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export { type GoogleState, makeGoogleState } from "./google/state.js"
 
 /**

@@ -22,13 +22,61 @@ import { responses, responsesRoute } from "./openai/responses.js"
 import type { OpenAiState } from "./openai/state.js"
 import { type Handler, type Route, routesOf } from "./route.js"
 
+/**
+ * How a batch's enqueued tokens are counted against the queue limits.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { enqueuedTokensOf } from "./openai/batchInput.js"
+/**
+ * Chat Completions: the route's default behaviour, its answer to a body, and its 400 checks.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { answerChat, chatCompletions, chatCompletionsRoute, validateChat } from "./openai/chat.js"
+/**
+ * The responder's view of a Chat Completions request.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { responderInput } from "./openai/chatRequest.js"
+/**
+ * The controls of the Files and Batch APIs and their route keys.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type BatchRouteKey, batchRouteKeys, type EmulatedBatch, openAiBatchControls, type OpenAiBatchEmulator } from "./openai/controls.js"
+/**
+ * An error answer in OpenAI's format.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export { openAiError } from "./openai/http.js"
+/**
+ * How a test chooses a batch's life, and the header that carries it.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type OpenAiBatchLifecycle, openAiBatchLifecycleHeader, openAiBatchLifecycleHeaderName } from "./openai/lifecycle.js"
+/**
+ * One emulator's OpenAI files and batches.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export { makeOpenAiState, type OpenAiState } from "./openai/state.js"
+/**
+ * Batch webhooks: where they go, what was sent, and how they are signed.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type OpenAiWebhookTarget, signOpenAiWebhook, type WebhookDelivery } from "./openai/webhooks.js"
 
 /**

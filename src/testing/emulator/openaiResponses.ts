@@ -4,4 +4,11 @@
  *
  * @since 0.1.0
  */
+
+/**
+ * The Responses API route's default behaviour, its answer to a body, and its 400 checks.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { answerResponse, responses, responsesInput, responsesRoute, validateResponses } from "./openai/responses.js"

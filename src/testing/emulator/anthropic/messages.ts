@@ -116,11 +116,19 @@ const messageJson = (a: Answer): Json => ({
  * The non-streamed Message JSON the emulator answers to a Messages API body (for example the
  * `params` of a batch request, whose result line carries this message). `headers` take the
  * same `x-emulator-*` steering as a request's.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const answerMessage = (body: Readonly<Record<string, unknown>>, headers: Headers = {}, context: RouteContext = makeRouteContext()): Record<string, unknown> =>
   messageJson(answer(context, body as Json, headers))
 
-/** One SSE frame as Anthropic writes it: an `event:` line, a `data:` line, a blank line. */
+/**
+ * One SSE frame as Anthropic writes it: an `event:` line, a `data:` line, a blank line.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const sseFrame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
 /** The SSE frames of an answer, in the order and shape of the recorded fixture. */
@@ -176,7 +184,12 @@ const sseFrames = (a: Answer, deltas: number | undefined): Array<string> => {
   return frames
 }
 
-/** The default `POST /v1/messages` behaviour: authenticate, validate, answer. */
+/**
+ * The default `POST /v1/messages` behaviour: authenticate, validate, answer.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const messagesHandler = (request: RecordedRequest): Scripted => {
   const context = contextOf(request)
   const rejected = keyError(context, request)

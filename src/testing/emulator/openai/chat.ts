@@ -197,17 +197,28 @@ const completionFrames = (a: Answer, includeUsage: boolean): Array<string> => {
  * The `chat.completion` JSON the route answers to a (valid, non-streaming) request body: what a
  * batch output line's `response.body` carries for that request. `headers` take the same
  * `x-emulator-*` steering as a request's.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const answerChat = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
   completionJson(answer(headers, body as Json))
 
-/** Whether the route would reject this body with a 400 (and the error answer if so). */
+/**
+ * Whether the route would reject this body with a 400 (and the error answer if so).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const validateChat = (body: unknown): Scripted | undefined => validateChatBody(body)
 
 /**
  * The default `POST /v1/chat/completions` behaviour: checks the key and the body like the real
  * API, then answers from the responder, as JSON or (with `stream: true`) as SSE. Scripts can
  * wrap it: `emulator.script(route, async (r) => ({ ...(await chatCompletions(r)), chunkDelayMs: 50 }))`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const chatCompletions = (request: RecordedRequest): Scripted => {
   const rejected = keyError(request) ?? validateChatBody(request.body)
@@ -230,6 +241,11 @@ export const chatCompletions = (request: RecordedRequest): Scripted => {
   return { headers: responseHeaders(context), json: completionJson(a), ...timing }
 }
 
-/** The route key of chat completions, as `emulator.script` takes it. */
+/**
+ * The route key of chat completions, as `emulator.script` takes it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const chatCompletionsRoute = "POST /v1/chat/completions" as const
 

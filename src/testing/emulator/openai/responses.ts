@@ -23,6 +23,8 @@
  * - `x-emulator-output-fence` / `x-emulator-invalid-output`: how a structured answer is written
  *   (responder.ts). A json_schema `text.format`, or a schema in the instructions (prompted
  *   output), makes the answer JSON valid for it.
+ *
+ * @since 0.1.0
  */
 import { isRecord } from "../../../internal/wireChecks.js"
 import { contextOf } from "../context.js"
@@ -75,7 +77,12 @@ const validate = (body: unknown): Scripted | undefined => {
   return undefined
 }
 
-/** The responder's view of a Responses request. */
+/**
+ * The responder's view of a Responses request.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const responsesInput = (body: Json): ResponderInput => {
   const items = itemsOf(body.input)
   let lastUser = -1
@@ -284,14 +291,29 @@ const responseEvents = (a: Answer, body: Json): Array<string> => {
   return frames
 }
 
-/** The `response` JSON the route answers to a (valid, non-streaming) body. */
+/**
+ * The `response` JSON the route answers to a (valid, non-streaming) body.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const answerResponse = (body: Readonly<Record<string, unknown>>, headers: Headers = {}): Record<string, unknown> =>
   responseJson(answer(headers, body as Json), body as Json, "done")
 
-/** What the route rejects with 400 before answering (a batch line on `/v1/responses` too). */
+/**
+ * What the route rejects with 400 before answering (a batch line on `/v1/responses` too).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const validateResponses = (body: unknown): Scripted | undefined => validate(body)
 
-/** The default `POST /v1/responses` behaviour: key and body checks, then JSON or SSE. */
+/**
+ * The default `POST /v1/responses` behaviour: key and body checks, then JSON or SSE.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const responses = (request: RecordedRequest): Scripted => {
   const rejected = keyError(request) ?? validate(request.body)
   if (rejected !== undefined) return rejected
@@ -312,6 +334,11 @@ export const responses = (request: RecordedRequest): Scripted => {
   return { headers, json: responseJson(a, body, "done"), ...timing }
 }
 
-/** The route key, as `emulator.script` takes it. */
+/**
+ * The route key, as `emulator.script` takes it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const responsesRoute = "POST /v1/responses" as const
 
