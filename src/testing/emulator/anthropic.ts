@@ -25,7 +25,7 @@ import { type AnthropicBatchEmulator, type BatchRouteKey, batchRouteKeys } from 
 import { withKey } from "./anthropic/http.js"
 import { messagesHandler, messagesRoute } from "./anthropic/messages.js"
 import type { AnthropicState } from "./anthropic/state.js"
-import { type Handler, type Route, routesOf } from "./route.js"
+import { type Handler, keyedHandlers, type Route, routesOf } from "./route.js"
 
 /**
  * The controls of the Message Batches API and its route keys.
@@ -76,18 +76,8 @@ export { type AnthropicState, makeAnthropicState } from "./anthropic/state.js"
  * @since 0.2.0
  * @category constructors
  */
-export const anthropicBatchHandlers = (state: AnthropicState): Readonly<Record<BatchRouteKey, Handler>> => {
-  const batches = batchHandlers(state)
-  const checked = (handler: Handler) => withKey(state.context, handler)
-  return {
-    [batchRouteKeys.createBatch]: checked(batches.createBatch),
-    [batchRouteKeys.retrieveBatch]: checked(batches.retrieveBatch),
-    [batchRouteKeys.cancelBatch]: checked(batches.cancelBatch),
-    [batchRouteKeys.listBatches]: checked(batches.listBatches),
-    [batchRouteKeys.batchResults]: checked(batches.batchResults),
-    [batchRouteKeys.setLifecycle]: batches.setLifecycle
-  }
-}
+export const anthropicBatchHandlers = (state: AnthropicState): Readonly<Record<BatchRouteKey, Handler>> =>
+  keyedHandlers(batchRouteKeys, batchHandlers(state), (handler) => withKey(state.context, handler), ["setLifecycle"])
 
 /**
  * The Anthropic routes: messages, then the message batches of one emulator.

@@ -60,6 +60,21 @@ export interface ResultLayout {
 }
 
 /**
+ * How a batch's result lines are laid out and written.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ResultFileLayout extends ResultLayout {
+  /** Whether requests unfinished at expiry or cancellation get a line (default true, as the real API). */
+  readonly unprocessedLines?: boolean | undefined
+  /** Result lines per write of a download (default 1000). */
+  readonly linesPerChunk?: number | undefined
+  /** Milliseconds between those writes (default none). */
+  readonly chunkDelayMs?: number | undefined
+}
+
+/**
  * Result items in their written order: the omitted left out, the rest in the layout's order
  * (the "shuffled" one keyed on the batch id, so a download read again has the same order), then
  * a copy of each duplicated one.
@@ -96,3 +111,22 @@ export const chunkLines = (lines: ReadonlyArray<string>, linesPerChunk: number |
   for (let i = 0; i < lines.length; i += per) chunks.push(`${lines.slice(i, i + per).join("\n")}\n`)
   return chunks
 }
+
+/**
+ * `controls` with a `lifecycle` property that reads and writes `holder.lifecycle`: the default
+ * lifecycle a test sets on the controls is the one the routes use.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const withLifecycle = <Lifecycle, Controls extends object>(
+  holder: { lifecycle: Lifecycle | undefined },
+  controls: Controls
+): Controls & { lifecycle: Lifecycle | undefined } =>
+  Object.defineProperty(controls, "lifecycle", {
+    get: () => holder.lifecycle,
+    set: (value: Lifecycle | undefined) => {
+      holder.lifecycle = value
+    },
+    enumerable: true
+  }) as Controls & { lifecycle: Lifecycle | undefined }

@@ -20,7 +20,7 @@ import { fileHandlers } from "./openai/files.js"
 import { withKey } from "./openai/http.js"
 import { responses, responsesRoute } from "./openai/responses.js"
 import type { OpenAiState } from "./openai/state.js"
-import { type Handler, type Route, routesOf } from "./route.js"
+import { type Handler, keyedHandlers, type Route, routesOf } from "./route.js"
 
 /**
  * How a batch's enqueued tokens are counted against the queue limits.
@@ -85,21 +85,8 @@ export { type OpenAiWebhookTarget, signOpenAiWebhook, type WebhookDelivery } fro
  * @since 0.2.0
  * @category constructors
  */
-export const openAiBatchHandlers = (state: OpenAiState): Readonly<Record<BatchRouteKey, Handler>> => {
-  const files = fileHandlers(state)
-  const batches = batchHandlers(state)
-  return {
-    [batchRouteKeys.uploadFile]: withKey(files.uploadFile),
-    [batchRouteKeys.retrieveFile]: withKey(files.retrieveFile),
-    [batchRouteKeys.fileContent]: withKey(files.fileContent),
-    [batchRouteKeys.deleteFile]: withKey(files.deleteFile),
-    [batchRouteKeys.createBatch]: withKey(batches.createBatch),
-    [batchRouteKeys.retrieveBatch]: withKey(batches.retrieveBatch),
-    [batchRouteKeys.cancelBatch]: withKey(batches.cancelBatch),
-    [batchRouteKeys.listBatches]: withKey(batches.listBatches),
-    [batchRouteKeys.setLifecycle]: batches.setLifecycle
-  }
-}
+export const openAiBatchHandlers = (state: OpenAiState): Readonly<Record<BatchRouteKey, Handler>> =>
+  keyedHandlers(batchRouteKeys, { ...fileHandlers(state), ...batchHandlers(state) }, withKey, ["setLifecycle"])
 
 /**
  * The OpenAI routes: chat completions, then the Files and Batch APIs of one emulator.

@@ -130,6 +130,20 @@ export const splitExactly = (text: string, n: number): Array<string> =>
   Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)))
 
 /**
+ * The text repeated (space-separated) until it has at least `length` characters, for a stream
+ * of that many deltas; the text itself without a positive `length`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const lengthen = (text: string, length: number | undefined): string => {
+  if (length === undefined || length <= 0) return text
+  let t = text
+  while (t.length < length) t = `${t} ${text}`
+  return t
+}
+
+/**
  * Word-sized deltas, the leading space attached (" capital", " of"), as the real APIs stream them.
  *
  * @since 0.1.0

@@ -114,3 +114,18 @@ export const routesOf = (handlers: Readonly<Record<string, Handler>>): ReadonlyA
     const [method, path] = key.split(" ") as [string, string]
     return { method, path, handler }
   })
+
+/**
+ * Route handlers by route key, from handlers named as the keys are (`createBatch` for
+ * `keys.createBatch`); each goes through `guard` (a key check, say) except those in `open`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const keyedHandlers = <Name extends string, Key extends string>(
+  keys: Readonly<Record<Name, Key>>,
+  handlers: Readonly<Record<Name, Handler>>,
+  guard: (handler: Handler) => Handler,
+  open: ReadonlyArray<Name>
+): Readonly<Record<Key, Handler>> =>
+  Object.fromEntries((Object.keys(keys) as Array<Name>).map((name) => [keys[name], open.includes(name) ? handlers[name] : guard(handlers[name])])) as Record<Key, Handler>

@@ -4,6 +4,7 @@
  *
  * @since 0.2.0
  */
+import { withLifecycle } from "../lifecycle.js"
 import type { Handler } from "../route.js"
 import type { AnthropicBatchLifecycle } from "./lifecycle.js"
 import { type AnthropicState, processingStatus } from "./state.js"
@@ -75,26 +76,21 @@ export interface AnthropicBatchEmulator {
  * @since 0.2.0
  * @category constructors
  */
-export const anthropicBatchControls = (state: AnthropicState, handlers: Readonly<Record<BatchRouteKey, Handler>>): AnthropicBatchEmulator => ({
-  get lifecycle() {
-    return state.lifecycle
-  },
-  set lifecycle(value) {
-    state.lifecycle = value
-  },
-  batches: () =>
-    [...state.batches.values()].map((b) => ({
-      id: b.id,
-      processingStatus: processingStatus(b),
-      customIds: b.customIds,
-      params: b.params,
-      statusCalls: b.retrieves,
-      cancelCalls: b.cancels,
-      downloads: b.downloads
-    })),
-  handler: (key) => handlers[key],
-  reset: () => {
-    state.batches.clear()
-    state.lifecycle = undefined
-  }
-})
+export const anthropicBatchControls = (state: AnthropicState, handlers: Readonly<Record<BatchRouteKey, Handler>>): AnthropicBatchEmulator =>
+  withLifecycle<AnthropicBatchLifecycle, Omit<AnthropicBatchEmulator, "lifecycle">>(state, {
+    batches: () =>
+      [...state.batches.values()].map((b) => ({
+        id: b.id,
+        processingStatus: processingStatus(b),
+        customIds: b.customIds,
+        params: b.params,
+        statusCalls: b.retrieves,
+        cancelCalls: b.cancels,
+        downloads: b.downloads
+      })),
+    handler: (key) => handlers[key],
+    reset: () => {
+      state.batches.clear()
+      state.lifecycle = undefined
+    }
+  })

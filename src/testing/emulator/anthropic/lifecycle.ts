@@ -6,7 +6,7 @@
  */
 import { isRecord } from "../../../internal/wireChecks.js"
 import type { Headers } from "../headers.js"
-import { batchLifecycleHeaderName as headerName, lifecycleHeader } from "../lifecycle.js"
+import { type ResultFileLayout, batchLifecycleHeaderName as headerName, lifecycleHeader } from "../lifecycle.js"
 
 /**
  * How an emulated message batch lives (the same fields as the OpenAI emulator's
@@ -30,7 +30,7 @@ import { batchLifecycleHeaderName as headerName, lifecycleHeader } from "../life
  * @since 0.1.0
  * @category models
  */
-export interface AnthropicBatchLifecycle {
+export interface AnthropicBatchLifecycle extends ResultFileLayout {
   /** Status calls until processing ends (default 3); 0 ends the batch at create (benchmarks). */
   readonly statusCalls?: number | undefined
   /**
@@ -46,18 +46,6 @@ export interface AnthropicBatchLifecycle {
    * `overloaded_error`, ...).
    */
   readonly errors?: Readonly<Record<string, number>> | undefined
-  /** Line order of the results (default "shuffled", a fixed permutation: never submission order). */
-  readonly order?: "submission" | "reversed" | "shuffled" | undefined
-  /** Custom ids whose line is written twice (the copy at the end). */
-  readonly duplicate?: ReadonlyArray<string> | undefined
-  /** Custom ids left out of the results. */
-  readonly omit?: ReadonlyArray<string> | undefined
-  /** Whether requests unfinished at expiry or cancellation get a line (default true, as the real API). */
-  readonly unprocessedLines?: boolean | undefined
-  /** Result lines per write of a download (default 1000). */
-  readonly linesPerChunk?: number | undefined
-  /** Milliseconds between those writes (default none). */
-  readonly chunkDelayMs?: number | undefined
   /** Custom ids whose line is written as text that is not JSON. */
   readonly malformed?: ReadonlyArray<string> | undefined
   /** The first N downloads are cut off (connection reset) after half their writes. */

@@ -5,6 +5,7 @@
  * @since 0.2.0
  */
 import type { Json } from "../json.js"
+import { withLifecycle } from "../lifecycle.js"
 import type { GoogleBatchLifecycle } from "./lifecycle.js"
 import type { GoogleState } from "./state.js"
 
@@ -51,29 +52,24 @@ export interface GoogleBatchEmulator {
  * @since 0.2.0
  * @category constructors
  */
-export const googleBatchControls = (state: GoogleState): GoogleBatchEmulator => ({
-  get lifecycle() {
-    return state.lifecycle
-  },
-  set lifecycle(value) {
-    state.lifecycle = value
-  },
-  batches: () =>
-    [...state.batches.values()].map((b) => ({
-      id: b.id,
-      model: b.model,
-      state: b.state,
-      source: b.source,
-      keys: [...b.keys],
-      requests: [...b.requests],
-      statusCalls: b.statusCalls,
-      cancelCalls: b.cancelCalls
-    })),
-  files: () => [...state.files.keys()],
-  reset: () => {
-    state.batches.clear()
-    state.files.clear()
-    state.uploads.clear()
-    state.lifecycle = undefined
-  }
-})
+export const googleBatchControls = (state: GoogleState): GoogleBatchEmulator =>
+  withLifecycle(state, {
+    batches: () =>
+      [...state.batches.values()].map((b) => ({
+        id: b.id,
+        model: b.model,
+        state: b.state,
+        source: b.source,
+        keys: [...b.keys],
+        requests: [...b.requests],
+        statusCalls: b.statusCalls,
+        cancelCalls: b.cancelCalls
+      })),
+    files: () => [...state.files.keys()],
+    reset: () => {
+      state.batches.clear()
+      state.files.clear()
+      state.uploads.clear()
+      state.lifecycle = undefined
+    }
+  })

@@ -24,7 +24,7 @@ import { isRecord } from "../../../internal/wireChecks.js"
 import { contextOf } from "../context.js"
 import { fingerprint } from "../digest.js"
 import { type Headers, intHeader } from "../headers.js"
-import { type ResponderOutput, respond, splitExactly, structuredText, tokens, wordDeltas } from "../responder.js"
+import { lengthen, type ResponderOutput, respond, splitExactly, structuredText, tokens, wordDeltas } from "../responder.js"
 import type { RecordedRequest, Scripted } from "../route.js"
 import { outputSchemaOf, responderInput, textOf, validateChatBody } from "./chatRequest.js"
 import { keyError, responseHeaders } from "./http.js"
@@ -81,12 +81,8 @@ const answer = (headers: Headers, body: Json): Answer => {
     const structured = schema === undefined
       ? undefined
       : structuredText(schema, input.lastUserText, { fence: headers["x-emulator-output-fence"], invalid: headers["x-emulator-invalid-output"] })
-    let t = structured ?? first.text
     const wanted = intHeader(headers, "x-emulator-deltas")
-    if (wanted !== undefined && wanted > 0 && structured === undefined) {
-      const base = t
-      while (t.length < wanted) t = `${t} ${base}`
-    }
+    let t = structured ?? lengthen(first.text, wanted)
     // a stop sequence ends the text before it, as the real API does
     const stops = typeof body.stop === "string" ? [body.stop] : Array.isArray(body.stop) ? body.stop.filter((s): s is string => typeof s === "string") : []
     for (const stop of stops) {

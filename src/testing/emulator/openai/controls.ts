@@ -5,6 +5,7 @@
  *
  * @since 0.2.0
  */
+import { withLifecycle } from "../lifecycle.js"
 import type { Handler } from "../route.js"
 import type { OpenAiBatchLifecycle } from "./lifecycle.js"
 import { enqueuedTokens, type OpenAiState, resetOpenAiState } from "./state.js"
@@ -101,46 +102,41 @@ export interface OpenAiBatchEmulator {
  * @since 0.2.0
  * @category constructors
  */
-export const openAiBatchControls = (state: OpenAiState, handlers: Readonly<Record<BatchRouteKey, Handler>>): OpenAiBatchEmulator => ({
-  get lifecycle() {
-    return state.lifecycle
-  },
-  set lifecycle(value) {
-    state.lifecycle = value
-  },
-  get enqueuedTokenLimits() {
-    return state.tokenLimits
-  },
-  set enqueuedTokenLimits(value) {
-    state.tokenLimits = value
-  },
-  enqueuedTokens: (model) => enqueuedTokens(state, model),
-  peakEnqueuedTokens: (model) => state.peaks.get(model) ?? 0,
-  batches: () =>
-    [...state.batches.values()].map((b) => ({
-      id: b.id,
-      status: b.status,
-      customIds: b.customIds,
-      statusCalls: b.polls,
-      cancelCalls: b.cancels,
-      inputFileId: b.inputFileId,
-      outputFileId: b.outputFileId,
-      errorFileId: b.errorFileId,
-      metadata: b.metadata,
-      tokens: b.tokens
-    })),
-  fileText: (fileId) => {
-    const f = state.files.get(fileId)
-    return f === undefined ? undefined : f.chunks !== undefined ? f.chunks.join("") : f.raw?.toString("utf8")
-  },
-  handler: (key) => handlers[key],
-  reset: () => resetOpenAiState(state),
-  get webhook() {
-    return state.webhooks.target
-  },
-  set webhook(value) {
-    state.webhooks.target = value
-  },
-  webhooks: () => [...state.webhooks.deliveries],
-  webhooksSettled: () => settled(state.webhooks)
-})
+export const openAiBatchControls = (state: OpenAiState, handlers: Readonly<Record<BatchRouteKey, Handler>>): OpenAiBatchEmulator =>
+  withLifecycle<OpenAiBatchLifecycle, Omit<OpenAiBatchEmulator, "lifecycle">>(state, {
+    get enqueuedTokenLimits() {
+      return state.tokenLimits
+    },
+    set enqueuedTokenLimits(value) {
+      state.tokenLimits = value
+    },
+    enqueuedTokens: (model) => enqueuedTokens(state, model),
+    peakEnqueuedTokens: (model) => state.peaks.get(model) ?? 0,
+    batches: () =>
+      [...state.batches.values()].map((b) => ({
+        id: b.id,
+        status: b.status,
+        customIds: b.customIds,
+        statusCalls: b.polls,
+        cancelCalls: b.cancels,
+        inputFileId: b.inputFileId,
+        outputFileId: b.outputFileId,
+        errorFileId: b.errorFileId,
+        metadata: b.metadata,
+        tokens: b.tokens
+      })),
+    fileText: (fileId) => {
+      const f = state.files.get(fileId)
+      return f === undefined ? undefined : f.chunks !== undefined ? f.chunks.join("") : f.raw?.toString("utf8")
+    },
+    handler: (key) => handlers[key],
+    reset: () => resetOpenAiState(state),
+    get webhook() {
+      return state.webhooks.target
+    },
+    set webhook(value) {
+      state.webhooks.target = value
+    },
+    webhooks: () => [...state.webhooks.deliveries],
+    webhooksSettled: () => settled(state.webhooks)
+  })

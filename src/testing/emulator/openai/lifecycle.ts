@@ -5,7 +5,7 @@
  * @since 0.2.0
  */
 import { isRecord } from "../../../internal/wireChecks.js"
-import { batchLifecycleHeaderName, lifecycleHeader } from "../lifecycle.js"
+import { type ResultFileLayout, batchLifecycleHeaderName, lifecycleHeader } from "../lifecycle.js"
 import type { OpenAiWebhookTarget } from "./webhooks.js"
 
 /**
@@ -30,7 +30,7 @@ import type { OpenAiWebhookTarget } from "./webhooks.js"
  * @since 0.1.0
  * @category models
  */
-export interface OpenAiBatchLifecycle {
+export interface OpenAiBatchLifecycle extends ResultFileLayout {
   /** Status calls until the batch is final (default 3); 0 makes it final at create. */
   readonly statusCalls?: number | undefined
   /** How it ends (default "completed"); "failed" fails validation with `batchErrors`. */
@@ -41,18 +41,6 @@ export interface OpenAiBatchLifecycle {
   readonly errors?: Readonly<Record<string, number>> | undefined
   /** The `errors.data` of a "failed" outcome (default one `invalid_request` error on line 1). */
   readonly batchErrors?: ReadonlyArray<{ readonly code: string; readonly message: string; readonly line?: number; readonly param?: string }> | undefined
-  /** Line order in the result files (default "shuffled", a fixed permutation: never input order). */
-  readonly order?: "submission" | "reversed" | "shuffled" | undefined
-  /** Custom ids whose line is written twice (the copy at the end of its file). */
-  readonly duplicate?: ReadonlyArray<string> | undefined
-  /** Custom ids left out of both files. */
-  readonly omit?: ReadonlyArray<string> | undefined
-  /** Whether requests unfinished at expiry or cancellation get an error line (default true). */
-  readonly unprocessedLines?: boolean | undefined
-  /** Lines per write of a result-file download (default 1000). */
-  readonly linesPerChunk?: number | undefined
-  /** Milliseconds between those writes (default none). */
-  readonly chunkDelayMs?: number | undefined
   /**
    * End the batch (with `outcome`) this many real milliseconds after create, without a status
    * call; status calls before then keep it `in_progress`. Overrides `statusCalls`.

@@ -30,7 +30,7 @@ import { isRecord } from "../../../internal/wireChecks.js"
 import { contextOf } from "../context.js"
 import { fingerprint } from "../digest.js"
 import { type Headers, intHeader } from "../headers.js"
-import { type ResponderInput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "../responder.js"
+import { lengthen, type ResponderInput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "../responder.js"
 import type { RecordedRequest, Scripted } from "../route.js"
 import { keyError, openAiError } from "./http.js"
 
@@ -157,12 +157,8 @@ const answer = (headers: Headers, body: Json): Answer => {
     const structured = schema === undefined
       ? undefined
       : structuredText(schema, input.lastUserText, { fence: headers["x-emulator-output-fence"], invalid: headers["x-emulator-invalid-output"] })
-    let t = structured ?? out.text
     const wanted = structured === undefined ? intHeader(headers, "x-emulator-deltas") : undefined
-    if (wanted !== undefined && wanted > 0) {
-      const base = t
-      while (t.length < wanted) t = `${t} ${base}`
-    }
+    let t = structured ?? lengthen(out.text, wanted)
     const max = typeof body.max_output_tokens === "number" ? body.max_output_tokens : undefined
     if (max !== undefined && tokens(t) > max) {
       t = t.slice(0, Math.max(0, max * 4))
