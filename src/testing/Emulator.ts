@@ -13,19 +13,44 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import { type AnthropicBatchEmulator, anthropicBatchEmulator, anthropicRoutes } from "./emulator/anthropic.js"
-import { type GoogleBatchEmulator, googleBatchEmulator, googleRoutes } from "./emulator/google.js"
-import { type OpenAiBatchEmulator, openAiBatchEmulator, openAiRoutes, type OpenAiWebhookTarget } from "./emulator/openai.js"
-import { openAiResponsesRoutes } from "./emulator/openaiResponses.js"
+import { anthropicBatchControls, type AnthropicBatchEmulator, anthropicBatchHandlers, anthropicRoutes } from "./emulator/anthropic.js"
+import { googleBatchControls, type GoogleBatchEmulator, googleRoutes } from "./emulator/google.js"
+import {
+  openAiBatchControls,
+  type OpenAiBatchEmulator,
+  openAiBatchHandlers,
+  openAiResponsesRoutes,
+  openAiRoutes,
+  type OpenAiWebhookTarget
+} from "./emulator/openai.js"
 import { type ServerControls, startServer } from "./emulator/Server.js"
+import { makeEmulatorState } from "./emulator/state.js"
 
-export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/Server.js"
+/**
+ * What a route receives and answers: requests, scripted responses, faults, handlers.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export type { Fault, Handler, RecordedRequest, RouteKey, Script, Scripted } from "./emulator/route.js"
+/**
+ * Anthropic message batch controls and lifecycles.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export {
   type AnthropicBatchEmulator,
   type AnthropicBatchLifecycle,
   batchLifecycleHeader as anthropicBatchLifecycleHeader,
   type EmulatedAnthropicBatch
 } from "./emulator/anthropic.js"
+/**
+ * Gemini batch controls, lifecycles, errors and route keys.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export {
   type EmulatedGoogleBatch,
   googleBatchLifecycleHeader,
@@ -34,10 +59,27 @@ export {
   googleError,
   googleRouteKeys
 } from "./emulator/google.js"
+/**
+ * OpenAI batch controls and lifecycles.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type EmulatedBatch as EmulatedOpenAiBatch, type OpenAiBatchEmulator, type OpenAiBatchLifecycle, openAiBatchLifecycleHeader } from "./emulator/openai.js"
+/**
+ * OpenAI batch webhooks.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
 export { type OpenAiWebhookTarget, signOpenAiWebhook, type WebhookDelivery } from "./emulator/openai.js"
 
-/** A running emulator. */
+/**
+ * A running emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Emulator extends ServerControls {
   /** The base URL for the OpenAI SDK (`url` + "/v1"). */
   readonly openaiBaseURL: string
@@ -59,7 +101,12 @@ export interface Emulator extends ServerControls {
   readonly googleBatches: GoogleBatchEmulator
 }
 
-/** Options of {@link startEmulator}. */
+/**
+ * Options of {@link startEmulator}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface EmulatorOptions {
   /** The port (default: any free one). */
   readonly port?: number | undefined
@@ -69,10 +116,20 @@ export interface EmulatorOptions {
   readonly openaiWebhook?: OpenAiWebhookTarget | undefined
 }
 
-/** Starts an emulator on a loopback port. Close it with `close()`. */
+/**
+ * Starts an emulator on a loopback port. Close it with `close()`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator> => {
-  const server = await startServer([openAiRoutes, anthropicRoutes, openAiResponsesRoutes, googleRoutes], options)
-  const openaiBatches = openAiBatchEmulator(server)
+  // everything this emulator keeps is its own: two emulators never share files, batches or ids
+  const state = makeEmulatorState()
+  const openaiHandlers = openAiBatchHandlers(state.openai)
+  const anthropicHandlers = anthropicBatchHandlers(state.anthropic)
+  const routes = [...openAiRoutes(openaiHandlers), ...anthropicRoutes(anthropicHandlers), ...openAiResponsesRoutes, ...googleRoutes(state.google)]
+  const server = await startServer(state.context, routes, options)
+  const openaiBatches = openAiBatchControls(state.openai, openaiHandlers)
   if (options?.openaiWebhook !== undefined) openaiBatches.webhook = options.openaiWebhook
   return {
     ...server,
@@ -80,16 +137,26 @@ export const startEmulator = async (options?: EmulatorOptions): Promise<Emulator
     anthropicBaseURL: server.url,
     azureEndpoint: server.url,
     openaiBatches,
-    anthropicBatches: anthropicBatchEmulator(server),
+    anthropicBatches: anthropicBatchControls(state.anthropic, anthropicHandlers),
     googleBaseURL: server.url,
-    googleBatches: googleBatchEmulator(server)
+    googleBatches: googleBatchControls(state.google)
   }
 }
 
-/** The emulator as a service, for {@link layer}. */
+/**
+ * The emulator as a service, for {@link layer}.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class EmulatorServer extends Context.Tag("effect-llm-direct/testing/EmulatorServer")<EmulatorServer, Emulator>() {}
 
-/** A scoped Layer: the emulator starts with the layer and closes with its scope. */
+/**
+ * A scoped Layer: the emulator starts with the layer and closes with its scope.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options?: EmulatorOptions): Layer.Layer<EmulatorServer> =>
   Layer.scoped(
     EmulatorServer,

@@ -3,10 +3,17 @@
  * request, so both providers' routes answer alike. A question it knows gets its answer; offered
  * tools are called once with arguments built from their JSON Schema (numbers taken from the
  * prompt in order); after a tool result it answers with that result.
+ *
+ * @since 0.1.0
  */
 import { isRecord } from "../../internal/wireChecks.js"
 
-/** The request as the responder sees it. */
+/**
+ * The request as the responder sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResponderInput {
   /** the text of the last user message */
   readonly lastUserText: string
@@ -18,7 +25,12 @@ export interface ResponderInput {
   readonly model: string
 }
 
-/** What the responder decided. */
+/**
+ * What the responder decided.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ResponderOutput =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "tool"; readonly name: string; readonly args: Record<string, unknown> }
@@ -34,7 +46,12 @@ const known: ReadonlyArray<readonly [RegExp, string]> = [
 
 const numbersIn = (text: string): Array<number> => (text.match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number)
 
-/** Arguments valid for a JSON Schema object, taking numbers from `numbers` in order. */
+/**
+ * Arguments valid for a JSON Schema object, taking numbers from `numbers` in order.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const argsFor = (schema: unknown, numbers: Array<number>, text: string): Record<string, unknown> => {
   const s = (schema ?? {}) as { properties?: Record<string, unknown>; required?: ReadonlyArray<string> }
   const out: Record<string, unknown> = {}
@@ -69,7 +86,12 @@ const valueFor = (prop: unknown, numbers: Array<number>, text: string): unknown 
   }
 }
 
-/** Decides the answer. */
+/**
+ * Decides the answer.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const respond = (input: ResponderInput): ResponderOutput => {
   if (input.toolResults.length > 0) {
     return { kind: "text", text: `The result is ${input.toolResults.join(", ")}.` }
@@ -83,7 +105,12 @@ export const respond = (input: ResponderInput): ResponderOutput => {
   return { kind: "text", text: hit ? hit[1] : `You said: ${input.lastUserText}` }
 }
 
-/** Splits a text into `n` roughly equal pieces (for streaming it as `n` deltas). */
+/**
+ * Splits a text into `n` roughly equal pieces (for streaming it as `n` deltas).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const splitInto = (text: string, n: number): Array<string> => {
   if (n <= 1 || text.length <= 1) return [text]
   const size = Math.max(1, Math.ceil(text.length / n))
@@ -95,14 +122,41 @@ export const splitInto = (text: string, n: number): Array<string> => {
 /**
  * Exactly `n` pieces of a text, for a stream of exactly `n` deltas (the `x-emulator-deltas`
  * header); every piece is non-empty when `n` is at most the text's length.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const splitExactly = (text: string, n: number): Array<string> =>
   Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)))
 
-/** Word-sized deltas, the leading space attached (" capital", " of"), as the real APIs stream them. */
+/**
+ * The text repeated (space-separated) until it has at least `length` characters, for a stream
+ * of that many deltas; the text itself without a positive `length`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const lengthen = (text: string, length: number | undefined): string => {
+  if (length === undefined || length <= 0) return text
+  let t = text
+  while (t.length < length) t = `${t} ${text}`
+  return t
+}
+
+/**
+ * Word-sized deltas, the leading space attached (" capital", " of"), as the real APIs stream them.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const wordDeltas = (text: string): Array<string> => text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === "" ? [] : [text])
 
-/** A rough token count (4 characters a token), for usage numbers. */
+/**
+ * A rough token count (4 characters a token), for usage numbers.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const tokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4))
 
 // ---------------------------------------------------------------------------------------------
@@ -175,6 +229,9 @@ const structuredValue = (schema: unknown, name: string, numbers: Array<number>, 
 /**
  * A JSON value valid for a JSON Schema, built like tool arguments: numbers from the prompt in
  * order, strings from the prompt (a place-like property gets the place the prompt names).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const jsonAnswerFor = (schema: unknown, text: string): unknown => {
   const root = isRecord(schema) ? schema : {}
@@ -185,6 +242,9 @@ export const jsonAnswerFor = (schema: unknown, text: string): unknown => {
  * The JSON Schema a prompt carries, if any: the first JSON object in the text that looks like a
  * schema (with `type`, `properties` or `$defs`), whatever words surround it. This is how the
  * emulator notices prompted output (the library's template puts the schema in the system prompt).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const schemaInText = (text: string): JsonObject | undefined => {
   for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
@@ -216,13 +276,21 @@ export const schemaInText = (text: string): JsonObject | undefined => {
  * `x-emulator-output-fence: json` wraps it in a ```json fence after a short sentence (as models
  * often do in prompted mode); `x-emulator-invalid-output: type` gives the first property a value
  * of the wrong type, `x-emulator-invalid-output: json` cuts the JSON in half (not JSON at all).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface StructuredStyle {
   readonly fence?: string | undefined
   readonly invalid?: string | undefined
 }
 
-/** The text of a structured answer: JSON valid for `schema` (unless asked to be invalid), maybe fenced. */
+/**
+ * The text of a structured answer: JSON valid for `schema` (unless asked to be invalid), maybe fenced.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const structuredText = (schema: unknown, prompt: string, style: StructuredStyle = {}): string => {
   let value = jsonAnswerFor(schema, prompt)
   if (style.invalid === "type" && isRecord(value)) {
