@@ -14,7 +14,7 @@
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type { PlatformError } from "@effect/platform/Error"
-import { Chunk, Clock, Data, Duration, Effect, Exit, Option, PubSub, Queue, Ref, Schedule, Schema, type Scope, Stream } from "effect"
+import { Chunk, Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Schema, Stream } from "effect"
 import {
   type AiError,
   BatchErrorItem,
@@ -26,11 +26,11 @@ import {
 } from "./AiError.js"
 import { BatchModel, type Service as BatchModelService } from "./BatchModel.js"
 import { retryStream, uninterruptibleWithin } from "./internal/batchEffect.js"
-import { blank } from "./internal/fromFields.js"
 import { unwrapScopedStream } from "./internal/scopedStream.js"
 import { checkCustomIds, effectiveLimits, split } from "./internal/batchPlan.js"
 import * as BatchQueue from "./internal/batchQueue.js"
 import * as BatchResubmit from "./internal/batchResubmit.js"
+import type { ResubmitOptions } from "./internal/batchResubmit.js"
 import {
   annotateBatch,
   annotateError,
@@ -44,8 +44,8 @@ import {
   tracingScoped,
   withResultTally
 } from "./internal/batchSpans.js"
-import { ModelMessage, ModelResponse } from "./Message.js"
-import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
+import { Batch, BatchRequest, type BatchRequestInput, BatchResult, BatchResultFailure, type PollSchedule, ResultError, ResultErrorCode, unanswered } from "./BatchData.js"
+import { type Completion, wakeUps } from "./BatchCompletion.js"
 import * as Retry from "./Retry.js"
 import { BatchUsage as BatchUsageSchema, usage as summedUsage } from "./BatchUsage.js"
 import {
@@ -56,213 +56,35 @@ import {
 } from "./Cost.js"
 
 // ---------------------------------------------------------------------------------------------
-// data
+// data (BatchData.ts) and webhook completion (BatchCompletion.ts), re-exported
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Where a batch is in its lifecycle. Final: completed, failed, expired, cancelled.
- * OpenAI's statuses map one to one; Anthropic's through {@link statusFromAnthropic}.
- */
-export const BatchStatus = Schema.Literal(
-  "validating",
-  "in_progress",
-  "finalizing",
-  "completed",
-  "failed",
-  "expired",
-  "cancelling",
-  "cancelled"
-)
-/** Where a batch is in its lifecycle. */
-export type BatchStatus = typeof BatchStatus.Type
-
-/** The statuses after which nothing changes any more. */
-export const finalStatuses: ReadonlyArray<BatchStatus> = ["completed", "failed", "expired", "cancelled"]
-
-/** Whether a status is final. */
-export const isFinalStatus = (status: BatchStatus): boolean => finalStatuses.includes(status)
-
-/**
- * OpenAI's batch status, which has our names: unknown future statuses count as `in_progress`,
- * so polling goes on (bounded by `timeout`) instead of failing a batch that may still succeed.
- */
-export const statusFromOpenAi = (status: string): BatchStatus =>
-  (BatchStatus.literals as ReadonlyArray<string>).includes(status) ? (status as BatchStatus) : "in_progress"
-
-/** What {@link statusFromAnthropic} reads of an Anthropic message batch. */
-export interface AnthropicBatchState {
-  /** `processing_status`: "in_progress" | "canceling" | "ended". */
-  readonly processingStatus: string
-  /** Whether `cancel_initiated_at` is set. */
-  readonly cancelInitiated: boolean
-  /** `request_counts`. */
-  readonly requestCounts: {
-    readonly processing: number
-    readonly succeeded: number
-    readonly errored: number
-    readonly canceled: number
-    readonly expired: number
-  }
-}
-
-/**
- * Anthropic's status in our terms: in_progress → in_progress, canceling → cancelling, ended →
- * cancelled if a cancel was initiated, expired if every request expired, else completed.
- */
-export const statusFromAnthropic = (state: AnthropicBatchState): BatchStatus => {
-  if (state.processingStatus === "canceling") return "cancelling"
-  if (state.processingStatus !== "ended") return "in_progress"
-  if (state.cancelInitiated) return "cancelled"
-  const c = state.requestCounts
-  const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
-  return total > 0 && c.expired === total ? "expired" : "completed"
-}
-
-/**
- * One request of a batch: its custom id (unique within the batch), the messages, and optionally
- * its own parameters, settings and model (Anthropic allows a model per request; OpenAI one model
- * per batch).
- */
-export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
-  customId: Schema.String,
-  messages: Schema.Array(ModelMessage),
-  parameters: Schema.optional(ModelRequestParameters),
-  settings: Schema.optional(ModelSettings),
-  model: Schema.optional(Schema.String)
-}) {
-  /** Normalises the plain-object form (parameters may be a plain object too). */
-  static from(input: BatchRequestInput): BatchRequest {
-    if (input instanceof BatchRequest) return input
-    // the fields are typed; a deep validation of every message costs ~150 µs a request, which
-    // blocks the event loop for seconds on a large batch, so only the shape is checked here
-    if (typeof input.customId !== "string" || !Array.isArray(input.messages)) {
-      throw new TypeError(`a batch request needs a string customId and an array of messages (got ${JSON.stringify(input.customId)})`)
-    }
-    // nor is it constructed: the fields the constructor would set, in its order (internal/fromFields.ts)
-    const request = blank(BatchRequest)
-    request.customId = input.customId
-    request.messages = input.messages
-    if (input.parameters !== undefined) request.parameters = ModelRequestParameters.from(input.parameters)
-    if (input.settings !== undefined) request.settings = input.settings
-    if (input.model !== undefined) request.model = input.model
-    return request
-  }
-}
-
-/** A batch request as a {@link BatchRequest} or a plain object of its fields. */
-export type BatchRequestInput =
-  | BatchRequest
-  | {
-      readonly customId: string
-      readonly messages: ReadonlyArray<ModelMessage>
-      readonly parameters?: ModelRequestParametersInput | undefined
-      readonly settings?: ModelSettings | undefined
-      readonly model?: string | undefined
-    }
-
-/**
- * A provider batch as last seen. `completedCount` counts succeeded requests, `failedCount`
- * errored + expired + cancelled ones. `customIds` are the submitted ids (empty when the batch
- * was only looked up by id). `errors` holds what the provider reported for the whole batch (an
- * OpenAI batch that failed validation); `details` the provider's own JSON fields (file ids,
- * results URL, per-kind counts, ...). Encodes to JSON and back, so it can be stored.
- *
- * @example
- * const json = Schema.encodeSync(Batch.Batch)(batch)      // store it
- * const again = Schema.decodeUnknownSync(Batch.Batch)(json)
- */
-export class Batch extends Schema.Class<Batch>("Batch")({
-  id: Schema.String,
-  provider: Schema.String,
-  status: BatchStatus,
-  requestCount: Schema.Number,
-  completedCount: Schema.Number,
-  failedCount: Schema.Number,
-  createdAt: Schema.Date,
-  completedAt: Schema.optional(Schema.Date),
-  customIds: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  errors: Schema.optionalWith(Schema.Array(BatchErrorItem), { default: () => [] }),
-  details: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), { default: () => ({}) })
-}) {
-  /** Whether the status is final (completed, failed, expired, cancelled). */
-  get isComplete(): boolean {
-    return isFinalStatus(this.status)
-  }
-  /** Whether the batch completed (single results may still have failed). */
-  get isSuccessful(): boolean {
-    return this.status === "completed"
-  }
-  /** The same batch with these custom ids. */
-  withCustomIds(customIds: ReadonlyArray<string>): Batch {
-    // validation is skipped: the fields come from a valid Batch and ids are strings
-    return new Batch({ ...fieldsOf(this), customIds }, true)
-  }
-}
-
-const fieldsOf = (batch: Batch): ConstructorParameters<typeof Batch>[0] => ({
-  id: batch.id,
-  provider: batch.provider,
-  status: batch.status,
-  requestCount: batch.requestCount,
-  completedCount: batch.completedCount,
-  failedCount: batch.failedCount,
-  createdAt: batch.createdAt,
-  completedAt: batch.completedAt,
-  customIds: batch.customIds,
-  errors: batch.errors,
-  details: batch.details
-})
-
-/** Why one request of a batch failed: the provider's code and message, or one of ours. */
-export class ResultError extends Schema.Class<ResultError>("ResultError")({
-  code: Schema.String,
-  message: Schema.String
-}) {}
-
-/**
- * Our codes for requests without a provider result line: the batch expired or was cancelled
- * before the request ran, or the provider left it out of a completed batch.
- */
-export const ResultErrorCode = { expired: "expired", cancelled: "cancelled", missing: "missing" } as const
-
-/** A request that succeeded: the response, as a direct request would return it. */
-export class BatchResultSuccess extends Schema.Class<BatchResultSuccess>("BatchResultSuccess")({
-  customId: Schema.String,
-  isSuccessful: Schema.Literal(true).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => true as const)),
-  response: ModelResponse,
-  /** How many batches this request was submitted in (more than 1 after `resubmit` rounds). */
-  attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
-}) {}
-
-/** A request that failed: `error.code` is the provider's code or one of {@link ResultErrorCode}. */
-export class BatchResultFailure extends Schema.Class<BatchResultFailure>("BatchResultFailure")({
-  customId: Schema.String,
-  isSuccessful: Schema.Literal(false).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => false as const)),
-  error: ResultError,
-  /** How many batches this request was submitted in (more than 1 after `resubmit` rounds). */
-  attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
-}) {}
-
-/** The result of one request, told apart by `isSuccessful`. */
-export const BatchResult = Schema.Union(BatchResultSuccess, BatchResultFailure)
-/** The result of one request. */
-export type BatchResult = BatchResultSuccess | BatchResultFailure
-
-/** The failure reported for a request the provider returned no line for, by the batch's status. */
-export const unanswered = (customId: string, batch: Batch): BatchResultFailure => {
-  const [code, message] =
-    batch.status === "expired"
-      ? [ResultErrorCode.expired, `batch ${batch.id} expired before this request was processed`]
-      : batch.status === "cancelled" || batch.status === "cancelling"
-        ? [ResultErrorCode.cancelled, `batch ${batch.id} was cancelled before this request was processed`]
-        : [
-            ResultErrorCode.missing,
-            batch.status === "failed"
-              ? `batch ${batch.id} failed: ${batch.errors.map((e) => `${e.code}: ${e.message}`).join("; ") || "no reason given"}`
-              : `${batch.provider} returned no result for this request in batch ${batch.id}`
-          ]
-  return new BatchResultFailure({ customId, error: new ResultError({ code, message }) })
-}
+export {
+  Batch,
+  BatchRequest,
+  type BatchRequestInput,
+  BatchResult,
+  BatchResultFailure,
+  BatchResultSuccess,
+  BatchStatus,
+  finalStatuses,
+  isFinalStatus,
+  type PollSchedule,
+  ResultError,
+  ResultErrorCode,
+  unanswered
+} from "./BatchData.js"
+export { type BatchEvent, type Completion, finalEventTypes, webhook, type WebhookOptions } from "./BatchCompletion.js"
+export type { ResubmitOptions } from "./internal/batchResubmit.js"
+export {
+  /** @deprecated Use `OpenAi.BatchCodec.statusFromOpenAi`; the status map lives in the provider's batch codec. */
+  statusFromOpenAi
+} from "./providers/openai/batchCodec.js"
+export {
+  type AnthropicBatchState,
+  /** @deprecated Use `Anthropic.BatchCodec.statusFromAnthropic`; the status map lives in the provider's batch codec. */
+  statusFromAnthropic
+} from "./providers/anthropic/batchCodec.js"
 
 // ---------------------------------------------------------------------------------------------
 // single calls
@@ -528,86 +350,12 @@ export const results = (batch: Batch | string, options?: CallOptions): Stream.St
 // watch
 // ---------------------------------------------------------------------------------------------
 
-/** A poll schedule: any `Schedule` (fed with the last snapshot), or a fixed interval. */
-export type PollSchedule = Schedule.Schedule<unknown, Batch> | Duration.DurationInput
-
 const toSchedule = (schedule: PollSchedule | undefined): Schedule.Schedule<unknown, Batch> =>
   schedule === undefined
     ? Schedule.spaced(DEFAULT_POLL_INTERVAL)
     : Schedule.isSchedule(schedule)
       ? (schedule as Schedule.Schedule<unknown, Batch>)
       : Schedule.spaced(schedule as Duration.DurationInput)
-
-/**
- * A provider event about a batch, as a verified webhook delivers it: OpenAI's `batch.completed`,
- * `batch.failed`, `batch.expired`, `batch.cancelled` (`data.id` is the batch id). Other types
- * are ignored.
- */
-export interface BatchEvent {
-  readonly type: string
-  readonly data: { readonly id: string }
-}
-
-/** The event types that announce a batch's final status. */
-export const finalEventTypes: ReadonlyArray<string> = ["batch.completed", "batch.failed", "batch.expired", "batch.cancelled"]
-
-/**
- * How a run learns that a batch finished besides polling: a source of {@link BatchEvent}s (see
- * {@link webhook}). Each event for one of the run's batches wakes its wait: the status is
- * checked once right away, and the run finishes on a final status without further polls.
- */
-export interface Completion {
-  readonly _tag: "Webhook"
-  /** The events, as a Stream (each batch runs it) or a PubSub (each batch subscribes to it). */
-  readonly events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>
-  /** The fallback poll schedule while no event has come (default every hour). */
-  readonly fallback: PollSchedule
-}
-
-/** Options of {@link webhook}. */
-export interface WebhookOptions {
-  /**
-   * Poll on this schedule too, so that a lost event costs latency, not results (default every
-   * hour). It replaces `pollInterval`; a run's `schedule`, when given, wins over it.
-   */
-  readonly fallback?: PollSchedule | undefined
-}
-
-const DEFAULT_WEBHOOK_FALLBACK: Duration.DurationInput = "1 hour"
-
-/**
- * Completion by webhook: `Batch.run(requests, { completion: Batch.webhook(events) })`. `events`
- * are the verified events your HTTP route receives (for OpenAI, `OpenAi.webhookHandler`
- * publishes them to the `OpenAiWebhooks` PubSub). Prefer the PubSub itself over a Stream: each
- * batch subscribes to it before its first status check, so no event can slip between the two;
- * a Stream you pass must be one that every batch may run (a `Stream.fromPubSub`, not a queue
- * that batches would take turns on).
- *
- * @example
- * const hooks = yield* OpenAi.OpenAiWebhooks
- * const results = yield* Batch.run(requests, { completion: Batch.webhook(hooks.events, { fallback: "30 minutes" }) })
- */
-export const webhook = (events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>, options?: WebhookOptions): Completion => ({
-  _tag: "Webhook",
-  events,
-  fallback: options?.fallback ?? DEFAULT_WEBHOOK_FALLBACK
-})
-
-/** A signal that succeeds each time a final event for this batch has come, listening from now on. */
-const wakeUps = (completion: Completion, batchId: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const signal = yield* Queue.sliding<void>(1)
-    const events = Stream.StreamTypeId in completion.events
-      ? (completion.events as Stream.Stream<BatchEvent>)
-      : Stream.fromQueue(yield* PubSub.subscribe(completion.events as PubSub.PubSub<BatchEvent>))
-    yield* events.pipe(
-      // read defensively: a source may carry other kinds of events, some without `data.id`
-      Stream.filter((event) => finalEventTypes.includes(event.type) && (event.data as { readonly id?: unknown } | undefined)?.id === batchId),
-      Stream.runForEach(() => Queue.offer(signal, undefined)),
-      Effect.forkScoped
-    )
-    return Queue.take(signal)
-  })
 
 const watchWith = (
   model: BatchModelService,
@@ -724,13 +472,6 @@ export interface RunOptions extends CreateOptions {
   readonly completion?: Completion | undefined
 }
 
-/** The `resubmit` option of {@link run}: rounds at most, and the result codes they resubmit. */
-export interface ResubmitOptions {
-  /** Follow-up rounds at most (0: none). */
-  readonly times: number
-  /** The result codes to resubmit; replaces {@link defaultResubmitCodes}. */
-  readonly codes?: ReadonlyArray<string> | undefined
-}
 
 /**
  * The result codes `resubmit` submits again by default: "expired" / "batch_expired", rate

@@ -13,7 +13,7 @@
  */
 import { Context, Effect, Stream } from "effect"
 import type { AiError, InvalidInputError } from "./AiError.js"
-import type { Batch, BatchRequest, BatchResult } from "./Batch.js"
+import type { Batch, BatchRequest, BatchResult } from "./BatchData.js"
 
 /** The most one provider batch may hold; larger request lists are split by `Batch.run`. */
 export interface Limits {

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import type { BatchResult } from "./Batch.js"
+import type { BatchResult } from "./BatchData.js"
 import type { RequestUsage } from "./Usage.js"
 
 /**

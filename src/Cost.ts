@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import type { BatchResult } from "./Batch.js"
+import type { BatchResult } from "./BatchData.js"
 import { hasUsage } from "./BatchUsage.js"
 import type { RequestUsage } from "./Usage.js"
 

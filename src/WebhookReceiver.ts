@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Either, Exit, PubSub, Redacted, Scope } from "effect"
-import * as Batch from "./Batch.js"
+import * as BatchCompletion from "./BatchCompletion.js"
 import { type OpenAiWebhookEvent, verifier } from "./providers/openai/OpenAiWebhook.js"
 
 /** Options of {@link BatchWebhookReceiver}. */
@@ -77,7 +77,7 @@ export class BatchWebhookReceiver implements AsyncIterable<OpenAiWebhookEvent> {
   }
 
   /** The run completion for these events, with this fallback poll interval in seconds (default 3600). */
-  completion(fallbackSeconds?: number | undefined): Batch.Completion {
-    return Batch.webhook(this.#events as unknown as PubSub.PubSub<Batch.BatchEvent>, { fallback: `${fallbackSeconds ?? 3600} seconds` })
+  completion(fallbackSeconds?: number | undefined): BatchCompletion.Completion {
+    return BatchCompletion.webhook(this.#events as unknown as PubSub.PubSub<BatchCompletion.BatchEvent>, { fallback: `${fallbackSeconds ?? 3600} seconds` })
   }
 }

@@ -7,7 +7,7 @@
  */
 import { Deferred, Duration, Effect, Exit, FiberId } from "effect"
 import { InvalidInputError } from "../AiError.js"
-import type { Batch, BatchRequest } from "../Batch.js"
+import type { Batch, BatchRequest } from "../BatchData.js"
 
 /** The code of a batch that failed because the provider's enqueued-token limit was reached (OpenAI, Azure OpenAI). */
 export const TOKEN_LIMIT_EXCEEDED = "token_limit_exceeded"

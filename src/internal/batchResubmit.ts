@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { InvalidInputError } from "../AiError.js"
-import type { BatchResult, ResubmitOptions } from "../Batch.js"
+import type { BatchResult } from "../BatchData.js"
 
 /**
  * The result codes resubmitted by default: expiry (ours, and OpenAI's line code), rate limits
@@ -14,6 +14,14 @@ import type { BatchResult, ResubmitOptions } from "../Batch.js"
  * faults (OpenAI's `server_error`, Anthropic's `api_error` / `overloaded_error`, bare 5xx as
  * the OpenAI codec names a line without a code, `http_<status>`).
  */
+/** The `resubmit` option of `Batch.run`: rounds at most, and the result codes they resubmit. */
+export interface ResubmitOptions {
+  /** Follow-up rounds at most (0: none). */
+  readonly times: number
+  /** The result codes to resubmit; replaces {@link defaultResubmitCodes}. */
+  readonly codes?: ReadonlyArray<string> | undefined
+}
+
 export const defaultResubmitCodes: ReadonlyArray<string> = [
   "expired",
   "batch_expired",

@@ -9,7 +9,7 @@
  * (test/batch-results.test.ts).
  * @internal
  */
-import { BatchResultFailure, BatchResultSuccess, ResultError } from "../Batch.js"
+import { BatchResultFailure, BatchResultSuccess, ResultError } from "../BatchData.js"
 import type { ModelResponse } from "../Message.js"
 import { fromFields } from "./fromFields.js"
 

@@ -9,7 +9,7 @@
  * @internal
  */
 import { Effect, FiberRef, Option, type Scope, Stream } from "effect"
-import type { Batch } from "../Batch.js"
+import type { Batch } from "../BatchData.js"
 import * as Telemetry from "../Telemetry.js"
 
 /** Attribute names on batch spans, next to the GenAI ones (`gen_ai.provider.name`, `gen_ai.request.model`). */

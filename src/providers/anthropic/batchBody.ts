@@ -11,7 +11,7 @@
  * @internal
  */
 import type { InvalidInputError, UnsupportedError } from "../../AiError.js"
-import type { BatchRequest } from "../../Batch.js"
+import type { BatchRequest } from "../../BatchData.js"
 import { groupWarnings, listed } from "../../internal/batchWarnings.js"
 import { type BatchItem, type EncodedItem, itemSize } from "./batchCodec.js"
 import { Either } from "effect"

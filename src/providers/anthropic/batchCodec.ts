@@ -8,7 +8,7 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, Schema } from "effect"
 import { type InvalidInputError, redact, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
-import { Batch, type BatchRequest, type BatchResult, ResultErrorCode, statusFromAnthropic } from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult, type BatchStatus, ResultErrorCode } from "../../BatchData.js"
 import { failed as failure, succeeded } from "../../internal/batchResults.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { isRecord } from "../../internal/wireChecks.js"
@@ -118,6 +118,35 @@ const dateAt = (text: string, path: string): Either.Either<Date, ResponseDecodeE
   return Number.isNaN(date.getTime())
     ? Either.left(new ResponseDecodeError({ provider: providerName, path, detail: `not a date: ${JSON.stringify(text)}` }))
     : Either.right(date)
+}
+
+/** What {@link statusFromAnthropic} reads of an Anthropic message batch. */
+export interface AnthropicBatchState {
+  /** `processing_status`: "in_progress" | "canceling" | "ended". */
+  readonly processingStatus: string
+  /** Whether `cancel_initiated_at` is set. */
+  readonly cancelInitiated: boolean
+  /** `request_counts`. */
+  readonly requestCounts: {
+    readonly processing: number
+    readonly succeeded: number
+    readonly errored: number
+    readonly canceled: number
+    readonly expired: number
+  }
+}
+
+/**
+ * Anthropic's status in our terms: in_progress → in_progress, canceling → cancelling, ended →
+ * cancelled if a cancel was initiated, expired if every request expired, else completed.
+ */
+export const statusFromAnthropic = (state: AnthropicBatchState): BatchStatus => {
+  if (state.processingStatus === "canceling") return "cancelling"
+  if (state.processingStatus !== "ended") return "in_progress"
+  if (state.cancelInitiated) return "cancelled"
+  const c = state.requestCounts
+  const total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
+  return total > 0 && c.expired === total ? "expired" : "completed"
 }
 
 /**

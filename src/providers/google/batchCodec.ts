@@ -8,7 +8,7 @@
 import type { BatchJob, Content, GenerateContentConfig, InlinedRequest } from "@google/genai"
 import { Either } from "effect"
 import { BatchErrorItem, type InvalidInputError, redact, ResponseDecodeError } from "../../AiError.js"
-import { Batch, type BatchRequest, type BatchResult, type BatchStatus } from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult, type BatchStatus } from "../../BatchData.js"
 import { failed, succeeded } from "../../internal/batchResults.js"
 import { isRecord } from "../../internal/wireChecks.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"

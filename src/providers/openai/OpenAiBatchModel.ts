@@ -12,7 +12,7 @@
  */
 import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
-import type { Batch, BatchRequest, BatchResult } from "../../Batch.js"
+import type { Batch, BatchRequest, BatchResult } from "../../BatchData.js"
 import * as BatchModel from "../../BatchModel.js"
 import { scopedAbort } from "../../internal/scopedAbort.js"
 import { unwrapScopedStream } from "../../internal/scopedStream.js"

@@ -28,7 +28,7 @@ import { Config, ConfigError, Context, Effect, Either, Layer, PubSub, Redacted, 
 import type OpenAI from "openai"
 import { openAiSdk } from "./sdk.js"
 import type { UnwrapWebhookEvent } from "openai/resources/webhooks"
-import * as Batch from "../../Batch.js"
+import * as BatchCompletion from "../../BatchCompletion.js"
 
 /** A verified OpenAI webhook event, as the SDK types it (batch, response, fine-tuning, eval, ...). */
 export type OpenAiWebhookEvent = UnwrapWebhookEvent
@@ -151,8 +151,8 @@ export const webhookHandler = (): HttpApp.Default<never, OpenAiWebhooks> =>
  * the others (a few without `data.id`) are skipped by `Batch.webhook`'s type filter before their
  * data is read.
  */
-const asBatchEvents = (events: PubSub.PubSub<OpenAiWebhookEvent>): PubSub.PubSub<Batch.BatchEvent> =>
-  events as unknown as PubSub.PubSub<Batch.BatchEvent>
+const asBatchEvents = (events: PubSub.PubSub<OpenAiWebhookEvent>): PubSub.PubSub<BatchCompletion.BatchEvent> =>
+  events as unknown as PubSub.PubSub<BatchCompletion.BatchEvent>
 
 /**
  * `Batch.webhook` over the {@link OpenAiWebhooks} PubSub: pass it as a run's `completion`.
@@ -161,5 +161,5 @@ const asBatchEvents = (events: PubSub.PubSub<OpenAiWebhookEvent>): PubSub.PubSub
  * const completion = yield* OpenAi.webhookCompletion({ fallback: "30 minutes" })
  * const results = yield* Batch.run(requests, { completion })
  */
-export const webhookCompletion = (options?: Batch.WebhookOptions): Effect.Effect<Batch.Completion, never, OpenAiWebhooks> =>
-  Effect.map(OpenAiWebhooks, (hooks) => Batch.webhook(asBatchEvents(hooks.events), options))
+export const webhookCompletion = (options?: BatchCompletion.WebhookOptions): Effect.Effect<BatchCompletion.Completion, never, OpenAiWebhooks> =>
+  Effect.map(OpenAiWebhooks, (hooks)  => BatchCompletion.webhook(asBatchEvents(hooks.events), options))

@@ -8,7 +8,7 @@
  */
 import { Either } from "effect"
 import { BatchErrorItem, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
-import { Batch, type BatchRequest, type BatchResult, type BatchStatus, ResultErrorCode, statusFromOpenAi } from "../../Batch.js"
+import { Batch, type BatchRequest, type BatchResult, BatchStatus, ResultErrorCode } from "../../BatchData.js"
 import type { Limits } from "../../BatchModel.js"
 import { failed, succeeded } from "../../internal/batchResults.js"
 import { isRecord } from "../../internal/wireChecks.js"
@@ -232,7 +232,14 @@ const defined = <A extends Record<string, unknown>>(record: A): Partial<A> =>
   Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null)) as Partial<A>
 
 /**
- * OpenAI's batch object as our {@link Batch}: the status as is (`Batch.statusFromOpenAi`),
+ * OpenAI's batch status, which has our names: unknown future statuses count as `in_progress`,
+ * so polling goes on (bounded by `timeout`) instead of failing a batch that may still succeed.
+ */
+export const statusFromOpenAi = (status: string): BatchStatus =>
+  (BatchStatus.literals as ReadonlyArray<string>).includes(status) ? (status as BatchStatus) : "in_progress"
+
+/**
+ * OpenAI's batch object as our {@link Batch}: the status as is ({@link statusFromOpenAi}),
  * `completedCount` = `request_counts.completed` (requests that succeeded), `failedCount` =
  * `request_counts.failed`, and, once the batch is over, every request that did not succeed
  * (expired and cancelled ones included, which OpenAI may not count). `requestCount` is at
