@@ -10,6 +10,8 @@
 // An install that warns EBADENGINE or ERESOLVE fails the run.
 //
 //   node scripts/smoke-package.mjs [path/to/effect-llm-direct-x.y.z.tgz]
+// SMOKE_ONLY=cjs,esm picks projects; SMOKE_VERBOSE=1 prints every log; SMOKE_KEEP=1 keeps them;
+// SMOKE_INSTALL_LINE tries an install line before the README has it.
 // Without a tarball it packs the package (which builds it). Installs use npm's cache
 // (--prefer-offline) and the npm registry only.
 import { execFile } from "node:child_process"
@@ -50,23 +52,36 @@ const pack = async () => {
   return join(dir, tgz)
 }
 
+// the main entry, /direct and /testing; TestModel answers through the Effect API and the Promise
+// facade, and the emulator (loopback) through the OpenAI and Anthropic SDKs, which the package
+// imports on first use: from CommonJS too
 const program = `import { Effect } from "effect"
-import { LanguageModel, Message } from "effect-llm-direct"
+import { Anthropic, LanguageModel, Message, OpenAi } from "effect-llm-direct"
 import { modelRequest, ModelRequest } from "effect-llm-direct/direct"
-import { TestModel } from "effect-llm-direct/testing"
+import { startEmulator, TestModel } from "effect-llm-direct/testing"
 
-const messages = [Message.ModelRequest.userTextPrompt("What is the capital of France?")]
-const model = TestModel.layer({ customOutputText: "Paris" })
+const main = async (): Promise<void> => {
+  const messages = [Message.ModelRequest.userTextPrompt("What is the capital of France?")]
+  const model = TestModel.layer({ customOutputText: "Paris" })
+  const viaEffect = await Effect.runPromise(Effect.provide(LanguageModel.request(messages), model))
+  const viaPromise = await modelRequest(model, [ModelRequest.userTextPrompt("And of Italy?")])
+  const emulator = await startEmulator()
+  try {
+    const openai = OpenAi.model("gpt-4o-mini", { client: { apiKey: "test", baseURL: emulator.openaiBaseURL } })
+    const anthropic = Anthropic.model("claude-haiku-4-5", { client: { apiKey: "test", baseURL: emulator.anthropicBaseURL } })
+    const viaOpenAi = await Effect.runPromise(Effect.provide(LanguageModel.request(messages), openai))
+    const viaAnthropic = await Effect.runPromise(Effect.provide(LanguageModel.request(messages), anthropic))
+    const sdks = viaOpenAi.text.length > 0 && viaAnthropic.text.length > 0 ? "answered" : "empty"
+    console.log(\`smoke ok: \${viaEffect.text} / \${viaPromise.text}; the SDKs on the emulator: \${sdks}\`)
+  } finally {
+    await emulator.close()
+  }
+}
 
-Effect.runPromise(Effect.provide(LanguageModel.request(messages), model))
-  .then(async (viaEffect) => {
-    const viaPromise = await modelRequest(model, [ModelRequest.userTextPrompt("And of Italy?")])
-    console.log(\`smoke ok: \${viaEffect.text} / \${viaPromise.text}\`)
-  })
-  .catch((error: unknown) => {
-    console.error(error)
-    process.exitCode = 1
-  })
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
 `
 
 const tsconfig = {
@@ -123,7 +138,7 @@ const smoke = async (name, scenario, tarball, line) => {
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
     await step(process.execPath, [tsc, "-p", "tsconfig.json"])
     const out = await step(process.execPath, [join("out", "main.js")])
-    if (!out.includes("smoke ok: Paris / Paris")) throw new Error(`${name}: the program printed no "smoke ok" line`)
+    if (!out.includes("smoke ok: Paris / Paris; the SDKs on the emulator: answered")) throw new Error(`${name}: the program printed no "smoke ok" line`)
     const format = scenario.type === "module" ? "ESM" : "CommonJS"
     return { name, ok: true, summary: `${name} (${format}): ${out.trim()}`, log }
   } catch (error) {
@@ -139,7 +154,9 @@ const main = async () => {
   const tarball = process.argv[2] !== undefined ? resolve(process.argv[2]) : await pack()
   console.log(`README install line: ${line}\ntarball: ${tarball}`)
   if (!engineChecked) console.log(`Node ${process.versions.node} is below the package's engines (${engines}): EBADENGINE warnings are expected and not checked`)
-  const results = await Promise.all(Object.entries(scenarios).map(([name, s]) => smoke(name, s, tarball, line)))
+  const only = process.env.SMOKE_ONLY?.split(",") // e.g. SMOKE_ONLY=cjs to try one project
+  const chosen = Object.entries(scenarios).filter(([name]) => only === undefined || only.includes(name))
+  const results = await Promise.all(chosen.map(([name, s]) => smoke(name, s, tarball, line)))
   for (const r of results) {
     console.log(`${r.ok ? "ok  " : "FAIL"} ${r.summary}`)
     if (!r.ok || process.env.SMOKE_VERBOSE !== undefined) console.log(r.log.join("\n").replace(/^/gm, "    | "))
