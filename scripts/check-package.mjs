@@ -5,15 +5,17 @@
 // fresh projects (scripts/smoke-package.mjs).
 //   node scripts/check-package.mjs [--no-build]
 import { spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { createRequire } from "node:module"
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const require = createRequire(import.meta.url)
-const bin = (pkg, name) => join(dirname(require.resolve(`${pkg}/package.json`)), require(`${pkg}/package.json`).bin[name])
+// a dev tool's command (some tools' exports hide their package.json from require)
+const bin = (pkg, name) => {
+  const dir = join(root, "node_modules", pkg)
+  return join(dir, JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).bin[name])
+}
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 
 const step = (title, command, args) =>
