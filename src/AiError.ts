@@ -66,8 +66,13 @@ export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLi
   retryAfter: Schema.optional(Schema.DurationFromSelf)
 }) {
   override get message(): string {
-    const wait = this.retryAfter ? ` The provider asked to wait ${Duration.format(this.retryAfter)}.` : ""
-    return `${this.provider} rate limit hit (429).${wait} Retry later, lower concurrency, or use a batch for bulk work.${suffix(this.detail, this.requestId)}`
+    const advice = this.retryAfter === undefined
+      ? " Retry later, lower concurrency, or use a batch for bulk work."
+      : Duration.toMillis(this.retryAfter) <= 0
+        // retry-after: 0 is leave to retry now, not a wait of "0"
+        ? " The provider allows a retry now; if the limit persists, lower concurrency or use a batch for bulk work."
+        : ` The provider asked to wait ${Duration.format(this.retryAfter)}. Retry later, lower concurrency, or use a batch for bulk work.`
+    return `${this.provider} rate limit hit (429).${advice}${suffix(this.detail, this.requestId)}`
   }
 }
 

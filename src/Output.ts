@@ -254,7 +254,7 @@ export const prompted = <A, I>(schema: Schema.Schema<A, I, never>, options?: Pro
   })
 
 /**
- * The parameters of any mode, chosen by `options.mode` (seed 004's `output_mode`).
+ * The parameters of any mode, chosen by `options.mode` (pydantic-ai's `output_mode`).
  *
  * @example
  * Output.make(Weather, { mode: "native" })
