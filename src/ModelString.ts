@@ -14,7 +14,7 @@ import { InvalidInputError } from "./AiError.js"
 import type * as BatchModel from "./BatchModel.js"
 import type * as LanguageModel from "./LanguageModel.js"
 import * as Anthropic from "./providers/anthropic/index.js"
-import * as AzureOpenAi from "./providers/openai/azure.js"
+import * as AzureOpenAi from "./providers/azure/index.js"
 import * as OpenAi from "./providers/openai/index.js"
 import * as TestModel from "./testing/TestModel.js"
 
@@ -66,7 +66,8 @@ const configured = (spec: ModelString) => (error: ConfigError.ConfigError): Inva
 // the Gemini provider imports @google/genai, an optional peer dependency: loaded on demand
 const loadGoogle = (spec: ModelString) =>
   Effect.tryPromise({
-    try: () => import("./providers/google/index.js"),
+    // the provider loads its SDK with the first client: import both, so that a missing SDK is this error
+    try: () => Promise.all([import("./providers/google/index.js"), import("@google/genai")]).then(([google]) => google),
     catch: (error) =>
       new InvalidInputError({
         provider: spec.provider,

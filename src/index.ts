@@ -5,10 +5,10 @@
  * @since 0.1.0
  */
 
-/** The Anthropic provider: client Layers and the Messages API model. */
-export * as Anthropic from "./providers/anthropic/index.js"
-/** Azure OpenAI: the OpenAI models over the SDK's AzureOpenAI client (deployments, api-version, api-key or Entra tokens). */
-export * as AzureOpenAi from "./providers/openai/azure.js"
+/** The Anthropic provider: client Layers and the Messages API model (also `effect-llm-direct/anthropic`). */
+export { Anthropic } from "./anthropic.js"
+/** Azure OpenAI: the OpenAI models over the SDK's AzureOpenAI client (also `effect-llm-direct/azure`). */
+export { AzureOpenAi } from "./azure.js"
 /** Typed errors of requests, streams and batches. */
 export * as AiError from "./AiError.js"
 /** Batches: types and the run / watch / create / status / results / cancel / list programs. */
@@ -25,8 +25,8 @@ export * as LanguageModel from "./LanguageModel.js"
 export * as Message from "./Message.js"
 /** Model strings ("openai:gpt-4o-mini") resolved to provider Layers. */
 export * as ModelString from "./ModelString.js"
-/** The OpenAI provider: client Layers, the Chat Completions and Responses models. */
-export * as OpenAi from "./providers/openai/index.js"
+/** The OpenAI provider: client Layers, the Chat Completions and Responses models (also `effect-llm-direct/openai`). */
+export { OpenAi } from "./openai.js"
 /** Structured output: native, tool and prompted modes from an Effect Schema; decoding and partial output. */
 export * as Output from "./Output.js"
 /** Request parameters and settings. */

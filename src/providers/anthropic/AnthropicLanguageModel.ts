@@ -16,9 +16,9 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import * as StreamEvent from "../../StreamEvent.js"
 import { AnthropicClient, type Service as ClientService } from "./AnthropicClient.js"
-import { AnthropicError, APIError } from "@anthropic-ai/sdk/core/error"
 import { decodeMessage, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
-import { mapError } from "./errors.js"
+import { type ErrorClasses, mapError } from "./errors.js"
+import { anthropicSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
 // The SDK's per-model caps for non-streamed requests (its internal MODEL_NONSTREAMING_TOKENS,
@@ -47,7 +47,7 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 
 // The same refusal, caught when it happens anyway (a future SDK with new caps): an AnthropicError
 // that is not an APIError, thrown before any request was sent.
-const isStreamingRequired = (error: unknown): boolean =>
+const isStreamingRequired = (error: unknown, { AnthropicError, APIError }: ErrorClasses): boolean =>
   error instanceof AnthropicError && !(error instanceof APIError) && /streaming is required/i.test(error.message)
 
 /** Options of {@link make} and {@link layer}. */
@@ -55,8 +55,9 @@ export type Options = LanguageModel.ModelDefaults
 
 /** Builds the Anthropic `LanguageModel` service for one model. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, AnthropicClient> =>
-  Effect.map(AnthropicClient, (client) => {
-    const onError = mapError(Redacted.value(client.apiKey))
+  // the SDK module is loaded by then (the client was built from it): its error classes
+  Effect.zipWith(AnthropicClient, anthropicSdk, (client, sdkModule) => {
+    const onError = mapError(Redacted.value(client.apiKey), sdkModule)
 
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
       Effect.flatMap(encodeRequest(modelName, messages, context), (encoded) => loggedWarnings(encoded, `${providerName}: `))
@@ -100,7 +101,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
                 (message): (Anthropic.Message & { readonly _request_id?: string | null | undefined }) | undefined => message,
                 // the SDK refused to send it unstreamed after all: undefined, streamed below
                 (error: unknown) => {
-                  if (isStreamingRequired(error)) return undefined
+                  if (isStreamingRequired(error, sdkModule)) return undefined
                   throw error
                 }
               ),

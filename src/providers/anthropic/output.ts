@@ -7,19 +7,19 @@
  * `structured-outputs-2025-11-13` beta header is deprecated) on Claude Opus 4.5 / 4.6, Sonnet
  * 4.5 / 4.6, Haiku 4.5 and later models; older models answer 400. Its schemas must close every
  * object (`additionalProperties: false`) and support fewer keywords (no numeric bounds, no string
- * lengths, `minItems` 0 or 1 only): the schema goes through the SDK's own `transformJSONSchema`,
- * which closes objects and moves unsupported keywords into the description, so the model still
- * reads them and the decoder still checks them. A schema it cannot transform (a property with no
+ * lengths, `minItems` 0 or 1 only): the schema goes through {@link strictSchema} (the rules of
+ * the SDK's own `transformJSONSchema`), which closes objects and moves unsupported keywords into
+ * the description, so the model still reads them and the decoder still checks them. A schema it cannot transform (a property with no
  * type, like `Schema.Unknown`) is sent with its objects closed and a warning.
  */
 import type Anthropic from "@anthropic-ai/sdk"
-import { transformJSONSchema } from "@anthropic-ai/sdk/lib/transform-json-schema"
 import { Either } from "effect"
 import type { InvalidInputError } from "../../AiError.js"
 import { encodeOutputWith, forcedOutputTool, type OutputEncoding } from "../../internal/structuredOutput.js"
 import { isRecord } from "../../internal/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
+import { strictSchema } from "./jsonSchema.js"
 
 // the codec imports this module: its constant is repeated rather than imported back
 const providerName = "anthropic"
@@ -43,7 +43,7 @@ export const nativeSchema = (output: OutputObjectDefinition): { readonly schema:
     ? { ...output.jsonSchema, description: output.description }
     : output.jsonSchema
   try {
-    return { schema: transformJSONSchema(withDescription) as Json }
+    return { schema: strictSchema(withDescription) }
   } catch (e) {
     return {
       schema: closeObjects(withDescription) as Json,

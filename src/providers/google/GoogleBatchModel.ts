@@ -29,6 +29,7 @@ import { decodeBatch, decodeResult, type EncodedItem, encodeItem, itemSize, resu
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
+import { googleSdk } from "./sdk.js"
 import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
 
 /** Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file. */
@@ -50,10 +51,11 @@ const listPageSize = 50
 
 /** Builds the Gemini `BatchModel` service for a model. */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, GoogleClient> =>
-  Effect.map(GoogleClient, (client) => {
+  // the SDK module is loaded by then (the client was built from it): its error class
+  Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
     const { sdk } = client
     const apiKey = Redacted.value(client.apiKey)
-    const onError = mapError(apiKey)
+    const onError = mapError(apiKey, sdkModule)
     const inlineLimit = options?.inlineLimitBytes ?? defaultInlineLimitBytes
 
     const cache = new WeakMap<BatchRequest, Either.Either<EncodedItem, InvalidInputError>>()

@@ -18,6 +18,7 @@ import type * as StreamEvent from "../../StreamEvent.js"
 import { decodeResponse, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
+import { googleSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
 /** Options of {@link make} and {@link layer}. */
@@ -25,8 +26,9 @@ export type Options = LanguageModel.ModelDefaults
 
 /** Builds the Gemini `LanguageModel` service for one model. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, GoogleClient> =>
-  Effect.map(GoogleClient, (client) => {
-    const onError = mapError(Redacted.value(client.apiKey))
+  // the SDK module is loaded by then (the client was built from it): its error class
+  Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
+    const onError = mapError(Redacted.value(client.apiKey), sdkModule)
 
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
       Effect.flatMap(encodeRequest(modelName, messages, context), (encoded) => loggedWarnings(encoded, `${providerName}: `))

@@ -17,8 +17,9 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters, ModelSettings } from "../../Parameters.js"
 import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 import { decodeChatCompletion, type DecodeOptions, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
-import { fromSdkError } from "./errors.js"
+import { type ErrorClasses, fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+import { openAiSdk } from "./sdk.js"
 
 /** Options of an OpenAI language model. */
 export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
@@ -67,7 +68,7 @@ export interface GenerationApi<Body, EncodeOptions> {
 
 /** The provider implementation of one API over a client; `LanguageModel.make` turns it into the service. */
 export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, EncodeOptions>) =>
-(client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
+(client: ClientService, modelName: string, options: EncodeOptions | undefined, errors: ErrorClasses): LanguageModel.Implementation => {
   const secrets = [Redacted.value(client.apiKey)]
   const decodeOptions = { requestedModel: modelName }
   const encode = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext) => {
@@ -85,7 +86,7 @@ export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, E
           // interruption aborts the HTTP request (internal/abortableFetch.ts)
           abortable(
             (controller) => api.create(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
-            (error) => fromSdkError(error, { secrets, where: "body" })
+            (error) => fromSdkError(error, { secrets, where: "body", errors })
           ),
           (data) => {
             // the SDK puts the request id on the parsed body (`_request_id`): `.withResponse()` is not needed
@@ -98,7 +99,7 @@ export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, E
         openSdkStream(
           (controller) => api.createStream(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
           ({ data, requestId }) => ({ chunks: data, decoder: api.streamDecoder(context.parameters, { ...decodeOptions, requestId }) }),
-          (error) => fromSdkError(error, { secrets, where: "stream" })
+          (error) => fromSdkError(error, { secrets, where: "stream", errors })
         ))
   }
 }
@@ -124,7 +125,7 @@ export const implementation = implementationOf(chatCompletions)
 
 /** The service over the client in context. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
-  Effect.map(OpenAiClient, (client) => LanguageModel.make(implementation(client, modelName, options), options))
+  Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => LanguageModel.make(implementation(client, modelName, options, sdk), options))
 
 /** The `LanguageModel` layer of one OpenAI model, over the client in context. */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> =>

@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import * as LanguageModel from "../../LanguageModel.js"
 import { type GenerationApi, implementationOf } from "./OpenAiLanguageModel.js"
 import { OpenAiClient } from "./OpenAiClient.js"
+import { openAiSdk } from "./sdk.js"
 import {
   decodeResponse,
   type EncodeOptions,
@@ -46,7 +47,7 @@ export const implementation = implementationOf(responses)
 
 /** The service over the client in context. */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
-  Effect.map(OpenAiClient, (client) => LanguageModel.make(implementation(client, modelName, options), options))
+  Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => LanguageModel.make(implementation(client, modelName, options, sdk), options))
 
 /** The Responses `LanguageModel` layer of one OpenAI model, over the client in context. */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> =>

@@ -1,0 +1,12 @@
+/**
+ * The `@google/genai` package, imported when the first Gemini client is built rather than with
+ * effect-llm-direct (internal/lazyModule.ts).
+ * @internal
+ */
+import { lazyModule } from "../../internal/lazyModule.js"
+
+/** The `@google/genai` package's module. */
+export type GoogleSdk = typeof import("@google/genai")
+
+/** The Gemini SDK, imported on first use. */
+export const googleSdk = lazyModule<GoogleSdk>(() => import("@google/genai"))
