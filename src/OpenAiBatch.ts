@@ -39,6 +39,9 @@ import { PROVIDER } from "./providers/openai/codec.js"
 /**
  * What {@link createChatRequest} takes (`create_chat_request`); `A` and `I` are the
  * types of `outputType`, when there is one.
+ *
+ * @since 0.1.0
+ * @category options
  */
 export interface ChatRequestOptions<A = unknown, I = unknown> {
   /** The request's id, unique within the batch. */
@@ -64,6 +67,9 @@ export interface ChatRequestOptions<A = unknown, I = unknown> {
  *
  * @example
  * OpenAi.Batch.createChatRequest({ customId: "creative-writing", prompt: "Write a short poem about coding", model: "gpt-4o-mini", maxTokens: 100, temperature: 0.8 })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const createChatRequest = <A = unknown, I = unknown>(options: ChatRequestOptions<A, I>): Batch.BatchRequest => {
   const settings: { -readonly [K in keyof ModelSettings]: ModelSettings[K] } = {}
@@ -97,7 +103,12 @@ export const createChatRequest = <A = unknown, I = unknown>(options: ChatRequest
 // jobs
 // ---------------------------------------------------------------------------------------------
 
-/** OpenAI's own request counts of a batch. */
+/**
+ * OpenAI's own request counts of a batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RequestCounts {
   readonly total: number
   /** Requests that succeeded. */
@@ -105,7 +116,12 @@ export interface RequestCounts {
   readonly failed: number
 }
 
-/** A batch job as a `BatchJob`: status, times, window, counts, errors and file ids. */
+/**
+ * A batch job as a `BatchJob`: status, times, window, counts, errors and file ids.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BatchJob {
   readonly id: string
   readonly status: Batch.BatchStatus
@@ -124,7 +140,12 @@ export interface BatchJob {
   readonly batch: Batch.Batch
 }
 
-/** A batch snapshot as a {@link BatchJob}. */
+/**
+ * A batch snapshot as a {@link BatchJob}.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const jobOf = (batch: Batch.Batch): BatchJob => {
   const d = batch.details as Details
   return {
@@ -144,7 +165,12 @@ export const jobOf = (batch: Batch.Batch): BatchJob => {
   }
 }
 
-/** Options of {@link batchCreateJob} (`batch_create_job`). */
+/**
+ * Options of {@link batchCreateJob} (`batch_create_job`).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface CreateJobOptions {
   /** Only "/v1/chat/completions", the endpoint of this library's requests. */
   readonly endpoint?: typeof ENDPOINT | undefined
@@ -159,6 +185,9 @@ export interface CreateJobOptions {
 /**
  * Submits one batch (validated first, before any network call) and returns its id. Interrupted
  * while it uploads and creates, it still learns the id and cancels the batch.
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const batchCreateJob = (
   requests: ReadonlyArray<Batch.BatchRequestInput>,
@@ -177,26 +206,51 @@ export const batchCreateJob = (
     return batch.id
   })
 
-/** The job's current status, counts and file ids (`batch_get_status`). */
+/**
+ * The job's current status, counts and file ids (`batch_get_status`).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchGetStatus = (batchId: string, options?: Batch.CallOptions): Effect.Effect<BatchJob, AiError, BatchModel> =>
   Effect.map(Batch.status(batchId, options), jobOf)
 
-/** Asks OpenAI to cancel the job; returns it, usually `cancelling` (`batch_cancel_job`). */
+/**
+ * Asks OpenAI to cancel the job; returns it, usually `cancelling` (`batch_cancel_job`).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchCancelJob = (batchId: string, options?: Batch.CallOptions): Effect.Effect<BatchJob, AiError, BatchModel> =>
   Effect.map(Batch.cancel(batchId, options), jobOf)
 
-/** The most recent jobs, newest first (`batch_list_jobs`, default 20). */
+/**
+ * The most recent jobs, newest first (`batch_list_jobs`, default 20).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchListJobs = (limit = 20, options?: Batch.CallOptions): Effect.Effect<ReadonlyArray<BatchJob>, AiError, BatchModel> =>
   Effect.map(Stream.runCollect(Batch.list({ limit, retry: options?.retry })), (batches) => Chunk.toReadonlyArray(batches).map(jobOf))
 
-/** A tool call as OpenAI sends it: `toolCall.function.name`. */
+/**
+ * A tool call as OpenAI sends it: `toolCall.function.name`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ToolCall {
   readonly id: string
   readonly type: "function"
   readonly function: { readonly name: string; readonly arguments: string }
 }
 
-/** One request's result with conveniences: `output` text, `toolCalls`, `error`. */
+/**
+ * One request's result with conveniences: `output` text, `toolCalls`, `error`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface JobResult {
   readonly customId: string
   /** The response's text; undefined when it failed or only called tools. */
@@ -211,7 +265,12 @@ export interface JobResult {
   readonly result: Batch.BatchResult
 }
 
-/** A result with conveniences. */
+/**
+ * A result with conveniences.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const jobResultOf = (result: Batch.BatchResult): JobResult => {
   if (!result.isSuccessful) {
     return { customId: result.customId, output: undefined, toolCalls: [], error: result.error, response: undefined, result }
@@ -236,6 +295,9 @@ export const jobResultOf = (result: Batch.BatchResult): JobResult => {
  * The results of a complete job, one per request line (`batch_retrieve_job`: check the
  * status first). A job still
  * running fails with InvalidInputError; read large jobs with `Batch.results` as a stream.
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const batchRetrieveJob = (batchId: string, options?: Batch.CallOptions): Effect.Effect<ReadonlyArray<JobResult>, AiError, BatchModel> =>
   Effect.map(Stream.runCollect(Batch.results(batchId, options)), (results) => Chunk.toReadonlyArray(results).map(jobResultOf))

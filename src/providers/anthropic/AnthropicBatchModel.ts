@@ -29,10 +29,20 @@ import { mapError } from "./errors.js"
 import { anthropicSdk } from "./sdk.js"
 import { listed, logGrouped } from "../../internal/batchWarnings.js"
 
-/** Anthropic's limits of one message batch: 100,000 requests, 256 MB. */
+/**
+ * Anthropic's limits of one message batch: 100,000 requests, 256 MB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 }
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** Settings every request starts from (a request's own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -41,7 +51,12 @@ export interface Options {
 /** Page size of `list` (Anthropic allows 1 to 1000; it defaults to 20). */
 const listPageSize = 100
 
-/** Builds the Anthropic `BatchModel` service for a default model. */
+/**
+ * Builds the Anthropic `BatchModel` service for a default model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, AnthropicClient> =>
   // the SDK module is loaded by then (the client was built from it): its error classes
   Effect.zipWith(AnthropicClient, anthropicSdk, (client, sdkModule) => {
@@ -229,6 +244,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     })
   })
 
-/** The Anthropic `BatchModel` as a Layer over the client. */
+/**
+ * The Anthropic `BatchModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, AnthropicClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

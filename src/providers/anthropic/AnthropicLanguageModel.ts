@@ -34,6 +34,9 @@ const nonStreamingTokenCaps: Readonly<Record<string, number>> = {
  * anything, when neither the request nor the client sets a timeout and either the expected time
  * (60 min × max_tokens / 128,000) exceeds 10 minutes — max_tokens above 21,333 — or max_tokens
  * exceeds the model's non-streaming cap. We ask the SDK's own public calculator.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const requiresStreaming = (client: ClientService, request: EncodedRequest): boolean => {
   if (request.options.timeout !== undefined || client.timeoutMs !== undefined) return false
@@ -50,10 +53,20 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 const isStreamingRequired = (error: unknown, { AnthropicError, APIError }: ErrorClasses): boolean =>
   error instanceof AnthropicError && !(error instanceof APIError) && /streaming is required/i.test(error.message)
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type Options = LanguageModel.ModelDefaults
 
-/** Builds the Anthropic `LanguageModel` service for one model. */
+/**
+ * Builds the Anthropic `LanguageModel` service for one model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, AnthropicClient> =>
   // the SDK module is loaded by then (the client was built from it): its error classes
   Effect.zipWith(AnthropicClient, anthropicSdk, (client, sdkModule) => {
@@ -130,6 +143,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     }, options)
   })
 
-/** The Anthropic `LanguageModel` as a Layer over the client. */
+/**
+ * The Anthropic `LanguageModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, AnthropicClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

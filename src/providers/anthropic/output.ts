@@ -36,7 +36,12 @@ const closeObjects = (node: unknown): unknown => {
   return out
 }
 
-/** The schema Anthropic's native mode accepts for an output object, and a warning if it had to fall back. */
+/**
+ * The schema Anthropic's native mode accepts for an output object, and a warning if it had to fall back.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const nativeSchema = (output: OutputObjectDefinition): { readonly schema: Json; readonly warning?: string } => {
   // Anthropic's format has no name or description field: the description goes into the schema
   const withDescription = output.description !== undefined && output.jsonSchema.description === undefined
@@ -52,7 +57,12 @@ export const nativeSchema = (output: OutputObjectDefinition): { readonly schema:
   }
 }
 
-/** The output mode's part of a request; the native mode's format is an `output_config.format`. */
+/**
+ * The output mode's part of a request; the native mode's format is an `output_config.format`.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const encodeOutput = (
   messages: ReadonlyArray<ModelMessage>,
   parameters: ModelRequestParameters
@@ -66,13 +76,21 @@ export const encodeOutput = (
  * `output_config` with the format set, merged with what the caller put there through `extraBody`
  * (`effort`, say), which would otherwise replace it whole. The caller's own `format` wins, as
  * everything in `extraBody` does: it is the escape hatch.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const outputConfig = (format: Anthropic.JSONOutputFormat, extra: unknown): Anthropic.OutputConfig => ({
   format,
   ...(isRecord(extra) ? (extra as Anthropic.OutputConfig) : {})
 })
 
-/** The tool choice forcing the output tool by name, when the "tool" mode allows it. */
+/**
+ * The tool choice forcing the output tool by name, when the "tool" mode allows it.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const forcedToolChoice = (parameters: ModelRequestParameters): Anthropic.ToolChoiceTool | undefined => {
   const name = forcedOutputTool(parameters)
   return name !== undefined ? { type: "tool", name } : undefined

@@ -32,13 +32,28 @@ import { GoogleClient } from "./GoogleClient.js"
 import { googleSdk } from "./sdk.js"
 import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
 
-/** Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file. */
+/**
+ * Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 }
 
-/** The API's limit of an inline batch create: 20 MB. */
+/**
+ * The API's limit of an inline batch create: 20 MB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultInlineLimitBytes = 20 * 1024 * 1024
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** Settings every request starts from (a request's own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -49,7 +64,12 @@ export interface Options {
 /** Page size of `list`. */
 const listPageSize = 50
 
-/** Builds the Gemini `BatchModel` service for a model. */
+/**
+ * Builds the Gemini `BatchModel` service for a model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, GoogleClient> =>
   // the SDK module is loaded by then (the client was built from it): its error class
   Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
@@ -231,6 +251,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     }
   })
 
-/** The Gemini `BatchModel` as a Layer over the client. */
+/**
+ * The Gemini `BatchModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, GoogleClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

@@ -21,10 +21,20 @@ import { GoogleClient } from "./GoogleClient.js"
 import { googleSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type Options = LanguageModel.ModelDefaults
 
-/** Builds the Gemini `LanguageModel` service for one model. */
+/**
+ * Builds the Gemini `LanguageModel` service for one model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, GoogleClient> =>
   // the SDK module is loaded by then (the client was built from it): its error class
   Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
@@ -82,6 +92,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     }, options)
   })
 
-/** The Gemini `LanguageModel` as a Layer over the client. */
+/**
+ * The Gemini `LanguageModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, GoogleClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

@@ -5,8 +5,18 @@
  */
 import { lazyModule } from "../../internal/lazyModule.js"
 
-/** The `@google/genai` package's module. */
+/**
+ * The `@google/genai` package's module.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type GoogleSdk = typeof import("@google/genai")
 
-/** The Gemini SDK, imported on first use. */
+/**
+ * The Gemini SDK, imported on first use.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const googleSdk = lazyModule<GoogleSdk>(() => import("@google/genai"))

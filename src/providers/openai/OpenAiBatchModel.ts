@@ -45,7 +45,12 @@ import type { EncodeOptions as ResponsesEncodeOptions } from "./responsesCodec.j
  */
 export const limits: BatchModel.Limits = LIMITS
 
-/** Options of the OpenAI batch model: default settings of every request, and the system prompt role. */
+/**
+ * Options of the OpenAI batch model: default settings of every request, and the system prompt role.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options extends EncodeOptions, ResponsesEncodeOptions {
   /** Settings every request starts from (its own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -117,7 +122,12 @@ const noBatchCreated = (error: AiError): boolean =>
   error._tag === "NotFoundError" ||
   error._tag === "RateLimitError"
 
-/** The provider implementation over a client; `BatchModel.make` turns it into the service. */
+/**
+ * The provider implementation over a client; `BatchModel.make` turns it into the service.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const implementation = (client: ClientService, modelName: string, options: Options | undefined, sdkModule: OpenAiSdk): BatchModel.Implementation => {
   const { sdk } = client
   // the SDK's error classes and upload helper, from the module the client was built from
@@ -280,10 +290,20 @@ export const implementation = (client: ClientService, modelName: string, options
   }
 }
 
-/** The service over the client in context. */
+/**
+ * The service over the client in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, OpenAiClient> =>
   Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => BatchModel.make(implementation(client, modelName, options, sdk)))
 
-/** The `BatchModel` layer of one OpenAI model, over the client in context. */
+/**
+ * The `BatchModel` layer of one OpenAI model, over the client in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, OpenAiClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

@@ -248,7 +248,7 @@ export * as BatchCodec from "./batchCodec.js"
  * Webhooks: the verified-event service, its Layers, the HttpServer handler and the run completion.
  *
  * @since 0.1.0
- * @category webhooks
+ * @category utils
  */
 export {
   type OpenAiWebhookEvent,
