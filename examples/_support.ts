@@ -4,7 +4,7 @@
  * example talks to the emulator, whose answers are known, so the example can assert them.
  */
 import { pathToFileURL } from "node:url"
-import { disposeAll } from "../src/direct.js"
+import { disposeAll } from "../src/direct/index.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 
 /** Whether a real provider is configured (then answers vary and examples check less). */

@@ -5,7 +5,7 @@
  * small batch, and the Promise facade's "azure:<deployment>" model string.
  */
 import { Effect, Layer } from "effect"
-import { modelRequest, ModelRequest } from "../src/direct.js"
+import { modelRequest, ModelRequest } from "../src/direct/index.js"
 import { AzureOpenAi, Batch, LanguageModel, Message, StreamEvent } from "../src/index.js"
 import { check, runExample } from "./_support.js"
 

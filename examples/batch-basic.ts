@@ -2,7 +2,7 @@
  * Seed 000 "Basic Batch Example" (batch_basic.py): submit with `batchCreate`, poll with
  * `batchStatus`, then read `batchResults`.
  */
-import { batchCreate, batchResults, batchStatus, ModelRequest } from "../src/direct.js"
+import { batchCreate, batchResults, batchStatus, ModelRequest } from "../src/direct/index.js"
 import { check, type EmulatorSettings, runExample, wait } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -4,7 +4,7 @@
  * `Schedule` handed to `Batch.run`.
  */
 import { Duration, Effect, Schedule } from "effect"
-import { batchCreate, batchResults, batchStatus, ModelRequest } from "../src/direct.js"
+import { batchCreate, batchResults, batchStatus, ModelRequest } from "../src/direct/index.js"
 import { Batch, OpenAi } from "../src/index.js"
 import { check, runExample, wait } from "./_support.js"
 

@@ -7,7 +7,7 @@
  */
 import { NodeSdk } from "@effect/opentelemetry"
 import { ConsoleSpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { modelRequestBatch, ModelRequest } from "../src/direct.js"
+import { modelRequestBatch, ModelRequest } from "../src/direct/index.js"
 import { Telemetry } from "../src/index.js"
 import { check, runExample } from "./_support.js"
 

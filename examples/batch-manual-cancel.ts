@@ -2,7 +2,7 @@
  * Seed 003 "manual cancellation" (batch_manual_cancel.py): Python's `asyncio.wait_for` +
  * `task.cancel()` is an AbortSignal here; aborting cancels the remote batch.
  */
-import { modelRequestBatch, ModelRequest } from "../src/direct.js"
+import { modelRequestBatch, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 /**
  * Seed 003 "Batch Object Properties" (batch_properties.py): what a Batch tells you.
  */
-import { batchCreate, ModelRequest } from "../src/direct.js"
+import { batchCreate, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -2,7 +2,7 @@
  * Seed 003 "Quick Start" (batch_quick_start.py): `modelRequestBatch` submits, polls every
  * `pollInterval` seconds and resolves with one result per request, in submission order.
  */
-import { modelRequestBatch, ModelRequest } from "../src/direct.js"
+import { modelRequestBatch, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -2,7 +2,7 @@
  * Seeds 000 and 003 "Batch Status and Results" (batch_results_handling.py): each result carries
  * its custom id and either a ModelResponse or an error with code and message.
  */
-import { modelRequestBatch, ModelRequest } from "../src/direct.js"
+import { modelRequestBatch, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

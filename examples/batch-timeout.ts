@@ -2,7 +2,7 @@
  * Seed 003 "Cancellation and Timeouts" (batch_with_timeout.py): `timeout` (seconds) cancels the
  * remote batch and rejects with BatchTimeoutError if it is not done in time.
  */
-import { BatchTimeoutError, modelRequestBatch, ModelRequest } from "../src/direct.js"
+import { BatchTimeoutError, modelRequestBatch, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -3,7 +3,7 @@
  * requests; tool calls come back in the responses for you to execute.
  */
 import { Schema } from "effect"
-import { batchCreate, modelRequestBatch, ModelRequest, ModelRequestParameters, tool } from "../src/direct.js"
+import { batchCreate, modelRequestBatch, ModelRequest, ModelRequestParameters, tool } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 /** Perform a calculation. */

@@ -5,7 +5,7 @@
  * Then the same in Effect with `Batch.runWithSummary`.
  */
 import { Effect } from "effect"
-import { modelRequestBatchWithSummary, ModelRequest } from "../src/direct.js"
+import { modelRequestBatchWithSummary, ModelRequest } from "../src/direct/index.js"
 import { Batch, OpenAi } from "../src/index.js"
 import { check, runExample } from "./_support.js"
 

@@ -11,7 +11,7 @@
  *   GEMINI_API_KEY=... npm run demo -- google:gemini-2.5-flash
  */
 import { Console, Duration, Effect, Stream } from "effect"
-import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { disposeAll, modelRequest, modelRequestStream, ModelRequest } from "../src/direct/index.js"
 import { Batch, ModelString } from "../src/index.js"
 import { draw, progressBar } from "./batch-progress.js"
 import { startEmulator } from "../src/testing/Emulator.js"

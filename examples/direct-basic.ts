@@ -2,7 +2,7 @@
  * Seed 000 "Basic Example" (direct_basic.py): one request, print the text and the usage.
  * Python's `model_request_sync` becomes an awaited `modelRequest`.
  */
-import { modelRequest, ModelRequest } from "../src/direct.js"
+import { modelRequest, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -2,7 +2,7 @@
  * Seed 001 `model_request_stream` example: iterate the events of a streamed request.
  * pydantic-ai's `async with ... as stream` becomes a plain `for await`; `break` would abort it.
  */
-import { modelRequestStream, ModelRequest, type ModelResponseStreamEvent } from "../src/direct.js"
+import { modelRequestStream, ModelRequest, type ModelResponseStreamEvent } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

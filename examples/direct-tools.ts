@@ -3,7 +3,7 @@
  * Schema (pydantic's `model_json_schema()` in the seed), offered with text output allowed.
  */
 import { Either, Schema } from "effect"
-import { modelRequest, ModelRequest, tool } from "../src/direct.js"
+import { modelRequest, ModelRequest, tool } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 /** Divide two numbers. */

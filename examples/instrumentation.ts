@@ -11,7 +11,7 @@
 import { NodeSdk } from "@effect/opentelemetry"
 import { ConsoleSpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect } from "effect"
-import { modelRequest, ModelRequest } from "../src/direct.js"
+import { modelRequest, ModelRequest } from "../src/direct/index.js"
 import { Anthropic, LanguageModel, Telemetry } from "../src/index.js"
 import { check, runExample } from "./_support.js"
 

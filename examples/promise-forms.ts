@@ -3,7 +3,7 @@
  * `model_request_sync` and `model_request_stream_sync` (and `StreamedResponseSync`) become the
  * awaited `modelRequest` and the async-iterable `modelRequestStream`; `signal` cancels either.
  */
-import { modelRequest, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { modelRequest, modelRequestStream, ModelRequest } from "../src/direct/index.js"
 import { check, runExample } from "./_support.js"
 
 export const main = async (): Promise<void> => {

@@ -6,7 +6,7 @@
  * value, or throws an OutputDecodeError naming the path that did not fit.
  */
 import { Schema } from "effect"
-import { modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct/index.js"
 import { OpenAi } from "../src/index.js"
 import * as Output from "../src/Output.js"
 import { check, runExample } from "./_support.js"

@@ -19,39 +19,69 @@ const common = {
 const suffix = (detail: string | undefined, requestId?: string | undefined): string =>
   `${detail ? ` Provider said: ${detail}` : ""}${requestId ? ` (request id ${requestId})` : ""}`
 
-/** 401: the API key is missing, wrong or revoked. */
+/**
+ * 401: the API key is missing, wrong or revoked.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", common) {
   override get message(): string {
     return `${this.provider} rejected the API key (401). Check the key you configured (for example OPENAI_API_KEY or ANTHROPIC_API_KEY) is valid for this provider.${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** 403: the key is valid but may not use this model or resource. */
+/**
+ * 403: the key is valid but may not use this model or resource.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PermissionDeniedError extends Schema.TaggedError<PermissionDeniedError>()("PermissionDeniedError", common) {
   override get message(): string {
     return `${this.provider} denied access (403). Check that the key's project or organisation may use this model or resource.${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** 404: the model, batch or file does not exist (or is not visible to this key). */
+/**
+ * 404: the model, batch or file does not exist (or is not visible to this key).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", common) {
   override get message(): string {
     return `${this.provider} found no such resource (404). Check the model name or id, and that it belongs to this key's project.${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** 429: too many requests or tokens; retried by the default policy, honouring `retryAfter`. */
+/**
+ * 429: too many requests or tokens; retried by the default policy, honouring `retryAfter`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLimitError", {
   ...common,
   retryAfter: Schema.optional(Schema.DurationFromSelf)
 }) {
   override get message(): string {
-    const wait = this.retryAfter ? ` The provider asked to wait ${Duration.format(this.retryAfter)}.` : ""
-    return `${this.provider} rate limit hit (429).${wait} Retry later, lower concurrency, or use a batch for bulk work.${suffix(this.detail, this.requestId)}`
+    const advice = this.retryAfter === undefined
+      ? " Retry later, lower concurrency, or use a batch for bulk work."
+      : Duration.toMillis(this.retryAfter) <= 0
+        // retry-after: 0 is leave to retry now, not a wait of "0"
+        ? " The provider allows a retry now; if the limit persists, lower concurrency or use a batch for bulk work."
+        : ` The provider asked to wait ${Duration.format(this.retryAfter)}. Retry later, lower concurrency, or use a batch for bulk work.`
+    return `${this.provider} rate limit hit (429).${advice}${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** 400 / 422: the provider rejected the request as malformed. */
+/**
+ * 400 / 422: the provider rejected the request as malformed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>()("InvalidRequestError", {
   ...common,
   status: Schema.optional(Schema.Number)
@@ -61,7 +91,12 @@ export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>
   }
 }
 
-/** 5xx (or 529 overloaded): the provider failed; retried by the default policy. */
+/**
+ * 5xx (or 529 overloaded): the provider failed; retried by the default policy.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ProviderUnavailableError extends Schema.TaggedError<ProviderUnavailableError>()("ProviderUnavailableError", {
   ...common,
   status: Schema.Number,
@@ -72,21 +107,36 @@ export class ProviderUnavailableError extends Schema.TaggedError<ProviderUnavail
   }
 }
 
-/** The request took longer than its timeout. */
+/**
+ * The request took longer than its timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>()("RequestTimeoutError", common) {
   override get message(): string {
     return `${this.provider} did not answer in time. Raise the \`timeout\` setting or retry.${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** The connection failed or was reset before a complete answer arrived; retried by default. */
+/**
+ * The connection failed or was reset before a complete answer arrived; retried by default.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ConnectionError extends Schema.TaggedError<ConnectionError>()("ConnectionError", common) {
   override get message(): string {
     return `Could not reach ${this.provider} or the connection broke. Check the network and the base URL; the request may be retried.${suffix(this.detail, this.requestId)}`
   }
 }
 
-/** The provider answered something we could not decode; `path` says where. */
+/**
+ * The provider answered something we could not decode; `path` says where.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
   ...common,
   path: Schema.String
@@ -96,7 +146,12 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   }
 }
 
-/** The provider (or this library for it) does not support what was asked, such as batches. */
+/**
+ * The provider (or this library for it) does not support what was asked, such as batches.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class UnsupportedError extends Schema.TaggedError<UnsupportedError>()("UnsupportedError", {
   ...common,
   feature: Schema.String
@@ -106,7 +161,12 @@ export class UnsupportedError extends Schema.TaggedError<UnsupportedError>()("Un
   }
 }
 
-/** Our own validation failed, before any network call; the message says what to change. */
+/**
+ * Our own validation failed, before any network call; the message says what to change.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
   /** What is wrong and what to do about it. */
   reason: Schema.String,
@@ -117,7 +177,12 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
   }
 }
 
-/** Any error a request, a stream or a batch call can fail with. */
+/**
+ * Any error a request, a stream or a batch call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type AiError =
   | AuthenticationError
   | PermissionDeniedError
@@ -131,7 +196,12 @@ export type AiError =
   | UnsupportedError
   | InvalidInputError
 
-/** The Schema of {@link AiError}: every request error class. */
+/**
+ * The Schema of {@link AiError}: every request error class.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export const AiError = Schema.Union(
   AuthenticationError,
   PermissionDeniedError,
@@ -146,7 +216,12 @@ export const AiError = Schema.Union(
   InvalidInputError
 )
 
-/** One error a provider reported for a whole batch (for example a validation error of its file). */
+/**
+ * One error a provider reported for a whole batch (for example a validation error of its file).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class BatchErrorItem extends Schema.Class<BatchErrorItem>("BatchErrorItem")({
   code: Schema.String,
   message: Schema.String,
@@ -154,7 +229,12 @@ export class BatchErrorItem extends Schema.Class<BatchErrorItem>("BatchErrorItem
   param: Schema.optional(Schema.String)
 }) {}
 
-/** The provider failed the whole batch (an OpenAI batch whose input failed validation). */
+/**
+ * The provider failed the whole batch (an OpenAI batch whose input failed validation).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BatchFailedError extends Schema.TaggedError<BatchFailedError>()("BatchFailedError", {
   batchId: Schema.String,
   provider: Schema.String,
@@ -166,7 +246,12 @@ export class BatchFailedError extends Schema.TaggedError<BatchFailedError>()("Ba
   }
 }
 
-/** The batch did not finish within `timeout`; the remote batch was cancelled. */
+/**
+ * The batch did not finish within `timeout`; the remote batch was cancelled.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BatchTimeoutError extends Schema.TaggedError<BatchTimeoutError>()("BatchTimeoutError", {
   batchId: Schema.String,
   provider: Schema.String,
@@ -177,10 +262,20 @@ export class BatchTimeoutError extends Schema.TaggedError<BatchTimeoutError>()("
   }
 }
 
-/** What the batch lifecycle adds to {@link AiError}. */
+/**
+ * What the batch lifecycle adds to {@link AiError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type BatchError = BatchFailedError | BatchTimeoutError
 
-/** Whether an error is worth retrying: rate limits, 5xx, connection failures and timeouts. */
+/**
+ * Whether an error is worth retrying: rate limits, 5xx, connection failures and timeouts.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isRetryable = (error: AiError | BatchError): boolean =>
   error._tag === "RateLimitError" ||
   error._tag === "ProviderUnavailableError" ||
@@ -190,6 +285,9 @@ export const isRetryable = (error: AiError | BatchError): boolean =>
 /**
  * Replaces every secret in a text by `[redacted]`: the given keys, and anything shaped like an
  * OpenAI or Anthropic key (`sk-...`), so a provider echoing a key back cannot leak it.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const redact = (text: string, secrets: ReadonlyArray<string> = []): string => {
   let out = text

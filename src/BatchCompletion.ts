@@ -13,19 +13,30 @@ import type { PollSchedule } from "./BatchData.js"
  * A provider event about a batch, as a verified webhook delivers it: OpenAI's `batch.completed`,
  * `batch.failed`, `batch.expired`, `batch.cancelled` (`data.id` is the batch id). Other types
  * are ignored.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface BatchEvent {
   readonly type: string
   readonly data: { readonly id: string }
 }
 
-/** The event types that announce a batch's final status. */
+/**
+ * The event types that announce a batch's final status.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const finalEventTypes: ReadonlyArray<string> = ["batch.completed", "batch.failed", "batch.expired", "batch.cancelled"]
 
 /**
  * How a run learns that a batch finished besides polling: a source of {@link BatchEvent}s (see
  * {@link webhook}). Each event for one of the run's batches wakes its wait: the status is
  * checked once right away, and the run finishes on a final status without further polls.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Completion {
   readonly _tag: "Webhook"
@@ -35,7 +46,12 @@ export interface Completion {
   readonly fallback: PollSchedule
 }
 
-/** Options of {@link webhook}. */
+/**
+ * Options of {@link webhook}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface WebhookOptions {
   /**
    * Poll on this schedule too, so that a lost event costs latency, not results (default every
@@ -57,6 +73,9 @@ const DEFAULT_WEBHOOK_FALLBACK: Duration.DurationInput = "1 hour"
  * @example
  * const hooks = yield* OpenAi.OpenAiWebhooks
  * const results = yield* Batch.run(requests, { completion: Batch.webhook(hooks.events, { fallback: "30 minutes" }) })
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const webhook = (events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchEvent>, options?: WebhookOptions): Completion => ({
   _tag: "Webhook",
@@ -67,6 +86,9 @@ export const webhook = (events: Stream.Stream<BatchEvent> | PubSub.PubSub<BatchE
 /**
  * A signal that succeeds each time a final event for this batch has come, listening from now on.
  * @internal
+ *
+ * @since 0.2.0
+ * @category streams
  */
 export const wakeUps = (completion: Completion, batchId: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
   Effect.gen(function* () {

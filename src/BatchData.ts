@@ -15,6 +15,9 @@ import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings
 /**
  * Where a batch is in its lifecycle. Final: completed, failed, expired, cancelled.
  * Each provider's batch codec maps its own statuses to these.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const BatchStatus = Schema.Literal(
   "validating",
@@ -26,19 +29,37 @@ export const BatchStatus = Schema.Literal(
   "cancelling",
   "cancelled"
 )
-/** Where a batch is in its lifecycle. */
+/**
+ * Where a batch is in its lifecycle.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BatchStatus = typeof BatchStatus.Type
 
-/** The statuses after which nothing changes any more. */
+/**
+ * The statuses after which nothing changes any more.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const finalStatuses: ReadonlyArray<BatchStatus> = ["completed", "failed", "expired", "cancelled"]
 
-/** Whether a status is final. */
+/**
+ * Whether a status is final.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isFinalStatus = (status: BatchStatus): boolean => finalStatuses.includes(status)
 
 /**
  * One request of a batch: its custom id (unique within the batch), the messages, and optionally
  * its own parameters, settings and model (Anthropic allows a model per request; OpenAI one model
  * per batch).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
   customId: Schema.String,
@@ -66,7 +87,12 @@ export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
   }
 }
 
-/** A batch request as a {@link BatchRequest} or a plain object of its fields. */
+/**
+ * A batch request as a {@link BatchRequest} or a plain object of its fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BatchRequestInput =
   | BatchRequest
   | {
@@ -87,6 +113,9 @@ export type BatchRequestInput =
  * @example
  * const json = Schema.encodeSync(Batch.Batch)(batch)      // store it
  * const again = Schema.decodeUnknownSync(Batch.Batch)(json)
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class Batch extends Schema.Class<Batch>("Batch")({
   id: Schema.String,
@@ -130,7 +159,12 @@ const fieldsOf = (batch: Batch): ConstructorParameters<typeof Batch>[0] => ({
   details: batch.details
 })
 
-/** Why one request of a batch failed: the provider's code and message, or one of ours. */
+/**
+ * Why one request of a batch failed: the provider's code and message, or one of ours.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ResultError extends Schema.Class<ResultError>("ResultError")({
   code: Schema.String,
   message: Schema.String
@@ -139,10 +173,18 @@ export class ResultError extends Schema.Class<ResultError>("ResultError")({
 /**
  * Our codes for requests without a provider result line: the batch expired or was cancelled
  * before the request ran, or the provider left it out of a completed batch.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const ResultErrorCode = { expired: "expired", cancelled: "cancelled", missing: "missing" } as const
 
-/** A request that succeeded: the response, as a direct request would return it. */
+/**
+ * A request that succeeded: the response, as a direct request would return it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class BatchResultSuccess extends Schema.Class<BatchResultSuccess>("BatchResultSuccess")({
   customId: Schema.String,
   isSuccessful: Schema.Literal(true).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => true as const)),
@@ -151,7 +193,12 @@ export class BatchResultSuccess extends Schema.Class<BatchResultSuccess>("BatchR
   attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
 }) {}
 
-/** A request that failed: `error.code` is the provider's code or one of {@link ResultErrorCode}. */
+/**
+ * A request that failed: `error.code` is the provider's code or one of {@link ResultErrorCode}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class BatchResultFailure extends Schema.Class<BatchResultFailure>("BatchResultFailure")({
   customId: Schema.String,
   isSuccessful: Schema.Literal(false).pipe(Schema.propertySignature, Schema.withConstructorDefault(() => false as const)),
@@ -160,12 +207,27 @@ export class BatchResultFailure extends Schema.Class<BatchResultFailure>("BatchR
   attempts: Schema.optionalWith(Schema.Number, { default: () => 1 })
 }) {}
 
-/** The result of one request, told apart by `isSuccessful`. */
+/**
+ * The result of one request, told apart by `isSuccessful`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const BatchResult = Schema.Union(BatchResultSuccess, BatchResultFailure)
-/** The result of one request. */
+/**
+ * The result of one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BatchResult = BatchResultSuccess | BatchResultFailure
 
-/** The failure reported for a request the provider returned no line for, by the batch's status. */
+/**
+ * The failure reported for a request the provider returned no line for, by the batch's status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const unanswered = (customId: string, batch: Batch): BatchResultFailure => {
   const [code, message] =
     batch.status === "expired"
@@ -181,5 +243,10 @@ export const unanswered = (customId: string, batch: Batch): BatchResultFailure =
   return new BatchResultFailure({ customId, error: new ResultError({ code, message }) })
 }
 
-/** A poll schedule: any `Schedule` (fed with the last snapshot), or a fixed interval. */
+/**
+ * A poll schedule: any `Schedule` (fed with the last snapshot), or a fixed interval.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type PollSchedule = Schedule.Schedule<unknown, Batch> | Duration.DurationInput

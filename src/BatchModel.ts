@@ -15,7 +15,12 @@ import { Context, Effect, Stream } from "effect"
 import type { AiError, InvalidInputError } from "./AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "./BatchData.js"
 
-/** The most one provider batch may hold; larger request lists are split by `Batch.run`. */
+/**
+ * The most one provider batch may hold; larger request lists are split by `Batch.run`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Limits {
   /** Requests per batch (OpenAI 50,000; Anthropic 100,000). */
   readonly maxRequests: number
@@ -23,13 +28,23 @@ export interface Limits {
   readonly maxBytes: number
 }
 
-/** Options of a create call. */
+/**
+ * Options of a create call.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface CreateOptions {
   /** Key/value labels stored with the batch where the provider supports them (OpenAI). */
   readonly metadata?: Readonly<Record<string, string>> | undefined
 }
 
-/** Options of a list call. */
+/**
+ * Options of a list call.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ListOptions {
   /** At most this many batches in total (default: all, newest first). */
   readonly limit?: number | undefined
@@ -37,7 +52,12 @@ export interface ListOptions {
   readonly after?: string | undefined
 }
 
-/** What a `BatchModel` does. Every call is a single attempt; `Batch.*` adds retries. */
+/**
+ * What a `BatchModel` does. Every call is a single attempt; `Batch.*` adds retries.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export interface Service {
   /** The provider's name: "openai", "anthropic", "test", ... */
   readonly provider: string
@@ -66,7 +86,12 @@ export interface Service {
   readonly list: (options?: ListOptions) => Stream.Stream<Batch, AiError>
 }
 
-/** The `BatchModel` service Tag. */
+/**
+ * The `BatchModel` service Tag.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class BatchModel extends Context.Tag("effect-llm-direct/BatchModel")<BatchModel, Service>() {}
 
 /**
@@ -82,6 +107,9 @@ export class BatchModel extends Context.Tag("effect-llm-direct/BatchModel")<Batc
  *   {@link BatchResult} per provider line, reading the file as a stream. Map a provider's
  *   expired / cancelled line to the codes "expired" / "cancelled"; leave deduplication, unknown
  *   ids and requests without a line to `Batch.results`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Implementation {
   readonly provider: string
@@ -105,7 +133,12 @@ export interface Implementation {
 const carryIds = (previous: Batch | string, next: Batch): Batch =>
   typeof previous === "string" || next.customIds.length > 0 || previous.id !== next.id ? next : next.withCustomIds(previous.customIds)
 
-/** Builds the service from a provider implementation. */
+/**
+ * Builds the service from a provider implementation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (impl: Implementation): Service => {
   const status = (batch: Batch | string) =>
     Effect.map(impl.status(typeof batch === "string" ? batch : batch.id), (next) => carryIds(batch, next))
@@ -128,24 +161,49 @@ export const make = (impl: Implementation): Service => {
   }
 }
 
-/** Creates one provider batch (raw: no validation, no retry). Prefer `Batch.create`. */
+/**
+ * Creates one provider batch (raw: no validation, no retry). Prefer `Batch.create`.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const create = (
   requests: ReadonlyArray<BatchRequest>,
   options: CreateOptions = {}
 ): Effect.Effect<Batch, AiError, BatchModel> => Effect.flatMap(BatchModel, (model) => model.create(requests, options))
 
-/** The batch's current state (raw: one attempt). Prefer `Batch.status`. */
+/**
+ * The batch's current state (raw: one attempt). Prefer `Batch.status`.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const status = (batch: Batch | string): Effect.Effect<Batch, AiError, BatchModel> =>
   Effect.flatMap(BatchModel, (model) => model.status(batch))
 
-/** The provider's result lines (raw). Prefer `Batch.results`, which gives one result per id. */
+/**
+ * The provider's result lines (raw). Prefer `Batch.results`, which gives one result per id.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const results = (batch: Batch | string): Stream.Stream<BatchResult, AiError, BatchModel> =>
   Stream.unwrap(Effect.map(BatchModel, (model) => model.results(batch)))
 
-/** Asks the provider to cancel (raw: one attempt). Prefer `Batch.cancel`. */
+/**
+ * Asks the provider to cancel (raw: one attempt). Prefer `Batch.cancel`.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const cancel = (batch: Batch | string): Effect.Effect<Batch, AiError, BatchModel> =>
   Effect.flatMap(BatchModel, (model) => model.cancel(batch))
 
-/** The provider's batches, newest first (raw). */
+/**
+ * The provider's batches, newest first (raw).
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const list = (options?: ListOptions): Stream.Stream<Batch, AiError, BatchModel> =>
   Stream.unwrap(Effect.map(BatchModel, (model) => model.list(options)))

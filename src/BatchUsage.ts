@@ -16,6 +16,9 @@ import type { RequestUsage } from "./Usage.js"
  * the successful results, `withoutUsage` those among them whose response reported no usage (every
  * counter zero): their tokens are unknown, not zero. `failed` counts the failed results, which
  * carry no usage (a batch bills only what succeeded).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class BatchUsage extends Schema.Class<BatchUsage>("BatchUsage")({
   inputTokens: Schema.Number,
@@ -33,12 +36,20 @@ export class BatchUsage extends Schema.Class<BatchUsage>("BatchUsage")({
   }
 }
 
-/** The reasoning tokens of one usage (OpenAI's `reasoning_tokens` detail; 0 when absent). */
+/**
+ * The reasoning tokens of one usage (OpenAI's `reasoning_tokens` detail; 0 when absent).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const reasoningTokensOf = (usage: RequestUsage): number => usage.details.reasoning_tokens ?? 0
 
 /**
  * Whether a usage reports anything. A provider that sends no usage block decodes to every
  * counter zero; a real request always has input tokens, so all-zero means "not reported".
+ *
+ * @since 0.1.0
+ * @category guards
  */
 export const hasUsage = (usage: RequestUsage): boolean =>
   usage.inputTokens > 0 || usage.outputTokens > 0 || usage.cacheReadTokens > 0 || usage.cacheWriteTokens > 0 ||
@@ -51,6 +62,9 @@ export const hasUsage = (usage: RequestUsage): boolean =>
  * const results = yield* Batch.run(requests)
  * const usage = Batch.usage(results)
  * console.log(`${usage.inputTokens} in, ${usage.outputTokens} out; ${usage.withoutUsage} results reported no usage`)
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const usage = (results: Iterable<BatchResult>): BatchUsage => {
   let inputTokens = 0

@@ -7,8 +7,9 @@
  * use it). That package ships the standard (non-batch) prices that pydantic collects from the
  * providers' pricing pages, with its data as of the installed version (it fetches nothing unless
  * told to with its own `updatePrices`); it has no batch prices, so the batch multiplier is
- * applied here: 0.5 for OpenAI and Anthropic, whose batch APIs bill input, cache and output
- * tokens at half the standard rate; 1 for other providers unless you say otherwise.
+ * applied here: 0.5 for OpenAI, Anthropic and Google (Gemini), whose batch APIs bill input,
+ * cache and output tokens at half the standard rate; 1 for other providers unless you say
+ * otherwise.
  *
  * Every successful result with usage is priced on its own (some prices are tiered by request
  * size), under the response's model name. Results the prices do not cover are counted in
@@ -21,12 +22,20 @@ import type { BatchResult } from "./BatchData.js"
 import { hasUsage } from "./BatchUsage.js"
 import type { RequestUsage } from "./Usage.js"
 
-/** The version of `@pydantic/genai-prices` this library is tested with (an optional peer). */
+/**
+ * The version of `@pydantic/genai-prices` this library is tested with (an optional peer).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const genaiPricesVersion = "0.1.8"
 
 /**
  * Standard prices of one model in US dollars per million tokens. `inputPerMillion` is the price of
  * uncached input; cache reads and writes default to it when not given.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ModelPrice extends Schema.Class<ModelPrice>("ModelPrice")({
   inputPerMillion: Schema.Number,
@@ -35,7 +44,12 @@ export class ModelPrice extends Schema.Class<ModelPrice>("ModelPrice")({
   cacheWritePerMillion: Schema.optional(Schema.Number)
 }) {}
 
-/** A {@link ModelPrice} or a plain object of its fields. */
+/**
+ * A {@link ModelPrice} or a plain object of its fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelPriceInput =
   | ModelPrice
   | {
@@ -45,7 +59,12 @@ export type ModelPriceInput =
       readonly cacheWritePerMillion?: number | undefined
     }
 
-/** Options of {@link cost}. */
+/**
+ * Options of {@link cost}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface CostOptions {
   /**
    * Your standard (non-batch) prices by model name; they win over `@pydantic/genai-prices`. A key
@@ -55,22 +74,42 @@ export interface CostOptions {
   readonly prices?: Readonly<Record<string, ModelPriceInput>> | undefined
   /**
    * What a batch pays as a fraction of the standard price: one number for every provider, or by
-   * provider name. Default 0.5 for "openai" and "anthropic", 1 for any other.
+   * provider name. Default 0.5 for "openai", "anthropic" and "google", 1 for any other.
    */
   readonly batchMultiplier?: number | Readonly<Record<string, number>> | undefined
   /** Whether models without a price of yours are looked up in `@pydantic/genai-prices` (default true). */
   readonly lookup?: boolean | undefined
 }
 
-/** The batch price multipliers used by default: half price on both providers' batch APIs. */
-export const defaultBatchMultipliers: Readonly<Record<string, number>> = { openai: 0.5, anthropic: 0.5 }
+/**
+ * The batch price multipliers used by default: half price on the OpenAI, Anthropic and Gemini batch APIs.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBatchMultipliers: Readonly<Record<string, number>> = { openai: 0.5, anthropic: 0.5, google: 0.5 }
 
-/** Where a model's prices came from. */
+/**
+ * Where a model's prices came from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const PriceSource = Schema.Literal("prices", "genai-prices")
-/** Where a model's prices came from. */
+/**
+ * Where a model's prices came from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type PriceSource = typeof PriceSource.Type
 
-/** The cost of the results of one model, in US dollars, the batch multiplier applied. */
+/**
+ * The cost of the results of one model, in US dollars, the batch multiplier applied.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ModelCost extends Schema.Class<ModelCost>("ModelCost")({
   provider: Schema.String,
   model: Schema.String,
@@ -87,6 +126,9 @@ export class ModelCost extends Schema.Class<ModelCost>("ModelCost")({
  * The cost of a batch in US dollars. `totalCost` sums `byModel`; `unpriced` counts the successful
  * results with usage that no price covered (their models in `unpricedModels`), `withoutUsage`
  * those that reported no usage. Both are left out of the total, not estimated.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class BatchCost extends Schema.Class<BatchCost>("BatchCost")({
   currency: Schema.Literal("USD"),
@@ -97,7 +139,12 @@ export class BatchCost extends Schema.Class<BatchCost>("BatchCost")({
   withoutUsage: Schema.Number
 }) {}
 
-/** Cost was asked for a model without a price of yours, and `@pydantic/genai-prices` is not installed. */
+/**
+ * Cost was asked for a model without a price of yours, and `@pydantic/genai-prices` is not installed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class PricesUnavailableError extends Schema.TaggedError<PricesUnavailableError>()("PricesUnavailableError", {
   /** The models that needed the package. */
   models: Schema.Array(Schema.String),
@@ -110,7 +157,12 @@ export class PricesUnavailableError extends Schema.TaggedError<PricesUnavailable
   }
 }
 
-/** What this module uses of `@pydantic/genai-prices`. */
+/**
+ * What this module uses of `@pydantic/genai-prices`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PriceData {
   readonly calcPrice: (
     usage: Record<string, number | undefined>,
@@ -137,7 +189,12 @@ const priceFor = (prices: Readonly<Record<string, ModelPriceInput>> | undefined,
 const multiplierOf = (option: CostOptions["batchMultiplier"], provider: string): number =>
   typeof option === "number" ? option : option?.[provider] ?? defaultBatchMultipliers[provider] ?? 1
 
-/** One usage priced with a price of yours, before the multiplier: [input, output] dollars. */
+/**
+ * One usage priced with a price of yours, before the multiplier: [input, output] dollars.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const priceUsage = (price: ModelPriceInput, usage: RequestUsage): readonly [number, number] => {
   const uncached = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
   const input = uncached * price.inputPerMillion +
@@ -166,6 +223,9 @@ interface Line {
 
 /**
  * {@link cost} with another source of price data (tests use it to see the missing-package error).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const costWith = (load: () => Promise<PriceData>) =>
   (results: Iterable<BatchResult>, options: CostOptions = {}): Effect.Effect<BatchCost, PricesUnavailableError> =>
@@ -251,6 +311,9 @@ export const costWith = (load: () => Promise<PriceData>) =>
  * @example
  * const bill = yield* Cost.cost(results, { prices: { "my-model": { inputPerMillion: 1, outputPerMillion: 4 } } })
  * console.log(`$${bill.totalCost.toFixed(4)}; ${bill.unpriced} results not priced`)
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const cost: (results: Iterable<BatchResult>, options?: CostOptions) => Effect.Effect<BatchCost, PricesUnavailableError> =
   costWith(importPriceData)

@@ -15,7 +15,12 @@ import * as Telemetry from "./Telemetry.js"
 import { unwrapScopedStream } from "./internal/scopedStream.js"
 import { withStreamOpener } from "./internal/streamOpener.js"
 
-/** Options of one request. */
+/**
+ * Options of one request.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface RequestOptions {
   /** Tools and output the request offers the model. */
   readonly parameters?: ModelRequestParametersInput | undefined
@@ -27,7 +32,12 @@ export interface RequestOptions {
   readonly retry?: Retry.Policy | false | undefined
 }
 
-/** What a `LanguageModel` does. */
+/**
+ * What a `LanguageModel` does.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export interface Service {
   /** The provider's name: "openai", "anthropic", "test", ... */
   readonly provider: string
@@ -39,10 +49,20 @@ export interface Service {
   readonly requestStream: (messages: ReadonlyArray<ModelMessage>, options?: RequestOptions) => Stream.Stream<ModelResponseStreamEvent, AiError>
 }
 
-/** The `LanguageModel` service Tag. */
+/**
+ * The `LanguageModel` service Tag.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class LanguageModel extends Context.Tag("effect-llm-direct/LanguageModel")<LanguageModel, Service>() {}
 
-/** What a provider implements; {@link make} adds validation, settings, retries and spans. */
+/**
+ * What a provider implements; {@link make} adds validation, settings, retries and spans.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Implementation {
   readonly provider: string
   readonly modelName: string
@@ -57,13 +77,23 @@ export interface Implementation {
   readonly openStream: (messages: ReadonlyArray<ModelMessage>, context: CallContext) => Effect.Effect<Stream.Stream<ModelResponseStreamEvent, AiError>, AiError, Scope.Scope>
 }
 
-/** What one call hands the provider: normalised parameters and merged settings. */
+/**
+ * What one call hands the provider: normalised parameters and merged settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CallContext {
   readonly parameters: ModelRequestParameters
   readonly settings: ModelSettings
 }
 
-/** Defaults a model applies to every call. */
+/**
+ * Defaults a model applies to every call.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ModelDefaults {
   /** Settings every call starts from. */
   readonly settings?: ModelSettings | undefined
@@ -98,7 +128,12 @@ const withRetry = <A, R>(
   return Retry.retry(tracked, policy)
 }
 
-/** Builds the service from a provider implementation. */
+/**
+ * Builds the service from a provider implementation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (impl: Implementation, defaults?: ModelDefaults): Service => {
   // plain code in one suspend, not a generator: this runs on every call
   const prepare = (messages: ReadonlyArray<ModelMessage>, options: RequestOptions | undefined): Effect.Effect<CallContext, InvalidInputError> =>
@@ -151,6 +186,9 @@ export const make = (impl: Implementation, defaults?: ModelDefaults): Service =>
  *
  * @example
  * const response = yield* LanguageModel.request([ModelRequest.userTextPrompt("Hi")])
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const request = (
   messages: ReadonlyArray<ModelMessage>,
@@ -162,6 +200,9 @@ export const request = (
  *
  * @example
  * yield* LanguageModel.requestStream(messages).pipe(Stream.runForEach(Console.log))
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const requestStream = (
   messages: ReadonlyArray<ModelMessage>,

@@ -14,13 +14,23 @@ import { RequestUsage } from "./Usage.js"
 // user content
 // ---------------------------------------------------------------------------------------------
 
-/** An image (or other file) the provider fetches from a URL. */
+/**
+ * An image (or other file) the provider fetches from a URL.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ImageUrl extends Schema.TaggedClass<ImageUrl>()("ImageUrl", {
   url: Schema.String,
   mediaType: Schema.optional(Schema.String)
 }) {}
 
-/** Inline bytes (an image, a PDF) sent with the prompt; encodes to base64 in JSON. */
+/**
+ * Inline bytes (an image, a PDF) sent with the prompt; encodes to base64 in JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class BinaryContent extends Schema.TaggedClass<BinaryContent>()("BinaryContent", {
   data: Schema.Uint8ArrayFromBase64,
   mediaType: Schema.String
@@ -35,26 +45,51 @@ export class BinaryContent extends Schema.TaggedClass<BinaryContent>()("BinaryCo
   }
 }
 
-/** One item of a multi-part user prompt: text, an image URL, or inline bytes. */
+/**
+ * One item of a multi-part user prompt: text, an image URL, or inline bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const UserContent = Schema.Union(Schema.String, ImageUrl, BinaryContent)
-/** One item of a multi-part user prompt. */
+/**
+ * One item of a multi-part user prompt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type UserContent = typeof UserContent.Type
 
 // ---------------------------------------------------------------------------------------------
 // request parts
 // ---------------------------------------------------------------------------------------------
 
-/** A system prompt. */
+/**
+ * A system prompt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class SystemPromptPart extends Schema.TaggedClass<SystemPromptPart>()("SystemPromptPart", {
   content: Schema.String
 }) {}
 
-/** A user prompt: a string, or a list of text / image / binary items. */
+/**
+ * A user prompt: a string, or a list of text / image / binary items.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class UserPromptPart extends Schema.TaggedClass<UserPromptPart>()("UserPromptPart", {
   content: Schema.Union(Schema.String, Schema.Array(UserContent))
 }) {}
 
-/** The result of a tool the model called, sent back to it. */
+/**
+ * The result of a tool the model called, sent back to it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ToolReturnPart extends Schema.TaggedClass<ToolReturnPart>()("ToolReturnPart", {
   toolName: Schema.String,
   content: Schema.Unknown,
@@ -69,6 +104,9 @@ export class ToolReturnPart extends Schema.TaggedClass<ToolReturnPart>()("ToolRe
 /**
  * Asks the model to try again: after a tool call failed validation (with `toolName` and
  * `toolCallId`) or after a text answer was not acceptable (without them).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class RetryPromptPart extends Schema.TaggedClass<RetryPromptPart>()("RetryPromptPart", {
   content: Schema.String,
@@ -81,9 +119,19 @@ export class RetryPromptPart extends Schema.TaggedClass<RetryPromptPart>()("Retr
   }
 }
 
-/** Any part of a {@link ModelRequest}. */
+/**
+ * Any part of a {@link ModelRequest}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelRequestPart = Schema.Union(SystemPromptPart, UserPromptPart, ToolReturnPart, RetryPromptPart)
-/** Any part of a {@link ModelRequest}. */
+/**
+ * Any part of a {@link ModelRequest}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelRequestPart = typeof ModelRequestPart.Type
 
 /**
@@ -92,6 +140,9 @@ export type ModelRequestPart = typeof ModelRequestPart.Type
  *
  * @example
  * ModelRequest.userTextPrompt("What is the capital of France?")
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ModelRequest extends Schema.TaggedClass<ModelRequest>()("ModelRequest", {
   parts: Schema.Array(ModelRequestPart),
@@ -117,7 +168,12 @@ export class ModelRequest extends Schema.TaggedClass<ModelRequest>()("ModelReque
 // response parts
 // ---------------------------------------------------------------------------------------------
 
-/** Text the model produced. */
+/**
+ * Text the model produced.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class TextPart extends Schema.TaggedClass<TextPart>()("TextPart", {
   content: Schema.String
 }) {}
@@ -125,6 +181,9 @@ export class TextPart extends Schema.TaggedClass<TextPart>()("TextPart", {
 /**
  * A tool call the model made. `args` is the parsed JSON object when the model sent a valid JSON
  * object, otherwise the raw string it sent (so nothing is lost); see {@link ToolCallPart.argsAsObject}.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ToolCallPart extends Schema.TaggedClass<ToolCallPart>()("ToolCallPart", {
   toolName: Schema.String,
@@ -145,6 +204,9 @@ export class ToolCallPart extends Schema.TaggedClass<ToolCallPart>()("ToolCallPa
  * Reasoning the model exposed; `signature` lets the provider verify it when sent back (Anthropic's
  * signature, the Responses API's encrypted reasoning content). `id` and `providerName` say which
  * provider item it came from (a Responses reasoning item), so only that provider is sent it back.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ThinkingPart extends Schema.TaggedClass<ThinkingPart>()("ThinkingPart", {
   content: Schema.String,
@@ -153,18 +215,41 @@ export class ThinkingPart extends Schema.TaggedClass<ThinkingPart>()("ThinkingPa
   providerName: Schema.optional(Schema.String)
 }) {}
 
-/** Any part of a {@link ModelResponse}. */
+/**
+ * Any part of a {@link ModelResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelResponsePart = Schema.Union(TextPart, ToolCallPart, ThinkingPart)
-/** Any part of a {@link ModelResponse}. */
+/**
+ * Any part of a {@link ModelResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelResponsePart = typeof ModelResponsePart.Type
 
-/** Why the model stopped, normalised across providers. */
+/**
+ * Why the model stopped, normalised across providers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const FinishReason = Schema.Literal("stop", "length", "content_filter", "tool_call", "error")
-/** Why the model stopped. */
+/**
+ * Why the model stopped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type FinishReason = typeof FinishReason.Type
 
 /**
  * What the model answered: its parts, token usage, and where it came from.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ModelResponse extends Schema.TaggedClass<ModelResponse>()("ModelResponse", {
   parts: Schema.Array(ModelResponsePart),
@@ -189,17 +274,35 @@ export class ModelResponse extends Schema.TaggedClass<ModelResponse>()("ModelRes
   }
 }
 
-/** A message of a conversation history: a request or a response. */
+/**
+ * A message of a conversation history: a request or a response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelMessage = Schema.Union(ModelRequest, ModelResponse)
-/** A message of a conversation history. */
+/**
+ * A message of a conversation history.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelMessage = typeof ModelMessage.Type
 
-/** A conversation history as a Schema: `Schema.encodeSync(ModelMessages)(history)` gives JSON-safe data. */
+/**
+ * A conversation history as a Schema: `Schema.encodeSync(ModelMessages)(history)` gives JSON-safe data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelMessages = Schema.Array(ModelMessage)
 
 /**
  * Tool-call arguments as responses carry them: a JSON object text becomes the object (an empty
  * text becomes `{}`); anything else stays as it came, so invalid JSON from the model is kept.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const normaliseArgs = (args: unknown): unknown => {
   if (typeof args !== "string") return args ?? {}
@@ -212,7 +315,12 @@ export const normaliseArgs = (args: unknown): unknown => {
   }
 }
 
-/** Parses tool-call arguments into an object; a non-JSON string lands in `{ _raw: string }`. */
+/**
+ * Parses tool-call arguments into an object; a non-JSON string lands in `{ _raw: string }`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const argsToObject = (args: unknown): Record<string, unknown> => {
   if (typeof args === "string") {
     if (args.trim() === "") return {}

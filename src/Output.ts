@@ -43,7 +43,12 @@ import { type JsonSchemaObject, toJsonSchema, ToolDefinition, type ToolDefinitio
 // JSON Schema and the output object
 // ---------------------------------------------------------------------------------------------
 
-/** The output tool's name when none is given (pydantic-ai's). */
+/**
+ * The output tool's name when none is given (pydantic-ai's).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultToolName = "final_result"
 
 const defaultToolDescription = "The final response which ends this conversation"
@@ -103,10 +108,18 @@ const inlineDefinitions = (root: Record<string, unknown>): JsonSchemaObject => {
 /**
  * The self-contained JSON Schema of an Effect Schema, as the output modes send it: no `$schema`,
  * definitions inlined (recursive ones kept in `$defs`).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const jsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): JsonSchemaObject => inlineDefinitions(toJsonSchema(schema))
 
-/** Options every output constructor takes. */
+/**
+ * Options every output constructor takes.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface OutputOptions {
   /** The output's name (OpenAI's schema name, the output tool's name); default: the schema's identifier, else "final_result". */
   readonly name?: string | undefined
@@ -116,13 +129,23 @@ export interface OutputOptions {
   readonly functionTools?: ReadonlyArray<ToolDefinitionInput> | undefined
 }
 
-/** Options of {@link native}. */
+/**
+ * Options of {@link native}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface NativeOptions extends OutputOptions {
   /** OpenAI's strict mode; unset: on exactly when the schema allows it (see the module doc). */
   readonly strict?: boolean | undefined
 }
 
-/** Options of {@link tool}. */
+/**
+ * Options of {@link tool}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ToolOptions extends OutputOptions {
   /** The tool's `strict` flag, passed to providers that support it. */
   readonly strict?: boolean | undefined
@@ -130,13 +153,23 @@ export interface ToolOptions extends OutputOptions {
   readonly allowTextOutput?: boolean | undefined
 }
 
-/** Options of {@link prompted}. */
+/**
+ * Options of {@link prompted}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface PromptedOptions extends OutputOptions {
   /** The instructions, with `{schema}` where the schema's JSON goes; default: the documented template. */
   readonly template?: string | undefined
 }
 
-/** Options of {@link make}: a mode and that mode's options. */
+/**
+ * Options of {@link make}: a mode and that mode's options.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type MakeOptions =
   | ({ readonly mode: "native" } & NativeOptions)
   | ({ readonly mode: "tool" } & ToolOptions)
@@ -145,6 +178,9 @@ export type MakeOptions =
 /**
  * The output object of a schema (what the native and prompted modes send): its JSON Schema, name
  * and description.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const definition = <A, I>(schema: Schema.Schema<A, I, never>, options?: NativeOptions): OutputObjectDefinition => {
   const description = options?.description ?? annotation(schema.ast, SchemaAST.getDescriptionAnnotation)
@@ -161,6 +197,9 @@ export const definition = <A, I>(schema: Schema.Schema<A, I, never>, options?: N
  *
  * @example
  * LanguageModel.request(messages, { parameters: Output.native(Weather, { name: "weather" }) })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const native = <A, I>(schema: Schema.Schema<A, I, never>, options?: NativeOptions): ModelRequestParameters =>
   new ModelRequestParameters({
@@ -176,6 +215,9 @@ export const native = <A, I>(schema: Schema.Schema<A, I, never>, options?: Nativ
  *
  * @example
  * LanguageModel.request(messages, { parameters: Output.tool(Weather, { functionTools: [GetForecast] }) })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const tool = <A, I>(schema: Schema.Schema<A, I, never>, options?: ToolOptions): ModelRequestParameters => {
   const description = options?.description ?? annotation(schema.ast, SchemaAST.getDescriptionAnnotation) ?? defaultToolDescription
@@ -198,6 +240,9 @@ export const tool = <A, I>(schema: Schema.Schema<A, I, never>, options?: ToolOpt
  *
  * @example
  * LanguageModel.request(messages, { parameters: Output.prompted(Weather) })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const prompted = <A, I>(schema: Schema.Schema<A, I, never>, options?: PromptedOptions): ModelRequestParameters =>
   new ModelRequestParameters({
@@ -209,10 +254,13 @@ export const prompted = <A, I>(schema: Schema.Schema<A, I, never>, options?: Pro
   })
 
 /**
- * The parameters of any mode, chosen by `options.mode` (seed 004's `output_mode`).
+ * The parameters of any mode, chosen by `options.mode` (pydantic-ai's `output_mode`).
  *
  * @example
  * Output.make(Weather, { mode: "native" })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = <A, I>(schema: Schema.Schema<A, I, never>, options: MakeOptions): ModelRequestParameters => {
   switch (options.mode) {
@@ -229,9 +277,19 @@ export const make = <A, I>(schema: Schema.Schema<A, I, never>, options: MakeOpti
 // decoding
 // ---------------------------------------------------------------------------------------------
 
-/** One problem of a decode: where (`$.location`, `$.items[0]`) and what. */
+/**
+ * One problem of a decode: where (`$.location`, `$.items[0]`) and what.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const OutputIssue = Schema.Struct({ path: Schema.String, message: Schema.String })
-/** One problem of a decode. */
+/**
+ * One problem of a decode.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type OutputIssue = typeof OutputIssue.Type
 
 const excerpt = (raw: string): string => (raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)
@@ -240,6 +298,9 @@ const excerpt = (raw: string): string => (raw.length > 200 ? `${raw.slice(0, 200
  * The response's structured output could not be decoded: missing, not JSON, or not valid for the
  * schema. `path` names the first place that failed (`$` is the whole output), `issues` lists
  * every one, and `raw` keeps the output exactly as the model sent it.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class OutputDecodeError extends Schema.TaggedError<OutputDecodeError>()("OutputDecodeError", {
   /** The mode the output was read in. */
@@ -296,6 +357,9 @@ const locate = (response: ModelResponse, input: ModelRequestParametersInput | un
 /**
  * The raw output of a response: the output tool's arguments as JSON in tool mode, the text
  * otherwise ("" when there is none).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const rawOutput = (response: ModelResponse, parameters?: ModelRequestParametersInput): string => locate(response, parameters).raw
 
@@ -322,6 +386,9 @@ const parseJson = (located: Located): Either.Either<unknown, OutputDecodeError> 
  * Markdown or not) in prompted mode. Without `parameters`, an output tool call is used when there
  * is no text. Fails with an {@link OutputDecodeError} naming the path that failed and keeping the
  * raw output.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeEither = <A, I>(
   schema: Schema.Schema<A, I, never>,
@@ -345,6 +412,9 @@ export const decodeEither = <A, I>(
  *
  * @example
  * const weather = yield* Output.decode(Weather, response, parameters)
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decode = <A, I>(
   schema: Schema.Schema<A, I, never>,
@@ -358,6 +428,9 @@ export const decode = <A, I>(
  *
  * @example
  * const weather = Output.decodeSync(Weather, await modelRequest(model, messages, { modelRequestParameters: parameters }), parameters)
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeSync = <A, I>(schema: Schema.Schema<A, I, never>, response: ModelResponse, parameters?: ModelRequestParametersInput): A =>
   Either.getOrThrowWith(decodeEither(schema, response, parameters), (error) => error)
@@ -367,6 +440,9 @@ export const decodeSync = <A, I>(schema: Schema.Schema<A, I, never>, response: M
  *
  * @example
  * const weather = yield* LanguageModel.requestStream(messages, { parameters }).pipe(Output.decodeStream(Weather, parameters))
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const decodeStream = <A, I>(schema: Schema.Schema<A, I, never>, parameters?: ModelRequestParametersInput) =>
 <E, R>(self: Stream.Stream<ModelResponseStreamEvent, E, R>): Effect.Effect<A, E | OutputDecodeError, R> =>
@@ -376,7 +452,12 @@ export const decodeStream = <A, I>(schema: Schema.Schema<A, I, never>, parameter
 // partial output
 // ---------------------------------------------------------------------------------------------
 
-/** A partial value: any property may still be missing, at any depth. */
+/**
+ * A partial value: any property may still be missing, at any depth.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type DeepPartial<T> = T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
   : T
@@ -390,6 +471,9 @@ const argsText = (args: unknown): string =>
  * arguments in tool mode, the JSON in the text otherwise (after a Markdown fence or prose, in
  * prompted mode). For callers that consume events themselves (the Promise facade's streams);
  * Effect code uses {@link partial}.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class PartialOutput {
   private readonly mode: OutputMode | "auto"
@@ -472,6 +556,9 @@ export class PartialOutput {
  *   Output.partial(parameters, Weather),
  *   Stream.runForEach((weather) => Console.log(weather.location))
  * )
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const partial: {
   (parameters?: ModelRequestParametersInput): <E, R>(self: Stream.Stream<ModelResponseStreamEvent, E, R>) => Stream.Stream<unknown, E, R>
@@ -489,6 +576,9 @@ export const partial: {
 /**
  * The partial output of a (possibly incomplete) response, as {@link partial} would see it;
  * `undefined` before any JSON.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const parsePartial = (response: ModelResponse, parameters?: ModelRequestParametersInput): unknown => {
   const located = locate(response, parameters)

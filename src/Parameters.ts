@@ -10,9 +10,17 @@ import { fromInput as toolFromInput, JsonSchemaObject, ToolDefinition, type Tool
  * How structured output is requested: `text` (plain text or output tools), `tool` (an output
  * tool the model must call), `native` (the provider's JSON-schema response format) or
  * `prompted` (the schema in the instructions, JSON taken from the text).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const OutputMode = Schema.Literal("text", "tool", "native", "prompted")
-/** How structured output is requested. */
+/**
+ * How structured output is requested.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type OutputMode = typeof OutputMode.Type
 
 /**
@@ -21,6 +29,9 @@ export type OutputMode = typeof OutputMode.Type
  * title in the prompted instructions), an optional description, and `strict` for OpenAI (unset:
  * strict exactly when the schema allows it). A plain struct, so parameters stay JSON-encodable
  * and batch requests carry it. Build it from an Effect Schema with `Output.native` / `Output.prompted`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const OutputObjectDefinition = Schema.Struct({
   name: Schema.String,
@@ -28,7 +39,12 @@ export const OutputObjectDefinition = Schema.Struct({
   jsonSchema: JsonSchemaObject,
   strict: Schema.optional(Schema.Boolean)
 })
-/** The structured output of the "native" and "prompted" modes. */
+/**
+ * The structured output of the "native" and "prompted" modes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type OutputObjectDefinition = typeof OutputObjectDefinition.Type
 
 /**
@@ -38,6 +54,9 @@ export type OutputObjectDefinition = typeof OutputObjectDefinition.Type
  * `{schema}` stands for the schema's JSON). Tools may be {@link ToolDefinition}s or plain objects
  * of their fields (`{ name, description, parametersJsonSchema }`): the constructor builds (and
  * validates) the classes, so `new ModelRequestParameters({ functionTools: [plain] })` works.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>("ModelRequestParameters")({
   functionTools: Schema.optionalWith(Schema.Array(ToolDefinition), { default: () => [] }),
@@ -63,7 +82,12 @@ export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>
 
 const defaultParameters = new ModelRequestParameters({})
 
-/** The fields of {@link ModelRequestParameters} as its constructor takes them (tools in either form). */
+/**
+ * The fields of {@link ModelRequestParameters} as its constructor takes them (tools in either form).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ModelRequestParametersFields {
   readonly functionTools?: ReadonlyArray<ToolDefinitionInput> | undefined
   readonly outputTools?: ReadonlyArray<ToolDefinitionInput> | undefined
@@ -86,20 +110,38 @@ function toolClasses(tools: ReadonlyArray<ToolDefinitionInput> | undefined): Rea
   return tools.map(toolFromInput)
 }
 
-/** The parameters as a class instance or as a plain object of its fields (tools in either form). */
+/**
+ * The parameters as a class instance or as a plain object of its fields (tools in either form).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelRequestParametersInput = ModelRequestParameters | ModelRequestParametersFields
 
-/** Which tool the model must use: the providers' choices, or one named tool. */
+/**
+ * Which tool the model must use: the providers' choices, or one named tool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ToolChoice = Schema.Union(
   Schema.Literal("auto", "none", "required"),
   Schema.Struct({ toolName: Schema.String })
 )
-/** Which tool the model must use. */
+/**
+ * Which tool the model must use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ToolChoice = typeof ToolChoice.Type
 
 /**
  * Settings for one request. Every field is optional; a field the provider does not support is
  * ignored with a logged warning that names it. `timeout` is in seconds.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const ModelSettings = Schema.Struct({
   maxTokens: Schema.optional(Schema.Number),
@@ -115,10 +157,20 @@ export const ModelSettings = Schema.Struct({
   extraHeaders: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   extraBody: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
-/** Settings for one request. */
+/**
+ * Settings for one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelSettings = typeof ModelSettings.Type
 
-/** Merges settings: fields of `overrides` win; headers and extra body are merged by key. */
+/**
+ * Merges settings: fields of `overrides` win; headers and extra body are merged by key.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const mergeSettings = (base: ModelSettings | undefined, overrides: ModelSettings | undefined): ModelSettings => {
   if (base === undefined) return overrides ?? {}
   if (overrides === undefined) return base

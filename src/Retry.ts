@@ -8,10 +8,20 @@
 import { Duration, Effect, Ref, Schedule } from "effect"
 import { type AiError, type BatchError, isRetryable } from "./AiError.js"
 
-/** A retry policy: a Schedule fed with the errors it retries. */
+/**
+ * A retry policy: a Schedule fed with the errors it retries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Policy = Schedule.Schedule<unknown, AiError | BatchError>
 
-/** The delay a provider asked for (429 / 503 `retry-after`), else zero. */
+/**
+ * The delay a provider asked for (429 / 503 `retry-after`), else zero.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const providerDelay = (error: AiError | BatchError): Duration.Duration =>
   (error._tag === "RateLimitError" || error._tag === "ProviderUnavailableError") && error.retryAfter !== undefined
     ? error.retryAfter
@@ -23,6 +33,9 @@ export const providerDelay = (error: AiError | BatchError): Duration.Duration =>
  *
  * @example
  * LanguageModel.request(messages, { retry: Retry.policy({ times: 8, base: "1 second" }) })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const policy = (options?: {
   readonly times?: number | undefined
@@ -40,16 +53,29 @@ export const policy = (options?: {
   )
 }
 
-/** The default: 4 retries, exponential from 500 ms, jittered, honouring retry-after. */
+/**
+ * The default: 4 retries, exponential from 500 ms, jittered, honouring retry-after.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultPolicy: Policy = policy()
 
-/** No retries. */
+/**
+ * No retries.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const none: Policy = Schedule.stop
 
 /**
  * Retries an effect with a policy (the default when none is given; `false` for none). As
  * `Effect.retry`, but the schedule's driver is only made after a first failure: a call that
  * succeeds at once (the usual case) pays for no schedule.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const retry = <A, E extends AiError | BatchError, R>(
   self: Effect.Effect<A, E, R>,

@@ -21,42 +21,82 @@ import {
 } from "./Message.js"
 import { RequestUsage } from "./Usage.js"
 
-/** More text for a {@link TextPart}. */
+/**
+ * More text for a {@link TextPart}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class TextPartDelta extends Schema.TaggedClass<TextPartDelta>()("TextPartDelta", {
   contentDelta: Schema.String
 }) {}
 
-/** More JSON for a {@link ToolCallPart}'s arguments (and, rarely, more of its name or its id). */
+/**
+ * More JSON for a {@link ToolCallPart}'s arguments (and, rarely, more of its name or its id).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ToolCallPartDelta extends Schema.TaggedClass<ToolCallPartDelta>()("ToolCallPartDelta", {
   argsDelta: Schema.String,
   toolCallId: Schema.optional(Schema.String),
   toolNameDelta: Schema.optional(Schema.String)
 }) {}
 
-/** More reasoning text (or signature) for a {@link ThinkingPart}. */
+/**
+ * More reasoning text (or signature) for a {@link ThinkingPart}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ThinkingPartDelta extends Schema.TaggedClass<ThinkingPartDelta>()("ThinkingPartDelta", {
   contentDelta: Schema.String,
   signatureDelta: Schema.optional(Schema.String)
 }) {}
 
-/** Any delta. */
+/**
+ * Any delta.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelResponsePartDelta = Schema.Union(TextPartDelta, ToolCallPartDelta, ThinkingPartDelta)
-/** Any delta. */
+/**
+ * Any delta.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelResponsePartDelta = typeof ModelResponsePartDelta.Type
 
-/** A new part starts at `index`, with its first content. */
+/**
+ * A new part starts at `index`, with its first content.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class PartStartEvent extends Schema.TaggedClass<PartStartEvent>()("PartStartEvent", {
   index: Schema.Number,
   part: ModelResponsePart
 }) {}
 
-/** The part at `index` grows by `delta`. */
+/**
+ * The part at `index` grows by `delta`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class PartDeltaEvent extends Schema.TaggedClass<PartDeltaEvent>()("PartDeltaEvent", {
   index: Schema.Number,
   delta: ModelResponsePartDelta
 }) {}
 
-/** The part at `index` is complete; `part` is its final content. */
+/**
+ * The part at `index` is complete; `part` is its final content.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class PartEndEvent extends Schema.TaggedClass<PartEndEvent>()("PartEndEvent", {
   index: Schema.Number,
   part: ModelResponsePart
@@ -65,13 +105,21 @@ export class PartEndEvent extends Schema.TaggedClass<PartEndEvent>()("PartEndEve
 /**
  * The answer has started: the first text part (when text output is allowed) or the first
  * output-tool call (with its name and id). Emitted once.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class FinalResultEvent extends Schema.TaggedClass<FinalResultEvent>()("FinalResultEvent", {
   toolName: Schema.optional(Schema.String),
   toolCallId: Schema.optional(Schema.String)
 }) {}
 
-/** The response's metadata, emitted last: what a non-streamed response carries besides its parts. */
+/**
+ * The response's metadata, emitted last: what a non-streamed response carries besides its parts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class ResponseMetadataEvent extends Schema.TaggedClass<ResponseMetadataEvent>()("ResponseMetadataEvent", {
   modelName: Schema.String,
   providerName: Schema.String,
@@ -80,7 +128,12 @@ export class ResponseMetadataEvent extends Schema.TaggedClass<ResponseMetadataEv
   usage: RequestUsage
 }) {}
 
-/** Any event of a streamed response. */
+/**
+ * Any event of a streamed response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ModelResponseStreamEvent = Schema.Union(
   PartStartEvent,
   PartDeltaEvent,
@@ -88,7 +141,12 @@ export const ModelResponseStreamEvent = Schema.Union(
   FinalResultEvent,
   ResponseMetadataEvent
 )
-/** Any event of a streamed response. */
+/**
+ * Any event of a streamed response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ModelResponseStreamEvent = typeof ModelResponseStreamEvent.Type
 
 // Parts built here come from typed parts and deltas, so their constructors skip Schema validation
@@ -129,6 +187,9 @@ const normalise = (part: ModelResponsePart): ModelResponsePart =>
 /**
  * Adds events up as they arrive; {@link Accumulator.response} is the response so far.
  * Tool-call arguments are parsed into objects in the response, as non-streamed responses have them.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export class Accumulator {
   private readonly parts: Array<ModelResponsePart | undefined> = []
@@ -208,6 +269,9 @@ export class Accumulator {
 /**
  * Adds events up to a {@link ModelResponse}: equal to the non-streamed response for the same
  * provider output, the timestamp aside.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const accumulate = (events: Iterable<ModelResponseStreamEvent>): ModelResponse => {
   const acc = new Accumulator()
@@ -215,7 +279,12 @@ export const accumulate = (events: Iterable<ModelResponseStreamEvent>): ModelRes
   return acc.response
 }
 
-/** Runs a stream of events and adds them up to a {@link ModelResponse}. */
+/**
+ * Runs a stream of events and adds them up to a {@link ModelResponse}.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const accumulateStream = <E, R>(stream: Stream.Stream<ModelResponseStreamEvent, E, R>): Effect.Effect<ModelResponse, E, R> =>
   Effect.suspend(() => {
     const acc = new Accumulator()

@@ -30,6 +30,9 @@ import type { ModelResponseStreamEvent } from "./StreamEvent.js"
 /**
  * The attribute names used on `chat` spans: the GenAI semantic conventions (v1.41), plus
  * `retry.count` and the `retry` event, which are the library's own (the conventions have none).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const Attributes = {
   operationName: "gen_ai.operation.name",
@@ -63,7 +66,12 @@ export const Attributes = {
   retryAttempt: "retry.attempt"
 } as const
 
-/** The name of the span event recorded before each retry of a call. */
+/**
+ * The name of the span event recorded before each retry of a call.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const retryEvent = "retry"
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +83,12 @@ export const retryEvent = "retry"
 // microseconds a call for nothing).
 const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
-/** Options of {@link configure} and {@link setGlobalTracer}. */
+/**
+ * Options of {@link configure} and {@link setGlobalTracer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface GlobalOptions {
   /**
    * Trace every call that has no tracer of its own (default true, like pydantic-ai's
@@ -99,6 +112,9 @@ let globalTracing: GlobalTracing | undefined
  * tracer use: the Promise facade's calls, or any program that provides no tracer. A tracer the
  * program provides always wins. Most code wants {@link configure}, which builds the tracer
  * from a Layer.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const setGlobalTracer = (tracer: Tracer.Tracer | undefined, options?: GlobalOptions): void => {
   globalTracing = tracer === undefined
@@ -106,7 +122,12 @@ export const setGlobalTracer = (tracer: Tracer.Tracer | undefined, options?: Glo
     : { tracer, instrumentAll: options?.instrumentAll ?? true, captureContent: options?.captureContent ?? false }
 }
 
-/** What {@link configure} returns. */
+/**
+ * What {@link configure} returns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Configured {
   /** Removes the global tracer and shuts the tracing layer down (flushing its exporter). */
   readonly shutdown: () => Promise<void>
@@ -126,6 +147,9 @@ export interface Configured {
  * })))
  * await modelRequest("anthropic:claude-haiku-4-5", messages)   // a `chat claude-haiku-4-5` span
  * await tracing.shutdown()
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const configure = async <ROut, E>(tracing: Layer.Layer<ROut, E, never>, options?: GlobalOptions): Promise<Configured> => {
   const runtime = ManagedRuntime.make(tracing)
@@ -147,6 +171,9 @@ export const configure = async <ROut, E>(tracing: Layer.Layer<ROut, E, never>, o
  * The tracer a call's span goes to, or `undefined` for no span: off with `instrument: false`;
  * the program's own tracer when it provided one; else the global tracer when every call is
  * traced or the call asked with `instrument: true`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const tracerFor = (current: Tracer.Tracer, instrument: boolean | undefined): Tracer.Tracer | undefined => {
   if (instrument === false) return undefined
@@ -159,6 +186,9 @@ export const tracerFor = (current: Tracer.Tracer, instrument: boolean | undefine
  * Runs `traced` with the tracer {@link tracerFor} picks (and the global options when that is the
  * global tracer), or `plain` when there is none. The built-in-tracer check is the only cost of
  * an untraced call.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const withTracing = <A, E, R>(
   instrument: boolean | undefined,
@@ -186,10 +216,18 @@ export const withTracing = <A, E, R>(
  *
  * @example
  * LanguageModel.request(messages).pipe(Effect.locally(Telemetry.captureContent, true))
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const captureContent: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(false)
 
-/** A Layer that turns {@link captureContent} on (or off) for the program it is provided to. */
+/**
+ * A Layer that turns {@link captureContent} on (or off) for the program it is provided to.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerCaptureContent = (enabled = true): Layer.Layer<never> => Layer.locallyScoped(captureContent, enabled)
 
 type JsonPart = Readonly<Record<string, unknown>>
@@ -221,6 +259,9 @@ const responsePart = (part: ModelResponsePart): JsonPart => {
 /**
  * The messages in the conventions' formats: instructions (`gen_ai.system_instructions`) and
  * the chat history (`gen_ai.input.messages`), one message per role change.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const inputContent = (messages: ReadonlyArray<ModelMessage>): { readonly instructions: ReadonlyArray<JsonPart>; readonly messages: ReadonlyArray<JsonPart> } => {
   const instructions: Array<JsonPart> = []
@@ -259,7 +300,12 @@ export const inputContent = (messages: ReadonlyArray<ModelMessage>): { readonly 
   return { instructions, messages: out }
 }
 
-/** The response in the conventions' `gen_ai.output.messages` format: one assistant message. */
+/**
+ * The response in the conventions' `gen_ai.output.messages` format: one assistant message.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const outputContent = (response: {
   readonly parts: ReadonlyArray<ModelResponsePart>
   readonly finishReason?: string | undefined
@@ -273,7 +319,12 @@ export const outputContent = (response: {
 // attributes
 // ---------------------------------------------------------------------------------------------
 
-/** What a `chat` span describes: the call before it is made. */
+/**
+ * What a `chat` span describes: the call before it is made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CallInfo {
   readonly provider: string
   readonly model: string
@@ -283,7 +334,12 @@ export interface CallInfo {
   readonly stream?: boolean | undefined
 }
 
-/** The request attributes of a `chat` span (set when it starts, so samplers see them). */
+/**
+ * The request attributes of a `chat` span (set when it starts, so samplers see them).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const requestAttributes = (
   provider: string,
   model: string,
@@ -311,7 +367,12 @@ export const requestAttributes = (
   return attrs
 }
 
-/** The response attributes of a `chat` span; cache and reasoning counts only when reported. */
+/**
+ * The response attributes of a `chat` span; cache and reasoning counts only when reported.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const responseAttributes = (response: {
   readonly providerResponseId?: string | undefined
   readonly modelName: string
@@ -336,6 +397,9 @@ export const responseAttributes = (response: {
 /**
  * The `error.type` of a failure: the error's tag (`RateLimitError`, `RequestTimeoutError`, ...,
  * see AiError), `_OTHER` for a defect, nothing for an interruption.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const errorType = (cause: Cause.Cause<unknown>): string | undefined => {
   let tag: string | undefined
@@ -402,6 +466,9 @@ const recordFailure = (span: Tracer.Span, cause: Cause.Cause<unknown>): void => 
 /**
  * Records a retry on a `chat` span: `retry.count` and a `retry` event with the attempt number
  * and the `error.type` that caused it.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const recordRetry = (span: Tracer.Span, attempt: number, error: { readonly _tag: string }): Effect.Effect<void> =>
   Effect.clockWith((clock) =>
@@ -433,6 +500,9 @@ const setUpChatSpan = (span: Tracer.Span, info: CallInfo, capture: boolean): boo
  * place or `instrument` is false: request attributes at start, response attributes on success,
  * `error.type` on failure. `call` receives the span (to record retries on) or `undefined`.
  * `LanguageModel.make` does this for every provider.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const traceRequest = <E, R>(
   instrument: boolean | undefined,
@@ -462,6 +532,9 @@ export const traceRequest = <E, R>(
  * retries included) when the first event arrives, the response attributes from the final
  * metadata event, `error.type` on failure. The span is the parent of the open (the HTTP request
  * and its retries) but not of each pulled event, which would cost a context switch per event.
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const traceStream = <E, R>(
   instrument: boolean | undefined,

@@ -7,14 +7,27 @@
  */
 import { JSONSchema, Schema } from "effect"
 
-/** A JSON Schema object, as the providers receive it. */
+/**
+ * A JSON Schema object, as the providers receive it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const JsonSchemaObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-/** A JSON Schema object. */
+/**
+ * A JSON Schema object.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type JsonSchemaObject = typeof JsonSchemaObject.Type
 
 /**
  * A tool the model may call: its name, a description, and the JSON Schema of its arguments.
  * `strict` asks providers that support it (OpenAI) to enforce the schema exactly.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class ToolDefinition extends Schema.Class<ToolDefinition>("ToolDefinition")({
   name: Schema.String.pipe(Schema.pattern(/^[a-zA-Z0-9_-]{1,64}$/, {
@@ -29,6 +42,9 @@ export class ToolDefinition extends Schema.Class<ToolDefinition>("ToolDefinition
  * A tool as a {@link ToolDefinition} or a plain object of its fields
  * (`{ name, description, parametersJsonSchema, strict }`): every place that takes tools accepts
  * both, and builds (and validates) the class from a plain object.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type ToolDefinitionInput = ToolDefinition | ConstructorParameters<typeof ToolDefinition>[0]
 
@@ -36,6 +52,9 @@ export type ToolDefinitionInput = ToolDefinition | ConstructorParameters<typeof 
  * The {@link ToolDefinition} of a tool given in either form. A plain object is validated (its
  * name must match `^[a-zA-Z0-9_-]{1,64}$`, its `parametersJsonSchema` must be an object); a bad
  * one throws a `ParseError` that names the field.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromInput = (input: ToolDefinitionInput): ToolDefinition => {
   if (input instanceof ToolDefinition) return input
@@ -58,6 +77,9 @@ export const fromInput = (input: ToolDefinitionInput): ToolDefinition => {
  *   description: "Divide two numbers.",
  *   parameters: Schema.Struct({ numerator: Schema.Number, denominator: Schema.Number })
  * })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = <A, I>(
   name: string,
@@ -74,7 +96,12 @@ export const make = <A, I>(
     ...(options.strict !== undefined ? { strict: options.strict } : {})
   })
 
-/** A tool from a raw JSON Schema, as pydantic-ai's `ToolDefinition(...)`. */
+/**
+ * A tool from a raw JSON Schema, as pydantic-ai's `ToolDefinition(...)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromJsonSchema = (options: {
   readonly name: string
   readonly description?: string | undefined
@@ -91,6 +118,9 @@ export const fromJsonSchema = (options: {
 /**
  * The JSON Schema of an Effect Schema, self-contained: `$defs` are inlined where the schema
  * is not recursive, and the `$schema` key (which providers reject) is dropped.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const toJsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): JsonSchemaObject => {
   const root: Record<string, unknown> = { ...(JSONSchema.make(schema) as object) }

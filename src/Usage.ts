@@ -11,6 +11,9 @@ import { Schema } from "effect"
  *
  * @example
  * new RequestUsage({ inputTokens: 56, outputTokens: 7 }).totalTokens // 63
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class RequestUsage extends Schema.Class<RequestUsage>("RequestUsage")({
   inputTokens: Schema.optionalWith(Schema.Number, { default: () => 0 }),

@@ -100,6 +100,20 @@ describe("Cost.cost", () => {
       expect(bill.totalCost).toBeCloseTo(0.002 + 0.005 + 0.016 + 0.02, 12)
     }))
 
+  it.effect("Gemini batches are billed at half the standard price, like OpenAI's and Anthropic's", () =>
+    Effect.gen(function* () {
+      // the provider name the Gemini provider puts on its responses
+      const gemini = [ok("g", response("google", "gemini-2.5-flash", { inputTokens: 1_000_000, outputTokens: 100_000 }))]
+      const bill = yield* Cost.cost(gemini, { prices: { "gemini-2.5-flash": { inputPerMillion: 0.3, outputPerMillion: 2.5 } } })
+      const google = bill.byModel.find((m) => m.provider === "google")!
+      // standard: 1M × 0.30 + 0.1M × 2.50 = 0.30 + 0.25; the Batch API bills half
+      expect(google.multiplier).toBe(0.5)
+      expect(google.inputCost).toBeCloseTo(0.15, 12)
+      expect(google.outputCost).toBeCloseTo(0.125, 12)
+      expect(bill.totalCost).toBeCloseTo(0.275, 12)
+      expect(Cost.defaultBatchMultipliers.google).toBe(0.5)
+    }))
+
   it.effect("models nobody prices are counted as unpriced, not guessed", () =>
     Effect.gen(function* () {
       const bill = yield* Cost.cost([ok("x", response("openai", "no-such-model-xyz", { inputTokens: 10, outputTokens: 1 })), ...results])

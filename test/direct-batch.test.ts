@@ -14,7 +14,7 @@ import {
   modelRequestBatch,
   ModelRequest,
   RateLimitError
-} from "../src/direct.js"
+} from "../src/direct/index.js"
 import { ResultError } from "../src/Batch.js"
 import { ModelResponse, TextPart } from "../src/Message.js"
 import * as FunctionModel from "../src/testing/FunctionModel.js"

@@ -7,7 +7,7 @@
  */
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { AuthenticationError, ConnectionError, modelRequestStream, ModelRequest, type ModelResponseStreamEvent } from "../src/direct.js"
+import { AuthenticationError, ConnectionError, modelRequestStream, ModelRequest, type ModelResponseStreamEvent } from "../src/direct/index.js"
 import { streamOpenerOf } from "../src/internal/streamOpener.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"

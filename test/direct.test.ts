@@ -7,7 +7,7 @@ import {
   ModelRequest,
   RateLimitError,
   TextPart
-} from "../src/direct.js"
+} from "../src/direct/index.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as FunctionModel from "../src/testing/FunctionModel.js"
 import * as TestModel from "../src/testing/TestModel.js"
@@ -130,5 +130,16 @@ describe("modelRequestStream", () => {
       for await (const _ of stream) controller.abort(reason)
     })()
     await expect(consumed).rejects.toBe(reason)
+  })
+})
+
+describe("the facade entry", () => {
+  it("reaches Output and Telemetry, the main entry's namespaces", async () => {
+    const Direct = await import("../src/direct/index.js")
+    const Main = await import("../src/index.js")
+    expect(Direct.Output).toBe(Main.Output)
+    expect(Direct.Telemetry).toBe(Main.Telemetry)
+    expect(typeof Direct.Output.decodeSync).toBe("function")
+    expect(typeof Direct.Telemetry.configure).toBe("function")
   })
 })

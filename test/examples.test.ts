@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { disposeAll } from "../src/direct.js"
+import { disposeAll } from "../src/direct/index.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import { type EmulatorSettings, useEmulator } from "../examples/_support.js"
 

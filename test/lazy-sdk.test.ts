@@ -14,7 +14,7 @@ const runWithoutSdks = (script: string) =>
 describe("the provider SDKs load with their clients", () => {
   it("every entry loads, and a program on the test models runs, without either SDK", async () => {
     const { stdout } = await runWithoutSdks(`
-      for (const entry of ["./src/index.ts", "./src/direct.ts", "./src/testing/index.ts"]) await import(entry)
+      for (const entry of ["./src/index.ts", "./src/direct/index.ts", "./src/testing/index.ts"]) await import(entry)
       const { Effect } = await import("effect")
       const { LanguageModel, Message } = await import("./src/index.ts")
       const { TestModel } = await import("./src/testing/index.ts")

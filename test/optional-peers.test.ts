@@ -42,7 +42,7 @@ describe("the optional peer packages are optional", () => {
   })
 
   it("the main, direct and testing entries load with every optional package absent", async () => {
-    for (const entry of ["./src/index.ts", "./src/direct.ts", "./src/testing/index.ts"]) {
+    for (const entry of ["./src/index.ts", "./src/direct/index.ts", "./src/testing/index.ts"]) {
       const { stdout } = await importWithout(entry)
       expect(stdout, entry).toContain("loaded")
     }
@@ -51,7 +51,7 @@ describe("the optional peer packages are optional", () => {
   it("a request through the facade and a batch's usage need none of them", async () => {
     const { stdout } = await runWithout(`
       const { startEmulator } = await import("./src/testing/Emulator.ts")
-      const { modelRequest, disposeAll, ModelRequest } = await import("./src/direct.ts")
+      const { modelRequest, disposeAll, ModelRequest } = await import("./src/direct/index.ts")
       const Batch = await import("./src/Batch.ts")
       const emulator = await startEmulator()
       process.env.OPENAI_API_KEY = "sk-emulator"
@@ -65,7 +65,7 @@ describe("the optional peer packages are optional", () => {
 
   it("a google: model string without @google/genai is a typed error naming the package", async () => {
     const { stdout } = await runWithout(`
-      const { modelRequest, disposeAll, ModelRequest } = await import("./src/direct.ts")
+      const { modelRequest, disposeAll, ModelRequest } = await import("./src/direct/index.ts")
       process.env.GEMINI_API_KEY = "key"
       const error = await modelRequest("google:gemini-2.5-flash", [ModelRequest.userTextPrompt("Hi")]).then(() => undefined, (e) => e)
       console.log(error?._tag, error?.message)

@@ -10,7 +10,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-tr
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { batchCreate, batchStatus, disposeAll, modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct.js"
+import { batchCreate, batchStatus, disposeAll, modelRequest, modelRequestBatch, modelRequestStream, ModelRequest } from "../src/direct/index.js"
 import * as Batch from "../src/Batch.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"

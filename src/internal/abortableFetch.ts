@@ -13,6 +13,7 @@
  * The interruption tests of both providers check, on the emulator, that the server sees the
  * connection close: a future SDK that stopped passing the options through would fail them.
  * @internal
+ * @since 0.1.0
  */
 import { Effect, Exit } from "effect"
 
@@ -23,13 +24,21 @@ type Carrier = RequestInit & { readonly [key]?: AbortController }
 /**
  * The per-request SDK options that tie the HTTP request to `controller`. Typed as an empty init:
  * the SDKs' `fetchOptions` type forbids `signal`, and the symbol is not theirs to know.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export const abortOptions = (controller: AbortController): { readonly fetchOptions: {} } => ({
   fetchOptions: { [key]: controller }
 })
 
-/** The clients' `fetch`: a request that carries a controller is sent with its signal. */
+/**
+ * The clients' `fetch`: a request that carries a controller is sent with its signal.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const abortableFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   const controller = (init as Carrier | undefined)?.[key]
   if (init === undefined || controller === undefined) return globalThis.fetch(input, init)
@@ -45,6 +54,9 @@ export const abortableFetch = (input: string | URL | Request, init?: RequestInit
  * A promise-returning SDK call as an Effect: `run` gets the controller to pass as
  * {@link abortOptions}; interrupting the effect aborts it. The controller is a fresh one unless
  * given (a streamed response's own, which its scope also aborts).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const abortable = <A, E>(
   run: (controller: AbortController) => PromiseLike<A>,

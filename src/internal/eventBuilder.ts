@@ -2,6 +2,8 @@
  * Turns a provider's incremental output (text, reasoning and tool-call fragments keyed by the
  * provider's own block or index) into our stream events, so both providers emit the same event
  * grammar: PartStart, PartDelta*, PartEnd per part, one FinalResultEvent, metadata last.
+ *
+ * @since 0.1.0
  */
 import { fromFields } from "./fromFields.js"
 import { ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../Message.js"
@@ -48,7 +50,12 @@ const settle = (entry: Open): ModelResponsePart => {
   return entry.part
 }
 
-/** Builds stream events from keyed fragments; one instance per streamed response. */
+/**
+ * Builds stream events from keyed fragments; one instance per streamed response.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export class EventBuilder {
   private readonly open = new Map<string, Open>()
   private readonly order: Array<Open> = []
@@ -169,6 +176,9 @@ export class EventBuilder {
 /**
  * The events a stream of `response` would emit, each text split into `chunks` deltas: what
  * TestModel and FunctionModel stream when they compute a whole response first.
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const responseToEvents = (
   response: import("../Message.js").ModelResponse,

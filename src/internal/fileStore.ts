@@ -2,6 +2,8 @@
  * A file-backed KeyValueStore for the facade's `resumeKey`: one file per key in a directory,
  * written atomically (write to a temporary file, then rename), so a crash mid-write leaves the
  * previous record intact.
+ *
+ * @since 0.1.0
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { SystemError } from "@effect/platform/Error"
@@ -12,7 +14,12 @@ import * as path from "node:path"
 const failure = (method: string, cause: unknown) =>
   new SystemError({ reason: "Unknown", module: "KeyValueStore", method, description: cause instanceof Error ? cause.message : String(cause) })
 
-/** A store keeping each key in `directory/<encoded key>.json`. */
+/**
+ * A store keeping each key in `directory/<encoded key>.json`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (directory: string): KeyValueStore.KeyValueStore => {
   const file = (key: string) => path.join(directory, `${encodeURIComponent(key)}.json`)
   const attempt = <A>(method: string, run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (e) => failure(method, e) })

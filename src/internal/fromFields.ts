@@ -1,4 +1,11 @@
 /**
+ * Schema class instances made from fields already known valid, skipping the constructor's
+ * copying and default-walking on paths that build one per response, delta or result line.
+ * @internal
+ * @since 0.1.0
+ */
+
+/**
  * An instance of a Schema class made from fields already known valid, without its constructor.
  *
  * Even unvalidated (`new C(fields, true)`), a Schema class construction copies its fields, deletes
@@ -13,16 +20,26 @@
  * value; the tests of each caller compare the two (test/event-builder.test.ts,
  * test/batch-results.test.ts, test/openai-codec.test.ts, test/anthropic-codec.test.ts).
  * @internal
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromFields = <C extends object>(Class: { readonly prototype: C }, fields: Partial<C>): C =>
   Object.assign(Object.create(Class.prototype) as C, fields)
 
-/** A mutable instance of a Schema class with no fields yet. */
+/**
+ * A mutable instance of a Schema class with no fields yet.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Blank<C> = { -readonly [K in keyof C]: C[K] }
 
 /**
  * The same, for a caller that sets the fields one by one (in the order above): about four times
  * faster than {@link fromFields} of an object literal built with optional spreads, on paths that
  * build one instance per batch request.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const blank = <C extends object>(Class: { readonly prototype: C }): Blank<C> => Object.create(Class.prototype) as Blank<C>

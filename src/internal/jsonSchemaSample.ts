@@ -2,6 +2,8 @@
  * A deterministic value valid for a JSON Schema (the subset tool schemas use: types, enum,
  * const, anyOf/oneOf/allOf, $ref into $defs, string and number bounds, required properties).
  * TestModel uses it to call tools with arguments their schema accepts.
+ *
+ * @since 0.1.0
  */
 
 type JsonSchema = Record<string, unknown>
@@ -15,7 +17,12 @@ const resolveRef = (root: JsonSchema, ref: string): JsonSchema => {
   return asSchema(node)
 }
 
-/** A value valid for `schema`; `seed` varies strings and numbers between calls. */
+/**
+ * A value valid for `schema`; `seed` varies strings and numbers between calls.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const sample = (schema: unknown, seed = 0, root: JsonSchema = asSchema(schema), depth = 0): unknown => {
   const s = asSchema(schema)
   if (depth > 8) return null

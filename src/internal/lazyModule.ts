@@ -5,6 +5,7 @@
  * error and upload modules are imported statically where they are needed; they load without the
  * rest of the SDK and are the very modules the SDK uses, so `instanceof` holds.
  * @internal
+ * @since 0.1.0
  */
 import { Effect } from "effect"
 
@@ -12,6 +13,9 @@ import { Effect } from "effect"
  * An Effect that imports the module of `importer` (a function around a literal `import("…")`)
  * on its first run, once however many fibers ask at once. A failed import is a defect: the
  * module is a dependency.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const lazyModule = <M>(importer: () => Promise<M>): Effect.Effect<M> => {
   let module: M | undefined

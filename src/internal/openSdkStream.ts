@@ -6,6 +6,7 @@
  * read to its end, after the response is marked finished. The final metadata event comes in a pull
  * of its own, so a consumer that stops before it never has it observed (sdkStream.ts `splitBefore`).
  * @internal
+ * @since 0.1.0
  */
 import type { Scope, Stream } from "effect"
 import { Effect } from "effect"
@@ -15,7 +16,12 @@ import { abortable } from "./abortableFetch.js"
 import { type ChunkDecoder, fromSdkStream } from "./sdkStream.js"
 import { scopedAbort } from "./scopedAbort.js"
 
-/** What the opened response gives: the SDK's chunks and the decoder for them. */
+/**
+ * What the opened response gives: the SDK's chunks and the decoder for them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface OpenedStream<In> {
   readonly chunks: AsyncIterable<In>
   readonly decoder: ChunkDecoder<In, ModelResponseStreamEvent, AiError>
@@ -27,6 +33,9 @@ const isMetadata = (event: ModelResponseStreamEvent): boolean => event._tag === 
  * Opens a streamed request: `open` sends it with the controller (pass it to the SDK), `read`
  * turns what it resolved to into the chunks and their decoder (a decoder may need the
  * response's request id).
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const openSdkStream = <A, In>(
   open: (controller: AbortController) => PromiseLike<A>,

@@ -4,9 +4,16 @@
  * values, strings so far); what could still change meaning is left out (a key without its value,
  * `tr` of `true`, a lone `-`). Text after a complete top-level value is ignored (a closing
  * Markdown fence, say). A syntax error means the text is not JSON: the result is `undefined`.
+ *
+ * @since 0.1.0
  */
 
-/** The value so far, or `undefined` when nothing has started or the text is not JSON. */
+/**
+ * The value so far, or `undefined` when nothing has started or the text is not JSON.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const parsePartialJson = (text: string): unknown => {
   try {
     const parser = new Parser(text)

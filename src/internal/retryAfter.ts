@@ -2,15 +2,27 @@
  * The wait an HTTP response asks for, as both SDKs' own retry logic reads it: `retry-after-ms`
  * (milliseconds), else `retry-after` in seconds or as an HTTP date. Undefined when absent,
  * unparsable, negative, or a date already past.
+ *
+ * @since 0.1.0
  */
 import { Duration } from "effect"
 
-/** What both SDKs' header objects offer. */
+/**
+ * What both SDKs' header objects offer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface HeadersLike {
   get(name: string): string | null
 }
 
-/** The requested wait, or undefined. */
+/**
+ * The requested wait, or undefined.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const retryAfter = (headers: HeadersLike | undefined, now: number = Date.now()): Duration.Duration | undefined => {
   if (headers === undefined) return undefined
   const ms = headers.get("retry-after-ms")

@@ -4,10 +4,16 @@
  * was read to its end (an abort then costs a DOMException and undici's cancellation for nothing).
  * Used by the streamed requests and the batch result downloads of both providers.
  * @internal
+ * @since 0.1.0
  */
 import { Effect, Scope } from "effect"
 
-/** The response's signal, and how to say its body was read to its end. */
+/**
+ * The response's signal, and how to say its body was read to its end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ScopedAbort {
   /** The controller (for `abortable` and `abortOptions`, internal/abortableFetch.ts). */
   readonly controller: AbortController
@@ -24,6 +30,9 @@ export interface ScopedAbort {
  * goes straight onto the scope (`Scope.addFinalizer`): `Effect.addFinalizer` would also restore
  * the acquiring fiber's FiberRefs around it, two FiberRefs diffs (about 40 µs per stream) for a
  * finalizer that reads none.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const scopedAbort: Effect.Effect<ScopedAbort, never, Scope.Scope> = Effect.flatMap(Effect.scope, (scope) => {
   const controller = new AbortController()

@@ -6,9 +6,16 @@
  * scoped channel: ~150 µs less per stream (measured), and a few ms less the first time a process
  * runs it.
  * @internal
+ * @since 0.1.0
  */
 import { Channel, Effect, Scope, Stream } from "effect"
 
+/**
+ * The stream that `open` makes, in a scope opened when the stream starts and closed with its exit.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const unwrapScopedStream = <A, E, R, E2, R2>(
   open: Effect.Effect<Stream.Stream<A, E, R2>, E2, R | Scope.Scope>
 ): Stream.Stream<A, E | E2, Exclude<R, Scope.Scope> | R2> =>

@@ -23,16 +23,29 @@
  *   promises instead of running the Stream (Effect's stream machinery costs a few hundred
  *   microseconds per stream, a tenth of a 200-delta stream's own cost). A stream is read one way
  *   or the other, never both.
+ *
+ * @since 0.1.0
  */
 import { Channel, Chunk, Effect, Either, Option, Stream } from "effect"
 
-/** Turns wire chunks into events: per chunk, and once at the end. */
+/**
+ * Turns wire chunks into events: per chunk, and once at the end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChunkDecoder<In, Out, E> {
   readonly chunk: (input: In) => Either.Either<Iterable<Out>, E>
   readonly end: () => Either.Either<Iterable<Out>, E>
 }
 
-/** Reads a stream made by {@link fromSdkStream} without running it as a Stream. @internal */
+/**
+ * Reads a stream made by {@link fromSdkStream} without running it as a Stream.
+ *
+ * @internal
+ * @since 0.1.0
+ * @category models
+ */
 export interface DirectReader<Out, E> {
   /** The events decoded and not yet taken, or undefined when none waits. Starts the reading. */
   readonly take: () => Array<Out> | undefined
@@ -46,7 +59,13 @@ export interface DirectReader<Out, E> {
 
 const directReaderKey: unique symbol = Symbol.for("effect-llm-direct/internal/DirectReader")
 
-/** The direct reader of a stream made by {@link fromSdkStream}, if it is one. @internal */
+/**
+ * The direct reader of a stream made by {@link fromSdkStream}, if it is one.
+ *
+ * @internal
+ * @since 0.1.0
+ * @category streams
+ */
 export const directReaderOf = <A, E, R>(stream: Stream.Stream<A, E, R>): DirectReader<A, E> | undefined =>
   (stream as { readonly [directReaderKey]?: DirectReader<A, E> })[directReaderKey]
 
@@ -171,7 +190,12 @@ class Pump<In, Out, E> {
   }
 }
 
-/** The events of an SDK's stream of wire chunks, decoded in a plain loop and pulled in batches. */
+/**
+ * The events of an SDK's stream of wire chunks, decoded in a plain loop and pulled in batches.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
 export const fromSdkStream = <In, Out, E>(
   iterable: AsyncIterable<In>,
   decoder: ChunkDecoder<In, Out, E>,

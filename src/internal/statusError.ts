@@ -4,6 +4,7 @@
  * the wait the provider asked for), anything else an invalid request. Each provider's error
  * module reads its SDK's error into these fields and handles its own exceptions first.
  * @internal
+ * @since 0.1.0
  */
 import type { Duration } from "effect"
 import {
@@ -17,7 +18,12 @@ import {
   RequestTimeoutError
 } from "../AiError.js"
 
-/** What every provider's error keeps: the provider, its redacted words and request id. */
+/**
+ * What every provider's error keeps: the provider, its redacted words and request id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StatusErrorFields {
   readonly provider: string
   readonly detail?: string | undefined
@@ -26,7 +32,12 @@ export interface StatusErrorFields {
   readonly retryAfter?: Duration.Duration | undefined
 }
 
-/** The typed error of an HTTP error status. */
+/**
+ * The typed error of an HTTP error status.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export const errorOfStatus = (status: number, fields: StatusErrorFields): AiError => {
   const common = {
     provider: fields.provider,

@@ -8,13 +8,19 @@
  * (`{ ...service, requestStream }`) does not inherit it, and the facade then runs that
  * service's own `requestStream`.
  * @internal
+ * @since 0.1.0
  */
 import type { Effect, Scope, Stream } from "effect"
 import type { AiError } from "../AiError.js"
 import type { ModelMessage } from "../Message.js"
 import type { ModelResponseStreamEvent } from "../StreamEvent.js"
 
-/** Opens one streamed request in the caller's scope. */
+/**
+ * Opens one streamed request in the caller's scope.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StreamOpener<Options> = (
   messages: ReadonlyArray<ModelMessage>,
   options: Options | undefined
@@ -22,10 +28,20 @@ export type StreamOpener<Options> = (
 
 const key: unique symbol = Symbol.for("effect-llm-direct/internal/StreamOpener")
 
-/** Attaches the opener to a service object (not enumerable). */
+/**
+ * Attaches the opener to a service object (not enumerable).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const withStreamOpener = <S extends object, Options>(service: S, opener: StreamOpener<Options>): S =>
   Object.defineProperty(service, key, { value: opener, enumerable: false })
 
-/** The opener of a service, if it has one. */
+/**
+ * The opener of a service, if it has one.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const streamOpenerOf = <Options>(service: object): StreamOpener<Options> | undefined =>
   (service as { readonly [key]?: StreamOpener<Options> })[key]

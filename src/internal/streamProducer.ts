@@ -8,12 +8,18 @@
  * span, the HTTP request) and the scope's close, and no Stream is run at all. Any other stream (a
  * traced one, a test model's, a user's service) is run by one fiber that pulls it into the buffer.
  * @internal
+ * @since 0.1.0
  */
 import { type Chunk, Effect, Either, Exit, Fiber, FiberId, Option, Scope, Stream } from "effect"
 import type { ModelResponseStreamEvent } from "../StreamEvent.js"
 import { type DirectReader, directReaderOf } from "./sdkStream.js"
 
-/** The events of one running stream. */
+/**
+ * The events of one running stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StreamProducer {
   /** Every buffered event (and room for more), or undefined when none waits. */
   readonly take: () => Array<ModelResponseStreamEvent> | undefined
@@ -25,7 +31,12 @@ export interface StreamProducer {
   readonly stop: () => Promise<void>
 }
 
-/** What runs the facade's effects: a ManagedRuntime. */
+/**
+ * What runs the facade's effects: a ManagedRuntime.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Runner<R> {
   readonly runFork: <A, E>(effect: Effect.Effect<A, E, R>) => Fiber.RuntimeFiber<A, unknown>
 }
@@ -37,6 +48,9 @@ const HIGH_WATER_MARK = 512
 /**
  * Runs a stream in one fiber into a buffer; the fiber pauses once `HIGH_WATER_MARK` events wait
  * unread.
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const runStream = <R>(runtime: Runner<R>, stream: Stream.Stream<ModelResponseStreamEvent, unknown, R>): StreamProducer => {
   let buffer: Array<ModelResponseStreamEvent> = []
@@ -92,6 +106,9 @@ export const runStream = <R>(runtime: Runner<R>, stream: Stream.Stream<ModelResp
  * provider stream, else through {@link runStream}. The scope closes when the stream ends, fails
  * or is stopped (ending the call's span; an unfinished HTTP response is aborted), and only then
  * is the end reported.
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const openProducer = <R>(runtime: Runner<R>, open: Effect.Effect<Events, unknown, R | Scope.Scope>): StreamProducer => {
   const scope = Effect.runSync(Scope.make())

@@ -2,6 +2,8 @@
  * What both providers' codecs and the public `Output` module share about structured output: the
  * output object a mode needs, the prompted mode's instructions (a documented template), the tool
  * choice that forces an output tool, and where a JSON value sits in a model's text.
+ *
+ * @since 0.1.0
  */
 import { Either } from "effect"
 import { InvalidInputError } from "../AiError.js"
@@ -12,6 +14,9 @@ import type { ModelRequestParameters, OutputObjectDefinition } from "../Paramete
  * The prompted mode's default instructions; `{schema}` stands for the output object's JSON Schema
  * (with its name as `title` and its description). They are appended to the newest request's
  * instructions, so they reach the system prompt on every provider.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultPromptedTemplate = `Always respond with a JSON object that matches this JSON schema:
 
@@ -22,6 +27,9 @@ Respond with the JSON object only: no text and no Markdown code fences before or
 /**
  * The output object of the "native" and "prompted" modes (undefined in the other modes); a
  * missing one is our own validation error, raised before any network call.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const outputObjectOf = (
   parameters: ModelRequestParameters,
@@ -35,7 +43,12 @@ export const outputObjectOf = (
   }))
 }
 
-/** What an output mode adds to a request: messages (the prompted mode's instructions) and the native mode's format. */
+/**
+ * What an output mode adds to a request: messages (the prompted mode's instructions) and the native mode's format.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface OutputEncoding<Format> {
   readonly messages: ReadonlyArray<ModelMessage>
   readonly format: Format | undefined
@@ -46,6 +59,9 @@ export interface OutputEncoding<Format> {
  * The output mode's part of a request: nothing in the tool and text modes, the instructions in the
  * prompted mode, the provider's format (`native`) in the native mode; a native or prompted mode
  * without an output object fails.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeOutputWith = <Format>(
   messages: ReadonlyArray<ModelMessage>,
@@ -61,20 +77,33 @@ export const encodeOutputWith = <Format>(
     return { messages, ...native(output) }
   })
 
-/** The schema as the prompted instructions show it: the name as `title`, the description kept. */
+/**
+ * The schema as the prompted instructions show it: the name as `title`, the description kept.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const promptedSchema = (output: OutputObjectDefinition): Record<string, unknown> => ({
   ...(output.jsonSchema.title === undefined ? { title: output.name } : {}),
   ...(output.description !== undefined && output.jsonSchema.description === undefined ? { description: output.description } : {}),
   ...output.jsonSchema
 })
 
-/** The prompted mode's instructions for an output object. */
+/**
+ * The prompted mode's instructions for an output object.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const promptedInstructions = (output: OutputObjectDefinition, template: string | undefined): string =>
   (template ?? defaultPromptedTemplate).split("{schema}").join(JSON.stringify(promptedSchema(output)))
 
 /**
  * The messages with `extra` appended to the newest request's instructions (the ones providers
  * send as the system prompt); a history without a request is returned as it is.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const withExtraInstructions = (messages: ReadonlyArray<ModelMessage>, extra: string): ReadonlyArray<ModelMessage> => {
   let last = -1
@@ -93,6 +122,9 @@ export const withExtraInstructions = (messages: ReadonlyArray<ModelMessage>, ext
  * The output tool to force by name: in the "tool" mode, when text is not allowed and the only
  * tool offered is one output tool. With function tools too, forcing it would forbid them, so the
  * providers' "any tool" choice is used instead.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const forcedOutputTool = (parameters: ModelRequestParameters): string | undefined =>
   parameters.outputMode === "tool" && !parameters.allowTextOutput && parameters.functionTools.length === 0 && parameters.outputTools.length === 1
@@ -105,6 +137,9 @@ const fence = /```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n?/
  * Where the JSON in a model's text starts: inside the first Markdown code fence if there is one,
  * else at the first `{` or `[`; `undefined` when no JSON has started. The text from there may
  * run past the value (a closing fence, a remark): parsers stop at the value's end.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const jsonStart = (text: string): string | undefined => {
   const opened = fence.exec(text)
@@ -118,6 +153,9 @@ export const jsonStart = (text: string): string | undefined => {
 /**
  * The JSON text in a model's complete answer: the whole text when it is JSON, else the body of
  * the first fenced block, else the span from the first `{` / `[` to the last `}` / `]`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const extractJson = (text: string): string => {
   const trimmed = text.trim()

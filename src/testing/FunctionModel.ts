@@ -18,26 +18,51 @@ import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../StreamE
 import { RequestUsage } from "../Usage.js"
 import * as SimulatedBatch from "./SimulatedBatch.js"
 
-/** What the function learns about the call. */
+/**
+ * What the function learns about the call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CallInfo {
   readonly parameters: ModelRequestParameters
   readonly settings: ModelSettings
   readonly modelName: string
 }
 
-/** What the function may return: a whole response, its parts, or just text. */
+/**
+ * What the function may return: a whole response, its parts, or just text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Answer = ModelResponse | ReadonlyArray<ModelResponsePart> | string
 
-/** The function deciding a response; it may return an Effect to fail with an AiError. */
+/**
+ * The function deciding a response; it may return an Effect to fail with an AiError.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RequestFunction = (messages: ReadonlyArray<ModelMessage>, info: CallInfo) => Answer | Effect.Effect<Answer, AiError>
 
-/** The function deciding a stream: text chunks or events. */
+/**
+ * The function deciding a stream: text chunks or events.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StreamFunction = (
   messages: ReadonlyArray<ModelMessage>,
   info: CallInfo
 ) => Stream.Stream<string | ModelResponseStreamEvent, AiError> | AsyncIterable<string>
 
-/** Options of {@link make}. */
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** Decides streamed requests; without it streams emit the request function's response. */
   readonly stream?: StreamFunction | undefined
@@ -58,7 +83,12 @@ const toResponse = (answer: Answer, modelName: string): ModelResponse =>
         finishReason: typeof answer !== "string" && answer.some((p) => p._tag === "ToolCallPart") ? "tool_call" : "stop"
       })
 
-/** A FunctionModel `LanguageModel` service. */
+/**
+ * A FunctionModel `LanguageModel` service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (fn: RequestFunction, options?: Options): LanguageModel.Service => {
   const modelName = options?.modelName ?? "function"
   const run = (messages: ReadonlyArray<ModelMessage>, info: CallInfo) =>
@@ -104,6 +134,9 @@ export const make = (fn: RequestFunction, options?: Options): LanguageModel.Serv
 /**
  * A simulated `BatchModel` whose results are the function's answers (a failing answer becomes an
  * error result coded with the error's tag), on the Effect clock.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const batchLayer = (fn: RequestFunction, options?: Options): Layer.Layer<BatchModel.BatchModel> => {
   const modelName = options?.modelName ?? "function"
@@ -125,6 +158,11 @@ export const batchLayer = (fn: RequestFunction, options?: Options): Layer.Layer<
   )
 }
 
-/** A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}). */
+/**
+ * A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (fn: RequestFunction, options?: Options): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel> =>
   Layer.merge(Layer.sync(LanguageModel.LanguageModel, () => make(fn, options)), batchLayer(fn, options))

@@ -31,7 +31,12 @@ import {
 import * as BatchModel from "../BatchModel.js"
 import { ModelResponse, TextPart } from "../Message.js"
 
-/** A call the simulation received. `n` counts calls of the same kind from 0. */
+/**
+ * A call the simulation received. `n` counts calls of the same kind from 0.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Call {
   readonly op: Op
   readonly n: number
@@ -40,25 +45,53 @@ export interface Call {
   readonly batchId?: string | undefined
 }
 
-/** The kinds of call. */
+/**
+ * The kinds of call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Op = "create" | "status" | "results" | "cancel" | "list"
 
-/** A fault: fail the call, or (for results) fail after emitting some lines. */
+/**
+ * A fault: fail the call, or (for results) fail after emitting some lines.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Fault = AiError | { readonly afterLines: number; readonly error: AiError }
 
 /**
  * Faults by kind of call: the n-th entry is the fault of the n-th call of that kind (`undefined`
  * for none); or a function of the call.
+ *
+ * @since 0.1.0
+ * @category options
  */
 export type Faults = { readonly [K in Op]?: ReadonlyArray<Fault | undefined> } | ((call: Call) => Fault | undefined)
 
-/** How a batch ends. */
+/**
+ * How a batch ends.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Outcome = "completed" | "failed" | "expired" | "cancelled"
 
-/** The order of result lines: by submission, reversed, or any permutation of the ids. */
+/**
+ * The order of result lines: by submission, reversed, or any permutation of the ids.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type Order = "submission" | "reversed" | ((customIds: ReadonlyArray<string>) => ReadonlyArray<string>)
 
-/** The script of one batch's life. */
+/**
+ * The script of one batch's life.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Lifecycle {
   /**
    * Status calls until the batch is final (default 2, or unlimited when `duration` is set); 0
@@ -83,10 +116,20 @@ export interface Lifecycle {
   readonly unprocessedLines?: boolean | undefined
 }
 
-/** What the answer function returns: a response, an error result, or an Effect of either. */
+/**
+ * What the answer function returns: a response, an error result, or an Effect of either.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Answer = ModelResponse | ResultError | Effect.Effect<ModelResponse, AiError | ResultError>
 
-/** Options of {@link make}. */
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The provider name (default "test"). */
   readonly provider?: string | undefined
@@ -108,7 +151,12 @@ export interface Options {
   readonly encodedSize?: ((request: BatchRequest) => number) | undefined
 }
 
-/** A running simulation: the service, and what it saw. */
+/**
+ * A running simulation: the service, and what it saw.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Simulation {
   readonly service: BatchModel.Service
   /** The service as a Layer. */
@@ -153,7 +201,12 @@ const toEither = (answer: Answer): Effect.Effect<Either.Either<ModelResponse, Re
 const defaultSize = (request: BatchRequest): number =>
   Buffer.byteLength(JSON.stringify(Schema.encodeSync(BatchRequest)(request))) + 1
 
-/** Builds a simulation. */
+/**
+ * Builds a simulation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<Simulation> =>
   Effect.sync(() => {
     const provider = options.provider ?? "test"
@@ -346,6 +399,11 @@ export const make = (options: Options = {}): Effect.Effect<Simulation> =>
     }
   })
 
-/** A simulated `BatchModel` as a Layer (for `TestModel` / `FunctionModel`). */
+/**
+ * A simulated `BatchModel` as a Layer (for `TestModel` / `FunctionModel`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options?: Options): Layer.Layer<BatchModel.BatchModel> =>
   Layer.unwrapEffect(Effect.map(make(options), (sim) => sim.layer))

@@ -28,7 +28,12 @@ import { ModelRequestParameters } from "../Parameters.js"
 import { RequestUsage } from "../Usage.js"
 import * as SimulatedBatch from "./SimulatedBatch.js"
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The text answer (default: "success (no tool calls)", or the tool results as JSON). */
   readonly customOutputText?: string | undefined
@@ -65,7 +70,12 @@ const requestWords = (messages: ReadonlyArray<ModelMessage>): number =>
     }, 0)
   }, 50)
 
-/** The answer TestModel gives to `messages` under `parameters`. */
+/**
+ * The answer TestModel gives to `messages` under `parameters`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const answer = (messages: ReadonlyArray<ModelMessage>, parameters: ModelRequestParameters, options?: Options): ModelResponse => {
   const last = messages[messages.length - 1]
   const toolReturns = last?._tag === "ModelRequest"
@@ -109,7 +119,12 @@ export const answer = (messages: ReadonlyArray<ModelMessage>, parameters: ModelR
   })
 }
 
-/** A TestModel `LanguageModel` service. */
+/**
+ * A TestModel `LanguageModel` service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options?: Options): LanguageModel.Service =>
   LanguageModel.make({
     provider: "test",
@@ -120,7 +135,12 @@ export const make = (options?: Options): LanguageModel.Service =>
       Effect.sync(() => Stream.fromIterable(responseToEvents(answer(messages, parameters, options), parameters)))
   }, { retry: false })
 
-/** A simulated `BatchModel` whose results are TestModel's answers, on the Effect clock. */
+/**
+ * A simulated `BatchModel` whose results are TestModel's answers, on the Effect clock.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const batchLayer = (options?: Options): Layer.Layer<BatchModel.BatchModel> =>
   Layer.effect(
     BatchModel.BatchModel,
@@ -135,6 +155,11 @@ export const batchLayer = (options?: Options): Layer.Layer<BatchModel.BatchModel
     )
   )
 
-/** A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}). */
+/**
+ * A Layer providing {@link make}'s `LanguageModel` and a simulated `BatchModel` ({@link batchLayer}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options?: Options): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel> =>
   Layer.merge(Layer.sync(LanguageModel.LanguageModel, () => make(options)), batchLayer(options))

@@ -6,5 +6,10 @@
  * @since 0.1.0
  */
 
-/** The batch run workflow: its Layer, start / run / poll / interrupt, and results as a stream. */
+/**
+ * The batch run workflow: its Layer, start / run / poll / interrupt, and results as a stream.
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export * as BatchWorkflow from "./BatchWorkflow.js"

@@ -24,7 +24,12 @@ import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import type { ConfigError } from "effect/ConfigError"
 import { Layer, Option, type Redacted } from "effect"
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The connection URL (`postgres://user:password@host:port/database`). */
   readonly url: Redacted.Redacted
@@ -37,7 +42,12 @@ export interface Options {
   readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Type"]> | undefined
 }
 
-/** The workflow engine on Postgres: one runner of a cluster that shares the database. */
+/**
+ * The workflow engine on Postgres: one runner of a cluster that shares the database.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: Options): Layer.Layer<WorkflowEngine, ConfigError | SqlError> => {
   const runner = options.runner ?? { host: process.env.HOSTNAME ?? "localhost", port: 20_000 + (process.pid % 40_000) }
   return ClusterWorkflowEngine.layer.pipe(

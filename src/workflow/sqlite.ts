@@ -22,7 +22,12 @@ import type { WorkflowEngine } from "@effect/workflow/WorkflowEngine"
 import type { ConfigError } from "effect/ConfigError"
 import { Layer } from "effect"
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The SQLite file (created if missing) that holds the journal. */
   readonly filename: string
@@ -33,7 +38,12 @@ export interface Options {
   readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Type"]> | undefined
 }
 
-/** The workflow engine on a SQLite file, for one process at a time. */
+/**
+ * The workflow engine on a SQLite file, for one process at a time.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: Options): Layer.Layer<WorkflowEngine, ConfigError | SqlError> =>
   ClusterWorkflowEngine.layer.pipe(
     Layer.provide(SingleRunner.layer({ runnerStorage: "memory", shardingConfig: options.shardingConfig })),

@@ -1,5 +1,7 @@
 /**
  * Effect combinators the batch lifecycle needs.
+ *
+ * @since 0.1.0
  * @internal
  */
 import { type Duration, Effect, Fiber, Schedule, Stream } from "effect"
@@ -9,6 +11,9 @@ import { type Duration, Effect, Fiber, Schedule, Stream } from "effect"
  * until it is done), while `timeout` still does: on time-out the attempt itself is interrupted
  * (aborting its HTTP request) and `onTimeout` is the failure. A batch create must finish once
  * started, or the library never learns the id of a batch it has to cancel.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const uninterruptibleWithin = <A, E, R, E2>(
   self: Effect.Effect<A, E, R>,
@@ -31,6 +36,9 @@ export const uninterruptibleWithin = <A, E, R, E2>(
  * stream that always fails after its first line forever). The caller must make re-read
  * elements harmless (the batch results skip custom ids already seen). The schedule's driver is
  * made at the first failure: a stream that never fails (the usual case) pays for no schedule.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const retryStream = <A, E, R, R2>(
   make: () => Stream.Stream<A, E, R>,

@@ -6,13 +6,20 @@
  * `batch.list`. They carry `gen_ai.operation.name` "batch", `gen_ai.provider.name`,
  * `gen_ai.request.model`, and `batch.*` attributes: the id, status and counts of the batch as
  * the call left it; `error.type` on failure.
+ *
+ * @since 0.1.0
  * @internal
  */
 import { Effect, FiberRef, Option, type Scope, Stream } from "effect"
-import type { Batch } from "../BatchData.js"
-import * as Telemetry from "../Telemetry.js"
+import type { Batch } from "../../BatchData.js"
+import * as Telemetry from "../../Telemetry.js"
 
-/** Attribute names on batch spans, next to the GenAI ones (`gen_ai.provider.name`, `gen_ai.request.model`). */
+/**
+ * Attribute names on batch spans, next to the GenAI ones (`gen_ai.provider.name`, `gen_ai.request.model`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BatchAttributes = {
   operationName: "gen_ai.operation.name",
   providerName: "gen_ai.provider.name",
@@ -40,14 +47,24 @@ export const BatchAttributes = {
   errorType: "error.type"
 } as const
 
-/** The attributes every batch span starts with. */
+/**
+ * The attributes every batch span starts with.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const modelAttributes = (model: { readonly provider: string; readonly modelName: string }): Record<string, unknown> => ({
   [BatchAttributes.operationName]: "batch",
   [BatchAttributes.providerName]: model.provider,
   [BatchAttributes.requestModel]: model.modelName
 })
 
-/** The attributes of one batch snapshot. */
+/**
+ * The attributes of one batch snapshot.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const batchAttributes = (batch: Batch): Record<string, unknown> => ({
   [BatchAttributes.id]: batch.id,
   [BatchAttributes.status]: batch.status,
@@ -56,14 +73,29 @@ export const batchAttributes = (batch: Batch): Record<string, unknown> => ({
   [BatchAttributes.failedCount]: batch.failedCount
 })
 
-/** Records a snapshot on the current span. */
+/**
+ * Records a snapshot on the current span.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const annotateBatch = (batch: Batch): Effect.Effect<void> => Effect.annotateCurrentSpan(batchAttributes(batch))
 
-/** Records a failure's tag on the current span. */
+/**
+ * Records a failure's tag on the current span.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const annotateError = (error: { readonly _tag: string }): Effect.Effect<void> =>
   Effect.annotateCurrentSpan(BatchAttributes.errorType, error._tag)
 
-/** Records how many results a run returned and how many of them failed. */
+/**
+ * Records how many results a run returned and how many of them failed.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const annotateResults = (results: Iterable<{ readonly isSuccessful: boolean }>): Effect.Effect<void> =>
   Effect.suspend(() => {
     let count = 0
@@ -95,7 +127,12 @@ const tally = <A, E, R>(self: Stream.Stream<A, E, R>, failed: (a: A) => boolean,
     )
   }))
 
-/** How many results a results stream delivered, and how many of them failed: the stream counts them itself. */
+/**
+ * How many results a results stream delivered, and how many of them failed: the stream counts them itself.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResultTally {
   count: number
   failures: number
@@ -107,6 +144,9 @@ export interface ResultTally {
  * (`batch.result_count`, `batch.failed_result_count`) once, when it ends, fails or is stopped.
  * The results stream counts in the per-chunk pass it already makes, rather than through a stage
  * of its own.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const withResultTally = <A, E, R>(make: (tally: ResultTally | undefined) => Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
   Stream.unwrap(Effect.map(Effect.option(Effect.currentSpan), (span) => {
@@ -118,7 +158,12 @@ export const withResultTally = <A, E, R>(make: (tally: ResultTally | undefined) 
     }))
   }))
 
-/** Records how many batches a list stream delivered (`batch.listed_count`) on its span. */
+/**
+ * Records how many batches a list stream delivered (`batch.listed_count`) on its span.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const countListed = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
   tally(self, () => false, (count) => ({ [BatchAttributes.listedCount]: count }))
 
@@ -126,6 +171,9 @@ export const countListed = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Strea
  * Applies a batch call's `instrument` option to the whole call (its nested spans included):
  * `false` turns tracing off; otherwise, where the program provided no tracer, the global one
  * (`Telemetry.configure`) is used if it traces every call or `instrument` is true.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const instrumented = <A, E, R>(self: Effect.Effect<A, E, R>, instrument: boolean | undefined): Effect.Effect<A, E, R> =>
   instrument === false
@@ -141,6 +189,9 @@ export const instrumented = <A, E, R>(self: Effect.Effect<A, E, R>, instrument: 
  * span would be recorded. With `instrument: false`, or without a tracer (Effect's built-in one
  * exports nothing), it would not: the caller then skips the span and what only the span needs
  * (counting results), so that, as the README promises, next to nothing is paid untraced.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const tracingScoped = (instrument: boolean | undefined): Effect.Effect<boolean, never, Scope.Scope> =>
   instrument === false
@@ -154,7 +205,12 @@ export const tracingScoped = (instrument: boolean | undefined): Effect.Effect<bo
             : Effect.as(Effect.withTracerScoped(tracer), true)
       })
 
-/** {@link instrumented} for a stream: the setting lasts while the stream runs. */
+/**
+ * {@link instrumented} for a stream: the setting lasts while the stream runs.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const instrumentedStream = <A, E, R>(self: Stream.Stream<A, E, R>, instrument: boolean | undefined): Stream.Stream<A, E, R> =>
   Stream.unwrapScoped(
     instrument === false
