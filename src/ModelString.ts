@@ -14,16 +14,31 @@ import { InvalidInputError } from "./AiError.js"
 import type * as BatchModel from "./BatchModel.js"
 import type * as LanguageModel from "./LanguageModel.js"
 import * as Anthropic from "./providers/anthropic/index.js"
-import * as AzureOpenAi from "./providers/openai/azure.js"
+import * as AzureOpenAi from "./providers/azure/index.js"
 import * as OpenAi from "./providers/openai/index.js"
 import * as TestModel from "./testing/TestModel.js"
 
-/** The providers a model string may name. */
+/**
+ * The providers a model string may name.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const knownProviders = ["openai", "anthropic", "test", "openai-responses", "azure", "azure-responses", "google"] as const
-/** A provider a model string may name. */
+/**
+ * A provider a model string may name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type KnownProvider = (typeof knownProviders)[number]
 
-/** A parsed model string. */
+/**
+ * A parsed model string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ModelString {
   readonly provider: KnownProvider
   readonly model: string
@@ -42,6 +57,9 @@ const environment: Record<KnownProvider, string> = {
 /**
  * Parses `"provider:model"` (`"test"` alone is the TestModel). An unknown provider or an empty
  * model name is an InvalidInputError listing the known providers.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const parse = (input: string): Effect.Effect<ModelString, InvalidInputError> => {
   const trimmed = input.trim()
@@ -66,7 +84,8 @@ const configured = (spec: ModelString) => (error: ConfigError.ConfigError): Inva
 // the Gemini provider imports @google/genai, an optional peer dependency: loaded on demand
 const loadGoogle = (spec: ModelString) =>
   Effect.tryPromise({
-    try: () => import("./providers/google/index.js"),
+    // the provider loads its SDK with the first client: import both, so that a missing SDK is this error
+    try: () => Promise.all([import("./providers/google/index.js"), import("@google/genai")]).then(([google]) => google),
     catch: (error) =>
       new InvalidInputError({
         provider: spec.provider,
@@ -77,6 +96,9 @@ const loadGoogle = (spec: ModelString) =>
 /**
  * The Layer of a model string: a `LanguageModel` and the provider's `BatchModel`.
  * Configuration problems become an InvalidInputError naming the variable.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (input: string): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, InvalidInputError> =>
   Layer.unwrapEffect(

@@ -6,19 +6,19 @@
  */
 
 /**
- * The Anthropic provider: client Layers and the Messages API model.
+ * The Anthropic provider: client Layers and the Messages API model (also `effect-llm-direct/anthropic`).
  *
  * @since 0.1.0
  * @category layers
  */
-export * as Anthropic from "./providers/anthropic/index.js"
+export { Anthropic } from "./anthropic.js"
 /**
- * Azure OpenAI: the OpenAI models over the SDK's AzureOpenAI client (deployments, api-version, api-key or Entra tokens).
+ * Azure OpenAI: the OpenAI models over the SDK's AzureOpenAI client (also `effect-llm-direct/azure`).
  *
  * @since 0.1.0
  * @category layers
  */
-export * as AzureOpenAi from "./providers/openai/azure.js"
+export { AzureOpenAi } from "./azure.js"
 /**
  * Typed errors of requests, streams and batches.
  *
@@ -81,7 +81,7 @@ export * as ModelString from "./ModelString.js"
  * @since 0.1.0
  * @category layers
  */
-export * as OpenAi from "./providers/openai/index.js"
+export { OpenAi } from "./openai.js"
 /**
  * Structured output: native, tool and prompted modes from an Effect Schema; decoding and partial output.
  *

@@ -10,7 +10,7 @@ import OpenAI from "openai"
 import * as Batch from "../src/Batch.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import { ModelRequest } from "../src/Message.js"
-import * as AzureOpenAi from "../src/providers/openai/azure.js"
+import * as AzureOpenAi from "../src/providers/azure/index.js"
 import { openAiBatchEmulator } from "../src/testing/emulator/openai.js"
 import { failureOf, TEST_KEY, useEmulator } from "./helpers/openai.js"
 

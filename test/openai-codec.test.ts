@@ -195,12 +195,12 @@ describe("OpenAI errors", () => {
 
   it("keeps the provider's message, not the SDK error, and redacts secrets from it", () => {
     const sdkError = OpenAI.APIError.generate(409, { error: { message: "conflict for key s3cr3t-key-value" } }, undefined, new Headers({ "x-request-id": "req_1" }))
-    const error = fromSdkError(sdkError, { secrets: ["s3cr3t-key-value"] })
+    const error = fromSdkError(sdkError, { secrets: ["s3cr3t-key-value"], errors: OpenAI })
     expect(error._tag).toBe("InvalidRequestError")
     expect(error).toMatchObject({ status: 409, requestId: "req_1", detail: "conflict for key [redacted]" })
     expect(Object.values(error)).not.toContain(sdkError)
-    expect(fromSdkError(new SyntaxError("Unexpected token"), { secrets: [], where: "stream" })).toMatchObject({ _tag: "ResponseDecodeError", path: "stream" })
-    expect(fromSdkError(new TypeError("terminated"), { secrets: [] })._tag).toBe("ConnectionError")
-    expect(fromSdkError(new OpenAI.APIConnectionTimeoutError(), { secrets: [] })._tag).toBe("RequestTimeoutError")
+    expect(fromSdkError(new SyntaxError("Unexpected token"), { secrets: [], where: "stream", errors: OpenAI })).toMatchObject({ _tag: "ResponseDecodeError", path: "stream" })
+    expect(fromSdkError(new TypeError("terminated"), { secrets: [], errors: OpenAI })._tag).toBe("ConnectionError")
+    expect(fromSdkError(new OpenAI.APIConnectionTimeoutError(), { secrets: [], errors: OpenAI })._tag).toBe("RequestTimeoutError")
   })
 })

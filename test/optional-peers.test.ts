@@ -73,10 +73,18 @@ describe("the optional peer packages are optional", () => {
     expect(stdout).toMatch(/^InvalidInputError .*@google\/genai/)
   }, 60_000)
 
-  it("(the hook works: the workflow and google entries do not load without them)", async () => {
-    for (const entry of ["./src/workflow/index.ts", "./src/google.ts"]) {
+  it("(the hook works: the workflow entry does not load without them, nor does a Gemini client)", async () => {
+    for (const entry of ["./src/workflow/index.ts"]) {
       const error = await importWithout(entry).then(() => undefined, (e: unknown) => e as { stderr: string })
       expect(error?.stderr, entry).toContain("hidden by the test")
     }
+    // the google entry loads its SDK with the first client: the entry loads, the client does not
+    const { stdout } = await runWithout(`
+      const { Effect, Layer } = await import("effect")
+      const { Google } = await import("./src/google.ts")
+      const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(Google.layer({ apiKey: "k" }))))
+      console.log("google entry loaded;", exit._tag === "Success" ? "client built" : String(exit.cause))`)
+    expect(stdout).toContain("google entry loaded;")
+    expect(stdout).toMatch(/Cannot find package '@google\/genai' \(hidden by the test\)/)
   }, 60_000)
 })

@@ -15,7 +15,7 @@ import { ModelRequest, type ModelResponse, ToolCallPart } from "../src/Message.j
 import * as Output from "../src/Output.js"
 import { ModelRequestParameters, type ModelRequestParametersInput } from "../src/Parameters.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
-import * as OpenAi from "../src/providers/openai/index.js"
+import * as OpenAi from "../src/OpenAiProvider.js"
 import { accumulate } from "../src/StreamEvent.js"
 import { type Emulator, startEmulator } from "../src/testing/Emulator.js"
 import { ToolDefinition, type ToolDefinitionInput } from "../src/Tool.js"

@@ -1,7 +1,7 @@
 /** The shared provider suite on Azure OpenAI through the SDK's AzureOpenAI client (test/helpers/providerSuite.ts). */
 import { expect } from "@effect/vitest"
 import { Layer, Redacted } from "effect"
-import * as AzureOpenAi from "../src/providers/openai/azure.js"
+import * as AzureOpenAi from "../src/providers/azure/index.js"
 import { openAiError } from "../src/testing/emulator/openai.js"
 import { TEST_KEY } from "./helpers/openai.js"
 import { openAiBatchCase } from "./helpers/openaiSuiteCases.js"

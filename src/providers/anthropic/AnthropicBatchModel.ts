@@ -22,17 +22,27 @@ import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
 import { keptEncoding } from "../../internal/keptEncoding.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
-import { AnthropicError } from "@anthropic-ai/sdk/core/error"
 import { bodyChunks, type Encode, itemBytes, plan, type Plan } from "./batchBody.js"
 import { customIdPattern, decodeBatch, decodeResultLine, encodeItem, linePath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
+import { anthropicSdk } from "./sdk.js"
 import { listed, logGrouped } from "../../internal/batchWarnings.js"
 
-/** Anthropic's limits of one message batch: 100,000 requests, 256 MB. */
+/**
+ * Anthropic's limits of one message batch: 100,000 requests, 256 MB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 256 * 1024 * 1024 }
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** Settings every request starts from (a request's own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -41,12 +51,18 @@ export interface Options {
 /** Page size of `list` (Anthropic allows 1 to 1000; it defaults to 20). */
 const listPageSize = 100
 
-/** Builds the Anthropic `BatchModel` service for a default model. */
+/**
+ * Builds the Anthropic `BatchModel` service for a default model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, AnthropicClient> =>
-  Effect.map(AnthropicClient, (client) => {
+  // the SDK module is loaded by then (the client was built from it): its error classes
+  Effect.zipWith(AnthropicClient, anthropicSdk, (client, sdkModule) => {
     const { sdk } = client
     const apiKey = Redacted.value(client.apiKey)
-    const onError = mapError(apiKey)
+    const onError = mapError(apiKey, sdkModule)
 
     const encode: Encode = (request) => encodeItem(modelName, options?.settings, request)
     // What validate learnt of a list (size, headers, warnings, problems), for the create of that
@@ -176,7 +192,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
           catch: onError
         })
         const body = response.body
-        if (body === null) return yield* Effect.fail(onError(new AnthropicError("the results response has no body")))
+        if (body === null) return yield* Effect.fail(onError(new Error("the results response has no body")))
         // one context for every line (decodeResultLine keeps none of it)
         const context = { batchId: batch.id, timestamp: known.completedAt ?? batch.completedAt, secrets: [apiKey], line: 0 }
         return fromJsonlBody(body, (text, line) => {
@@ -228,6 +244,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     })
   })
 
-/** The Anthropic `BatchModel` as a Layer over the client. */
+/**
+ * The Anthropic `BatchModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, AnthropicClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

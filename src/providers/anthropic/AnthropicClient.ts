@@ -11,11 +11,25 @@
  * @since 0.1.0
  */
 import type Anthropic from "@anthropic-ai/sdk"
-import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Redacted } from "effect"
 import { abortableFetch } from "../../internal/abortableFetch.js"
+import {
+  type ClientConfig as ClientConfigOf,
+  missingKey,
+  nonEmptyKey,
+  optionalNumber,
+  optionalString,
+  readKey,
+  readOptions
+} from "../clientConfig.js"
 import { anthropicSdk } from "./sdk.js"
 
-/** What the {@link AnthropicClient} holds. */
+/**
+ * What the {@link AnthropicClient} holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The SDK instance (`maxRetries: 0`). */
   readonly sdk: Anthropic
@@ -28,10 +42,20 @@ export interface Service {
   readonly timeoutMs: number | undefined
 }
 
-/** The Anthropic client service Tag. */
+/**
+ * The Anthropic client service Tag.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class AnthropicClient extends Context.Tag("effect-llm-direct/AnthropicClient")<AnthropicClient, Service>() {}
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The API key (a `Redacted` keeps it out of logs). */
   readonly apiKey: Redacted.Redacted<string> | string
@@ -51,6 +75,9 @@ const defaultBaseURL = "https://api.anthropic.com"
  * Builds the client service from options. The base URL never comes from the environment here
  * (the SDK would read ANTHROPIC_BASE_URL on its own): options mean options; use
  * {@link layerConfig} for the environment.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service> =>
   Effect.map(anthropicSdk, ({ default: Anthropic }) => {
@@ -74,37 +101,65 @@ export const make = (options: Options): Effect.Effect<Service> =>
  *
  * @example
  * Anthropic.layer({ apiKey: Redacted.make("sk-ant-..."), baseURL: "http://127.0.0.1:8080" })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<AnthropicClient> => Layer.effect(AnthropicClient, make(options))
 
-const missingKey = ConfigError.MissingData(
-  ["ANTHROPIC_API_KEY"],
-  "ANTHROPIC_API_KEY is not set: export your Anthropic API key as ANTHROPIC_API_KEY, or build the client with Anthropic.layer({ apiKey })"
-)
+/**
+ * The environment variables {@link layerConfig} reads when given no `Config` of its own.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const configVariables: ReadonlyArray<string> = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_TIMEOUT"]
 
-/** The API key from ANTHROPIC_API_KEY; a missing or empty one is a ConfigError that names the variable. */
-export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("ANTHROPIC_API_KEY").pipe(
-  Config.mapOrFail((key) => (Redacted.value(key).trim() === "" ? Either.left(missingKey) : Either.right(key)))
-)
+const missing = (name: string) => missingKey(name, `export your Anthropic API key as ${name}, or build the client with Anthropic.layer({ apiKey })`)
 
 /**
- * The client from `Config`: ANTHROPIC_API_KEY (required, read with `Config.redacted`),
- * ANTHROPIC_BASE_URL (optional) and ANTHROPIC_TIMEOUT (optional, seconds). A missing key fails
- * with a `ConfigError` naming ANTHROPIC_API_KEY.
+ * The API key from ANTHROPIC_API_KEY; a missing or empty one is a ConfigError that names the variable.
+ *
+ * @since 0.1.0
+ * @category constants
  */
-export const layerConfig = (options?: Omit<Options, "apiKey" | "baseURL" | "timeout">): Layer.Layer<AnthropicClient, ConfigError.ConfigError> =>
+export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = nonEmptyKey(Config.redacted("ANTHROPIC_API_KEY"), missing("ANTHROPIC_API_KEY"))
+
+const defaults = {
+  apiKey: apiKeyConfig,
+  baseURL: optionalString("ANTHROPIC_BASE_URL"),
+  timeout: optionalNumber("ANTHROPIC_TIMEOUT"),
+  defaultHeaders: Config.succeed(undefined),
+  sdkTelemetry: Config.succeed(undefined)
+}
+
+/**
+ * The argument of {@link layerConfig}: a `Config` for any client option, read in place of its
+ * default variable.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type ClientConfig = ClientConfigOf<Options>
+
+/**
+ * The client through `Config` (any `ConfigProvider`). By default ANTHROPIC_API_KEY (required,
+ * read with `Config.redacted`), ANTHROPIC_BASE_URL and ANTHROPIC_TIMEOUT (seconds); `config`
+ * gives any option a `Config` of your own (`Config.succeed(value)` for a fixed one). A missing
+ * key is a ConfigError that names the variable.
+ *
+ * @example
+ * Anthropic.layerConfig({ apiKey: Config.redacted("MY_ANTHROPIC_KEY"), sdkTelemetry: Config.succeed(true) })
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (config?: ClientConfig): Layer.Layer<AnthropicClient, ConfigError.ConfigError> =>
   Layer.effect(
     AnthropicClient,
-    Effect.gen(function*() {
-      // Config.redacted words a missing key as "<redacted>"; say what to do instead
-      const apiKey = yield* Effect.mapError(apiKeyConfig, (e) => (ConfigError.isMissingDataOnly(e) ? missingKey : e))
-      const baseURL = yield* Config.option(Config.nonEmptyString("ANTHROPIC_BASE_URL"))
-      const timeout = yield* Config.option(Config.number("ANTHROPIC_TIMEOUT"))
-      return yield* make({
-        ...options,
-        apiKey,
-        baseURL: Option.getOrUndefined(baseURL),
-        timeout: Option.getOrUndefined(timeout)
-      })
-    })
+    Effect.zipWith(
+      readKey(config?.apiKey ?? apiKeyConfig, missing),
+      readOptions<Options>(defaults, config),
+      (apiKey, options) => ({ ...options, apiKey })
+    ).pipe(Effect.flatMap(make))
   )

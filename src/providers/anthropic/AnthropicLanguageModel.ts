@@ -16,9 +16,9 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import * as StreamEvent from "../../StreamEvent.js"
 import { AnthropicClient, type Service as ClientService } from "./AnthropicClient.js"
-import { AnthropicError, APIError } from "@anthropic-ai/sdk/core/error"
 import { decodeMessage, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
-import { mapError } from "./errors.js"
+import { type ErrorClasses, mapError } from "./errors.js"
+import { anthropicSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
 // The SDK's per-model caps for non-streamed requests (its internal MODEL_NONSTREAMING_TOKENS,
@@ -34,6 +34,9 @@ const nonStreamingTokenCaps: Readonly<Record<string, number>> = {
  * anything, when neither the request nor the client sets a timeout and either the expected time
  * (60 min × max_tokens / 128,000) exceeds 10 minutes — max_tokens above 21,333 — or max_tokens
  * exceeds the model's non-streaming cap. We ask the SDK's own public calculator.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const requiresStreaming = (client: ClientService, request: EncodedRequest): boolean => {
   if (request.options.timeout !== undefined || client.timeoutMs !== undefined) return false
@@ -47,16 +50,27 @@ export const requiresStreaming = (client: ClientService, request: EncodedRequest
 
 // The same refusal, caught when it happens anyway (a future SDK with new caps): an AnthropicError
 // that is not an APIError, thrown before any request was sent.
-const isStreamingRequired = (error: unknown): boolean =>
+const isStreamingRequired = (error: unknown, { AnthropicError, APIError }: ErrorClasses): boolean =>
   error instanceof AnthropicError && !(error instanceof APIError) && /streaming is required/i.test(error.message)
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type Options = LanguageModel.ModelDefaults
 
-/** Builds the Anthropic `LanguageModel` service for one model. */
+/**
+ * Builds the Anthropic `LanguageModel` service for one model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, AnthropicClient> =>
-  Effect.map(AnthropicClient, (client) => {
-    const onError = mapError(Redacted.value(client.apiKey))
+  // the SDK module is loaded by then (the client was built from it): its error classes
+  Effect.zipWith(AnthropicClient, anthropicSdk, (client, sdkModule) => {
+    const onError = mapError(Redacted.value(client.apiKey), sdkModule)
 
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
       Effect.flatMap(encodeRequest(modelName, messages, context), (encoded) => loggedWarnings(encoded, `${providerName}: `))
@@ -100,7 +114,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
                 (message): (Anthropic.Message & { readonly _request_id?: string | null | undefined }) | undefined => message,
                 // the SDK refused to send it unstreamed after all: undefined, streamed below
                 (error: unknown) => {
-                  if (isStreamingRequired(error)) return undefined
+                  if (isStreamingRequired(error, sdkModule)) return undefined
                   throw error
                 }
               ),
@@ -129,6 +143,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     }, options)
   })
 
-/** The Anthropic `LanguageModel` as a Layer over the client. */
+/**
+ * The Anthropic `LanguageModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, AnthropicClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

@@ -16,10 +16,20 @@ import { groupWarnings, listed } from "../../internal/batchWarnings.js"
 import { type BatchItem, type EncodedItem, itemSize } from "./batchCodec.js"
 import { Either } from "effect"
 
-/** Encodes one request (the model's `encodeItem` with its defaults). */
+/**
+ * Encodes one request (the model's `encodeItem` with its defaults).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Encode = (request: BatchRequest) => Either.Either<EncodedItem, UnsupportedError | InvalidInputError>
 
-/** What {@link plan} learns of a request list. */
+/**
+ * What {@link plan} learns of a request list.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Plan {
   /**
    * The sum over the requests of their item's JSON bytes and a comma (`encodedSize`), if sized
@@ -36,7 +46,12 @@ export interface Plan {
   readonly firstError: UnsupportedError | InvalidInputError | undefined
 }
 
-/** A plan, and the body's groups if it kept them. */
+/**
+ * A plan, and the body's groups if it kept them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Planned extends Plan {
   /**
    * The items' UTF-8 for {@link bodyChunks}, a group per element, each after the first led by
@@ -55,6 +70,9 @@ const GROUP = 256
 /**
  * The most body bytes a {@link plan} keeps for the create. A larger body is encoded again as
  * it is sent rather than held whole (a batch may take 256 MB).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const KEPT_BODY_BYTES = 64 * 1024 * 1024
 
@@ -92,6 +110,9 @@ const groupItems = (requests: ReadonlyArray<BatchRequest>, encode: Encode, start
 /**
  * Encodes the whole list once: shared headers, warnings, problems and, with `size`, its bytes
  * (one `JSON.stringify` per group), keeping the groups while their total stays within `keep`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, size: boolean, keep: number = KEPT_BODY_BYTES): Planned => {
   const problems: Array<string> = []
@@ -164,7 +185,12 @@ export const plan = (requests: ReadonlyArray<BatchRequest>, encode: Encode, size
 
 const noWarnings: ReadonlyArray<string> = []
 
-/** Bytes of one request's item in the body, and the comma after it. */
+/**
+ * Bytes of one request's item in the body, and the comma after it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const itemBytes = (request: BatchRequest, encode: Encode): number =>
   Either.match(encode(request), {
     // only reached for a request that skipped validate; the batch planner reports the throw
@@ -179,6 +205,9 @@ export const itemBytes = (request: BatchRequest, encode: Encode): number =>
  * kept (each dropped once sent), or else encoded as the upload reads them. The list was planned
  * first, so every request encodes; one that does not (a codec that is not pure) ends the upload
  * with its error.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export async function* bodyChunks(
   requests: ReadonlyArray<BatchRequest>,

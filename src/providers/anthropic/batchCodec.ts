@@ -14,13 +14,28 @@ import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../..
 import { isRecord } from "../../internal/wireChecks.js"
 import { decodeAt, decodeMessage, defaultMaxTokens, encodeRequest, providerName, supportedSettings } from "./codec.js"
 
-/** What Anthropic allows as a custom id: letters, digits, `_` and `-`, 1 to 64 characters. */
+/**
+ * What Anthropic allows as a custom id: letters, digits, `_` and `-`, 1 to 64 characters.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const customIdPattern = /^[a-zA-Z0-9_-]{1,64}$/
 
-/** One item of a `messages.batches.create` body. */
+/**
+ * One item of a `messages.batches.create` body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BatchItem = Anthropic.Messages.Batches.BatchCreateParams.Request
 
-/** A request encoded for a batch: the item, the headers it asked for, and what was not carried over. */
+/**
+ * A request encoded for a batch: the item, the headers it asked for, and what was not carried over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedItem {
   readonly item: BatchItem
   /** The request's `extraHeaders`: a batch can only send headers for all its requests at once. */
@@ -35,6 +50,9 @@ const defaultParameters = ModelRequestParameters.from(undefined)
  * send (model defaults merged under the request's settings; the request's `model` wins). A
  * per-request `timeout` cannot travel in a batch and settings Anthropic lacks are ignored: both
  * become warnings.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeItem = (
   modelName: string,
@@ -91,7 +109,12 @@ const textPromptItem = (modelName: string, request: BatchRequest): EncodedItem |
   }
 }
 
-/** Bytes an item takes in the create body (its JSON and the comma after it). */
+/**
+ * Bytes an item takes in the create body (its JSON and the comma after it).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const itemSize = (item: BatchItem): number => Buffer.byteLength(JSON.stringify(item), "utf8") + 1
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +143,12 @@ const dateAt = (text: string, path: string): Either.Either<Date, ResponseDecodeE
     : Either.right(date)
 }
 
-/** What {@link statusFromAnthropic} reads of an Anthropic message batch. */
+/**
+ * What {@link statusFromAnthropic} reads of an Anthropic message batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AnthropicBatchState {
   /** `processing_status`: "in_progress" | "canceling" | "ended". */
   readonly processingStatus: string
@@ -139,6 +167,9 @@ export interface AnthropicBatchState {
 /**
  * Anthropic's status in our terms: in_progress → in_progress, canceling → cancelling, ended →
  * cancelled if a cancel was initiated, expired if every request expired, else completed.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const statusFromAnthropic = (state: AnthropicBatchState): BatchStatus => {
   if (state.processingStatus === "canceling") return "cancelling"
@@ -153,6 +184,9 @@ export const statusFromAnthropic = (state: AnthropicBatchState): BatchStatus => 
  * A `message_batch` → our {@link Batch}: the status through `statusFromAnthropic`,
  * `completedCount` = succeeded, `failedCount` = errored + expired + canceled, and in `details`
  * the provider's own fields (results URL, times, per-kind counts), JSON-safe.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeBatch = (wire: unknown): Either.Either<Batch, ResponseDecodeError> =>
   Either.gen(function*() {
@@ -193,13 +227,26 @@ export const decodeBatch = (wire: unknown): Either.Either<Batch, ResponseDecodeE
 /**
  * The code of a result whose `message` could not be read: the line names its request, so that
  * one request fails rather than the whole download.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const undecodableCode = "response_decode_error"
 
-/** Where a line sits in the results file, for error paths: `results line 3`. */
+/**
+ * Where a line sits in the results file, for error paths: `results line 3`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const linePath = (line: number): string => `results line ${line}`
 
-/** What {@link decodeResultLine} needs besides the line. */
+/**
+ * What {@link decodeResultLine} needs besides the line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LineContext {
   /** The batch id, for the messages of canceled and expired results. */
   readonly batchId: string
@@ -217,6 +264,9 @@ export interface LineContext {
  * "expired". A line without a readable `custom_id` and `result.type` fails with a
  * ResponseDecodeError naming the line (its request is unknown); a succeeded line whose message
  * cannot be read fails only that request (code {@link undecodableCode}).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeResultLine = (json: unknown, context: LineContext): Either.Either<BatchResult, ResponseDecodeError> => {
   // checked by hand, not with a Schema, and nothing built for the error unless one is found:

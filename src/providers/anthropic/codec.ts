@@ -31,15 +31,28 @@ import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
 import { encodeOutput, forcedToolChoice, outputConfig } from "./output.js"
 
-/** The provider name on responses and errors. */
+/**
+ * The provider name on responses and errors.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const providerName = "anthropic"
 
-/** `max_tokens` when the settings leave it unset: the API requires one. */
+/**
+ * `max_tokens` when the settings leave it unset: the API requires one.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultMaxTokens = 4096
 
 /**
  * The settings Anthropic maps. seed, presencePenalty and frequencyPenalty have no Anthropic
  * equivalent, so `LanguageModel.make` warns when they are set.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "maxTokens",
@@ -58,6 +71,9 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
  * prefix + the block's encrypted `data`, so it can be sent back as the same block. The prefix
  * keeps it apart from a real thinking block with empty text (`display: "omitted"`), which also
  * has empty content and a signature.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const redactedThinkingPrefix = "anthropic-redacted-thinking:"
 
@@ -65,7 +81,12 @@ export const redactedThinkingPrefix = "anthropic-redacted-thinking:"
 // encoding
 // ---------------------------------------------------------------------------------------------
 
-/** A request ready for `sdk.messages.create(body, options)`. */
+/**
+ * A request ready for `sdk.messages.create(body, options)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedRequest {
   readonly body: Anthropic.MessageCreateParamsNonStreaming
   /** SDK request options: `timeout` in milliseconds and extra `headers`. */
@@ -187,6 +208,9 @@ const toolResultsFirst = (blocks: Array<Block>): Array<Block> =>
  * Our history → `system` and `messages`, turns of one role merged as the API requires. System
  * prompts from anywhere in the history join the `system` field, after the newest request's
  * instructions.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
@@ -260,6 +284,9 @@ const encodeToolChoice = (context: CallContext, hasTools: boolean, warnings: Arr
  * Our request → the Messages API body and SDK request options. The "native" output mode adds
  * `output_config.format` (json_schema), the "prompted" mode its instructions to the system prompt
  * (see ./output.ts).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeRequest = (
   model: string,
@@ -324,7 +351,12 @@ const noOptions: EncodedRequest["options"] = Object.freeze({})
 // decoding
 // ---------------------------------------------------------------------------------------------
 
-/** Runs a wire schema; a failure names the JSON path of the first problem under `prefix`. */
+/**
+ * Runs a wire schema; a failure names the JSON path of the first problem under `prefix`.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const decodeAt = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: string): Either.Either<A, ResponseDecodeError> =>
   Schema.decodeUnknownEither(schema)(value).pipe(Either.mapLeft((error) => {
     const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
@@ -334,7 +366,12 @@ export const decodeAt = <A, I>(schema: Schema.Schema<A, I>, value: unknown, pref
 
 const OptionalCount = Schema.optional(Schema.NullOr(Schema.Number))
 
-/** Usage as the wire carries it (`message.usage`, or message_start merged with message_delta). */
+/**
+ * Usage as the wire carries it (`message.usage`, or message_start merged with message_delta).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const WireUsage = Schema.Struct({
   input_tokens: OptionalCount,
   output_tokens: OptionalCount,
@@ -343,10 +380,20 @@ export const WireUsage = Schema.Struct({
   cache_creation: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
   server_tool_use: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
 })
-/** Usage as the wire carries it. */
+/**
+ * Usage as the wire carries it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WireUsage = typeof WireUsage.Type
 
-/** What {@link WireUsage} accepts, checked by hand (the codec's and the stream decoder's fast path). */
+/**
+ * What {@link WireUsage} accepts, checked by hand (the codec's and the stream decoder's fast path).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isWireUsage = (u: unknown): u is WireUsage =>
   isRecord(u) && isNullishNumber(u.input_tokens) && isNullishNumber(u.output_tokens) && isNullishNumber(u.cache_creation_input_tokens) &&
   isNullishNumber(u.cache_read_input_tokens) && isNullishRecord(u.cache_creation) && isNullishRecord(u.server_tool_use)
@@ -365,7 +412,12 @@ const ThinkingBlock = Schema.Struct({ thinking: Schema.String, signature: Schema
 const RedactedThinkingBlock = Schema.Struct({ data: Schema.String })
 const ToolUseBlock = Schema.Struct({ id: Schema.String, name: Schema.String, input: Schema.Unknown })
 
-/** Anthropic's stop reason → ours; unknown reasons map to none rather than a guess. */
+/**
+ * Anthropic's stop reason → ours; unknown reasons map to none rather than a guess.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const finishReason = (stopReason: string | null | undefined): FinishReason | undefined => {
   switch (stopReason) {
     case "end_turn":
@@ -386,7 +438,12 @@ export const finishReason = (stopReason: string | null | undefined): FinishReaso
 
 const count = (n: number | null | undefined): number => (typeof n === "number" && Number.isFinite(n) ? n : 0)
 
-/** Wire usage → ours: `inputTokens` counts all input, cache reads and writes included. */
+/**
+ * Wire usage → ours: `inputTokens` counts all input, cache reads and writes included.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const decodeUsage = (usage: WireUsage): RequestUsage => {
   const cacheRead = count(usage.cache_read_input_tokens)
   const cacheWrite = count(usage.cache_creation_input_tokens)
@@ -474,6 +531,9 @@ const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelRes
 /**
  * A Messages API `Message` (a response body, or the `message` of a batch result line) → our
  * {@link ModelResponse}. Fails with a {@link ResponseDecodeError} naming the path it could not read.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeMessage = (
   message: unknown,

@@ -2,9 +2,9 @@
  * Anthropic SDK errors → {@link AiError}. The SDK error object is never kept (not even as a
  * cause): its message, body and request options can hold the API key. Only redacted text, the
  * status and the request id survive.
+ *
+ * @since 0.1.0
  */
-// the SDK's error classes alone (a small module the SDK itself uses), not the whole SDK (sdk.ts)
-import * as Anthropic from "@anthropic-ai/sdk/core/error"
 import {
   type AiError,
   ConnectionError,
@@ -14,10 +14,26 @@ import {
 } from "../../AiError.js"
 import { retryAfter } from "../../internal/retryAfter.js"
 import { errorOfStatus } from "../../internal/statusError.js"
+import type { AnthropicSdk } from "./sdk.js"
+
+/**
+ * The SDK's error classes the mapping tells apart. They come from the SDK module loaded with
+ * the client (sdk.ts), never from a static import, so that importing this library loads no SDK;
+ * the SDK module itself and its `Anthropic` class (whose statics they also are) both fit.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ErrorClasses = Pick<AnthropicSdk, "AnthropicError" | "APIError" | "APIConnectionError" | "APIConnectionTimeoutError" | "APIUserAbortError">
 
 const provider = "anthropic"
 
-/** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the OpenAI provider. */
+/**
+ * The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the OpenAI provider.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { retryAfter }
 
 // The SSE `error` event carries no status; its error type says what it would have been.
@@ -37,12 +53,16 @@ const statusOfType: Readonly<Record<string, number>> = {
 const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
 
 /**
- * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept.
+ * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept;
+ * `Anthropic` are the SDK's error classes ({@link ErrorClasses}).
  *
  * @example
- * Effect.tryPromise({ try: (signal) => sdk.messages.create(body, { signal }), catch: mapError(apiKey) })
+ * Effect.tryPromise({ try: (signal) => sdk.messages.create(body, { signal }), catch: mapError(apiKey, sdkModule) })
+ *
+ * @since 0.1.0
+ * @category errors
  */
-export const mapError = (apiKey: string) => (cause: unknown): AiError => {
+export const mapError = (apiKey: string, Anthropic: ErrorClasses) => (cause: unknown): AiError => {
   const clean = (text: string | null | undefined): string | undefined =>
     text === null || text === undefined || text === "" ? undefined : redact(text, [apiKey])
   // connection errors first: they extend APIError in the SDK

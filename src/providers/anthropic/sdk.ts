@@ -5,8 +5,18 @@
  */
 import { lazyModule } from "../../internal/lazyModule.js"
 
-/** The `@anthropic-ai/sdk` package's module. */
+/**
+ * The `@anthropic-ai/sdk` package's module.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AnthropicSdk = typeof import("@anthropic-ai/sdk")
 
-/** The Anthropic SDK, imported on first use. */
+/**
+ * The Anthropic SDK, imported on first use.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const anthropicSdk = lazyModule<AnthropicSdk>(() => import("@anthropic-ai/sdk"))

@@ -43,7 +43,12 @@ const usageKeys = Object.keys(WireUsage.fields) as ReadonlyArray<keyof WireUsage
 const nonEmptyInput = (input: unknown): string =>
   input === undefined || input === null || (typeof input === "object" && Object.keys(input).length === 0) ? "" : JSON.stringify(input)
 
-/** Decodes one streamed response; one instance per response. */
+/**
+ * Decodes one streamed response; one instance per response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class StreamDecoder {
   private readonly builder: EventBuilder
   private id: string | undefined

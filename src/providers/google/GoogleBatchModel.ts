@@ -29,15 +29,31 @@ import { decodeBatch, decodeResult, type EncodedItem, encodeItem, itemSize, resu
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
+import { googleSdk } from "./sdk.js"
 import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
 
-/** Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file. */
+/**
+ * Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits: BatchModel.Limits = { maxRequests: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 }
 
-/** The API's limit of an inline batch create: 20 MB. */
+/**
+ * The API's limit of an inline batch create: 20 MB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultInlineLimitBytes = 20 * 1024 * 1024
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** Settings every request starts from (a request's own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -48,12 +64,18 @@ export interface Options {
 /** Page size of `list`. */
 const listPageSize = 50
 
-/** Builds the Gemini `BatchModel` service for a model. */
+/**
+ * Builds the Gemini `BatchModel` service for a model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, GoogleClient> =>
-  Effect.map(GoogleClient, (client) => {
+  // the SDK module is loaded by then (the client was built from it): its error class
+  Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
     const { sdk } = client
     const apiKey = Redacted.value(client.apiKey)
-    const onError = mapError(apiKey)
+    const onError = mapError(apiKey, sdkModule)
     const inlineLimit = options?.inlineLimitBytes ?? defaultInlineLimitBytes
 
     const cache = new WeakMap<BatchRequest, Either.Either<EncodedItem, InvalidInputError>>()
@@ -229,6 +251,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     }
   })
 
-/** The Gemini `BatchModel` as a Layer over the client. */
+/**
+ * The Gemini `BatchModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, GoogleClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

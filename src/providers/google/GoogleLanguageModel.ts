@@ -18,15 +18,27 @@ import type * as StreamEvent from "../../StreamEvent.js"
 import { decodeResponse, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
+import { googleSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
-/** Options of {@link make} and {@link layer}. */
+/**
+ * Options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type Options = LanguageModel.ModelDefaults
 
-/** Builds the Gemini `LanguageModel` service for one model. */
+/**
+ * Builds the Gemini `LanguageModel` service for one model.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, GoogleClient> =>
-  Effect.map(GoogleClient, (client) => {
-    const onError = mapError(Redacted.value(client.apiKey))
+  // the SDK module is loaded by then (the client was built from it): its error class
+  Effect.zipWith(GoogleClient, googleSdk, (client, sdkModule) => {
+    const onError = mapError(Redacted.value(client.apiKey), sdkModule)
 
     const prepare = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext): Effect.Effect<EncodedRequest, AiError> =>
       Effect.flatMap(encodeRequest(modelName, messages, context), (encoded) => loggedWarnings(encoded, `${providerName}: `))
@@ -80,6 +92,11 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
     }, options)
   })
 
-/** The Gemini `LanguageModel` as a Layer over the client. */
+/**
+ * The Gemini `LanguageModel` as a Layer over the client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, GoogleClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

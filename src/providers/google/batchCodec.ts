@@ -18,6 +18,9 @@ import { decodeResponse, encodeRequest, providerName, supportedSettings } from "
  * A Gemini batch state (the SDK's `JOB_STATE_*`, or the wire's `BATCH_STATE_*`) in our terms:
  * queued / pending → validating, running → in_progress, succeeded → completed, failed, cancelling,
  * cancelled and expired as they are. Unknown states count as `in_progress`, so polling goes on.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const statusFromGoogle = (state: string | undefined): BatchStatus => {
   switch ((state ?? "").replace(/^(JOB|BATCH)_STATE_/, "")) {
@@ -41,7 +44,12 @@ export const statusFromGoogle = (state: string | undefined): BatchStatus => {
   }
 }
 
-/** A request encoded for a batch, both ways it can travel, and what was not carried over. */
+/**
+ * A request encoded for a batch, both ways it can travel, and what was not carried over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedItem {
   readonly model: string
   /** The inline form, for `batches.create({ src: [...] })`. */
@@ -57,7 +65,12 @@ const defaultParameters = ModelRequestParameters.from(undefined)
 const topLevel = new Set(["tools", "toolConfig", "safetySettings", "cachedContent", "systemInstruction", "serviceTier"])
 const clientOnly = new Set(["httpOptions", "abortSignal", "labels"])
 
-/** The wire `GenerateContentRequest` of contents and a config, as a JSONL input line carries it. */
+/**
+ * The wire `GenerateContentRequest` of contents and a config, as a JSONL input line carries it.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const wireRequest = (contents: ReadonlyArray<Content>, config: GenerateContentConfig): Record<string, unknown> => {
   const request: Record<string, unknown> = { contents }
   const generationConfig: Record<string, unknown> = {}
@@ -76,6 +89,9 @@ export const wireRequest = (contents: ReadonlyArray<Content>, config: GenerateCo
  * request would send (model defaults merged under the request's settings). A per-request
  * `timeout` or `extraHeaders` cannot travel in a batch and settings Gemini lacks are ignored:
  * each becomes a warning.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeItem = (
   modelName: string,
@@ -103,7 +119,12 @@ export const encodeItem = (
   )
 }
 
-/** Bytes a request takes in the JSONL input file (its line and the newline). */
+/**
+ * Bytes a request takes in the JSONL input file (its line and the newline).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const itemSize = (item: EncodedItem): number => Buffer.byteLength(item.line, "utf8") + 1
 
 const dateOf = (text: string | undefined): Date | undefined => {
@@ -116,6 +137,9 @@ const dateOf = (text: string | undefined): Date | undefined => {
  * A `BatchJob` → our {@link Batch}: the state through {@link statusFromGoogle}; the counts from
  * the inline responses when there are some (a file batch reports none until its results are
  * read); `details` holds the state, model, display name and results file, JSON-safe.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeBatch = (job: BatchJob, requestCount?: number): Either.Either<Batch, ResponseDecodeError> => {
   if (typeof job.name !== "string" || job.name === "") {
@@ -150,13 +174,21 @@ export const decodeBatch = (job: BatchJob, requestCount?: number): Either.Either
   }, true))
 }
 
-/** Where a result sits, for decode errors. */
+/**
+ * Where a result sits, for decode errors.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const resultPath = (line: number): string => `results line ${line}`
 
 /**
  * One result (an inline response or a parsed results-file line: `{response | error}` with the
  * key beside them or in `metadata.key`) → a {@link BatchResult}. `key` is the fallback id (an
  * inline response's position).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeResult = (
   result: unknown,

@@ -44,13 +44,21 @@ import {
 import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
 
-/** The provider name on responses and errors. */
+/**
+ * The provider name on responses and errors.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const providerName = "google"
 
 /**
  * The settings Gemini maps. `parallelToolCalls` has no Gemini equivalent, so
  * `LanguageModel.make` warns when it is set. `extraBody` is spread into the
  * `GenerateContentConfig` (thinkingConfig, safetySettings, topK, ...).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "maxTokens",
@@ -66,17 +74,32 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "extraBody"
 ]
 
-/** The prefix of the tool-call ids we make up for calls Gemini sent without one. */
+/**
+ * The prefix of the tool-call ids we make up for calls Gemini sent without one.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const syntheticCallIdPrefix = "gemini_call_"
 
-/** The tool-call id of the `n`th call of a response that came without ids. */
+/**
+ * The tool-call id of the `n`th call of a response that came without ids.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const syntheticCallId = (responseId: string | undefined, n: number): string => `${syntheticCallIdPrefix}${responseId ?? "response"}_${n}`
 
 // ---------------------------------------------------------------------------------------------
 // encoding
 // ---------------------------------------------------------------------------------------------
 
-/** A request ready for `sdk.models.generateContent({ model, contents, config })`. */
+/**
+ * A request ready for `sdk.models.generateContent({ model, contents, config })`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedRequest {
   readonly model: string
   readonly contents: Array<Content>
@@ -186,6 +209,9 @@ const responseParts = (parts: ReadonlyArray<ModelResponsePart>): Array<Part> => 
  * Our history → `contents` and the system instruction, turns of one role merged. System prompts
  * from anywhere in the history join the system instruction, after the newest request's
  * instructions.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
@@ -240,6 +266,9 @@ const encodeToolChoice = (context: CallContext, hasTools: boolean, warnings: Arr
  * `responseMimeType: "application/json"` and `responseJsonSchema` (Gemini takes a JSON Schema
  * there as it is); the "prompted" mode adds its instructions to the system instruction; the
  * "tool" mode offers output tools as functions.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeRequest = (
   model: string,
@@ -296,7 +325,12 @@ export const encodeRequest = (
 // decoding
 // ---------------------------------------------------------------------------------------------
 
-/** Gemini's finish reason → ours; a finished answer with function calls is a tool call. */
+/**
+ * Gemini's finish reason → ours; a finished answer with function calls is a tool call.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const finishReason = (reason: string | undefined, hasToolCalls: boolean): FinishReason | undefined => {
   switch (reason) {
     case "STOP":
@@ -330,6 +364,9 @@ const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(
  * `toolUsePromptTokenCount`; `outputTokens` is `candidatesTokenCount` plus `thoughtsTokenCount`
  * (thinking is billed as output); `cacheReadTokens` is `cachedContentTokenCount`; the thought and
  * tool-use counts are also in `details`.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeUsage = (usage: GenerateContentResponseUsageMetadata | undefined): RequestUsage => {
   if (usage === undefined) return RequestUsage.empty
@@ -351,6 +388,9 @@ export const decodeUsage = (usage: GenerateContentResponseUsageMetadata | undefi
  * One wire part → our parts (a part with a thought signature and no thought text gives two: the
  * part, then the signature as an empty ThinkingPart). `calls` counts the function calls so far,
  * for synthetic ids. Kinds we do not model (executable code, inline data out, ...) give none.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodePart = (
   part: unknown,
@@ -387,6 +427,9 @@ export const decodePart = (
  * A `GenerateContentResponse` (a response body, or a batch result's `response`) → our
  * {@link ModelResponse}: the first candidate's parts. A prompt blocked before any candidate
  * gives no parts and the finish reason "content_filter".
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeResponse = (
   response: GenerateContentResponse | unknown,

@@ -3,8 +3,9 @@
  * message, the JSON error body (`{"error":{"code","message","status","details"}}`); only the
  * redacted message, the status and the wait a `RetryInfo` detail asks for survive. The SDK error
  * object is never kept.
+ *
+ * @since 0.1.0
  */
-import { ApiError } from "@google/genai"
 import { Duration } from "effect"
 import {
   type AiError,
@@ -16,6 +17,16 @@ import {
 } from "../../AiError.js"
 import { errorOfStatus } from "../../internal/statusError.js"
 import { isRecord } from "../../internal/wireChecks.js"
+import type { GoogleSdk } from "./sdk.js"
+
+/**
+ * The SDK's error class the mapping recognizes. It comes from the SDK module loaded with the
+ * client (sdk.ts), never from a static import, so that importing this library loads no SDK.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ErrorClasses = Pick<GoogleSdk, "ApiError">
 
 const provider = "google"
 
@@ -60,10 +71,14 @@ const isBadKey = (status: number, detail: string | undefined): boolean =>
 const messageOf = (u: unknown): string => (u instanceof Error ? u.message : typeof u === "string" ? u : "")
 
 /**
- * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept.
- * An abort that reaches here was the SDK's own timeout (our interruptions discard the error).
+ * Maps anything the SDK throws to an {@link AiError}, redacting `apiKey` from every text kept;
+ * `errors` holds the SDK's error class ({@link ErrorClasses}). An abort that reaches here was
+ * the SDK's own timeout (our interruptions discard the error).
+ *
+ * @since 0.1.0
+ * @category errors
  */
-export const mapError = (apiKey: string) => (cause: unknown): AiError => {
+export const mapError = (apiKey: string, { ApiError }: ErrorClasses) => (cause: unknown): AiError => {
   const clean = (text: string | undefined): string | undefined => (text === undefined || text === "" ? undefined : redact(text, [apiKey]))
   if (cause instanceof ApiError) {
     const body = parseBody(cause.message)

@@ -2,7 +2,9 @@
  * The Google Gemini provider: a client Layer (the official `@google/genai` SDK, from options or
  * `Config`), a `LanguageModel` over `models.generateContent` and a `BatchModel` over Gemini
  * batch mode. Its own entry point, `effect-llm-direct/google`, so that only programs that use
- * Gemini need `@google/genai` installed (an optional peer dependency).
+ * Gemini need `@google/genai` installed (an optional peer dependency). Every provider module has the same shape: `layer`, `layerConfig`, `model`,
+ * `languageModel`, `batchModel`, the client Tag, `ClientOptions`, `ClientConfig`, `ModelOptions`,
+ * `BatchModelOptions`, `Codec`, `BatchCodec`, `batchLimits`, `configVariables`.
  *
  * @example
  * import { LanguageModel, Message } from "effect-llm-direct"
@@ -16,27 +18,96 @@ import { type ConfigError, Layer } from "effect"
 import type * as BatchModel from "../../BatchModel.js"
 import type * as LanguageModel from "../../LanguageModel.js"
 import * as GoogleBatchModel from "./GoogleBatchModel.js"
-import { type GoogleClient, layer, layerConfig, type Options as ClientOptions } from "./GoogleClient.js"
+import * as GoogleClient from "./GoogleClient.js"
 import * as GoogleLanguageModel from "./GoogleLanguageModel.js"
 
-/** The client service Tag (the SDK instance and the redacted key), its options and service type. */
-export { GoogleClient, type Options as ClientOptions, type Service as ClientService } from "./GoogleClient.js"
+export {
+  /**
+   * The client service Tag: the SDK instance (retries off) and the redacted key.
+   *
+   * @since 0.1.0
+   * @category context
+   */
+  GoogleClient
+} from "./GoogleClient.js"
+
+/**
+ * What the client service holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClientService = GoogleClient.Service
+
+/**
+ * Options of {@link layer}: `apiKey`, `baseURL`, `apiVersion`, `timeout` in seconds, `defaultHeaders`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type ClientOptions = GoogleClient.Options
+
+/**
+ * The argument of {@link layerConfig}: a `Config` (or the value) for any client option.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type ClientConfig = GoogleClient.ClientConfig
 
 /**
  * The client from options.
  *
  * @example
  * Google.layer({ apiKey: Redacted.make(key), baseURL: emulator.googleBaseURL })
+ *
+ * @since 0.1.0
+ * @category layers
  */
-export { layer }
+export const layer: (options: ClientOptions) => Layer.Layer<GoogleClient.GoogleClient> = GoogleClient.layer
 
-/** The client from GEMINI_API_KEY or GOOGLE_API_KEY (required), GEMINI_BASE_URL and GEMINI_TIMEOUT. */
-export { layerConfig }
+/**
+ * The client through `Config`: GEMINI_API_KEY or GOOGLE_API_KEY (required, read with `Config.redacted`),
+ * GEMINI_BASE_URL and GEMINI_TIMEOUT (seconds), unless `config` gives an option a `Config` of your own.
+ *
+ * @example
+ * Google.layerConfig({ apiKey: Config.redacted("MY_GEMINI_KEY") })
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: (config?: ClientConfig) => Layer.Layer<GoogleClient.GoogleClient, ConfigError.ConfigError> = GoogleClient.layerConfig
 
-/** Pure translation between our messages and the Gemini API's contents and config. */
+/**
+ * The environment variables {@link layerConfig} reads by default.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const configVariables: ReadonlyArray<string> = GoogleClient.configVariables
+
+/**
+ * Pure translation between our messages and the Gemini API's contents and config.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export * as Codec from "./codec.js"
 
-/** Options of {@link languageModel} and {@link model}: default settings and retry policy. */
+/**
+ * Gemini batch mode's wire formats (inline requests, JSONL lines, batch jobs, results) and the status map, pure.
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export * as BatchCodec from "./batchCodec.js"
+
+/**
+ * Options of {@link languageModel} and {@link model}: default settings and retry policy.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type ModelOptions = GoogleLanguageModel.Options
 
 /**
@@ -46,16 +117,29 @@ export type ModelOptions = GoogleLanguageModel.Options
  * Google.languageModel("gemini-2.5-flash", { settings: { maxTokens: 1024 } }).pipe(
  *   Layer.provide(Google.layer({ apiKey }))
  * )
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const languageModel = (
   name: string,
   options?: ModelOptions
-): Layer.Layer<LanguageModel.LanguageModel, never, GoogleClient> => GoogleLanguageModel.layer(name, options)
+): Layer.Layer<LanguageModel.LanguageModel, never, GoogleClient.GoogleClient> => GoogleLanguageModel.layer(name, options)
 
-/** Options of {@link batchModel}: settings every batch request starts from, and the inline size limit. */
+/**
+ * Options of {@link batchModel}: settings every batch request starts from, and the inline size limit.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export type BatchModelOptions = GoogleBatchModel.Options
 
-/** Gemini's limits of one batch (requests, bytes of the JSONL file); `Batch.run` splits larger lists. */
+/**
+ * Gemini's limits of one batch (requests, bytes of the JSONL file); `Batch.run` splits larger lists.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const batchLimits: BatchModel.Limits = GoogleBatchModel.limits
 
 /**
@@ -67,18 +151,26 @@ export const batchLimits: BatchModel.Limits = GoogleBatchModel.limits
  * Batch.run(requests).pipe(Effect.provide(Google.batchModel("gemini-2.5-flash").pipe(
  *   Layer.provide(Google.layer({ apiKey }))
  * )))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const batchModel = (
   name: string,
   options?: BatchModelOptions
-): Layer.Layer<BatchModel.BatchModel, never, GoogleClient> => GoogleBatchModel.layer(name, options)
+): Layer.Layer<BatchModel.BatchModel, never, GoogleClient.GoogleClient> => GoogleBatchModel.layer(name, options)
 
 /**
  * A ready `LanguageModel` and `BatchModel` for `name`, sharing one client: it comes from
  * {@link layerConfig} (the environment) unless `options.client` gives its options.
+ * `options.settings` apply to direct and batch requests alike; `options.retry` to direct
+ * requests (batch calls take theirs from `Batch.run`).
  *
  * @example
  * Effect.provide(program, Google.model("gemini-2.5-flash"))
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const model = (
   name: string,

@@ -17,7 +17,12 @@ import { decodeUsage, finishReason, providerName, syntheticCallId } from "./code
 
 type Kind = "text" | "thought"
 
-/** Decodes one streamed response; one instance per stream. */
+/**
+ * Decodes one streamed response; one instance per stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export class StreamDecoder {
   private readonly builder: EventBuilder
   private key = 0

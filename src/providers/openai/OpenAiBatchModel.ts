@@ -32,13 +32,25 @@ import {
 } from "./batchCodec.js"
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
+import { type OpenAiSdk, openAiSdk } from "./sdk.js"
 import { keptEncoding } from "../../internal/keptEncoding.js"
-// the SDK's upload helpers alone, not the whole SDK (sdk.ts)
-import { toStreamingFile } from "openai/core/uploads"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
 import type { EncodeOptions as ResponsesEncodeOptions } from "./responsesCodec.js"
 
-/** Options of the OpenAI batch model: default settings of every request, and the system prompt role. */
+/**
+ * OpenAI's limits of one batch (50,000 requests, 200 MB of input file); `Batch.run` splits larger lists.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const limits: BatchModel.Limits = LIMITS
+
+/**
+ * Options of the OpenAI batch model: default settings of every request, and the system prompt role.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options extends EncodeOptions, ResponsesEncodeOptions {
   /** Settings every request starts from (its own settings win). */
   readonly settings?: ModelSettings | undefined
@@ -110,12 +122,19 @@ const noBatchCreated = (error: AiError): boolean =>
   error._tag === "NotFoundError" ||
   error._tag === "RateLimitError"
 
-/** The provider implementation over a client; `BatchModel.make` turns it into the service. */
-export const implementation = (client: ClientService, modelName: string, options?: Options): BatchModel.Implementation => {
+/**
+ * The provider implementation over a client; `BatchModel.make` turns it into the service.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const implementation = (client: ClientService, modelName: string, options: Options | undefined, sdkModule: OpenAiSdk): BatchModel.Implementation => {
   const { sdk } = client
+  // the SDK's error classes and upload helper, from the module the client was built from
+  const { toStreamingFile } = sdkModule
   const api = options?.api ?? chatCompletionsApi
   const secrets = [Redacted.value(client.apiKey)]
-  const mapError = (error: unknown): AiError => fromSdkError(error, { secrets, where: "body" })
+  const mapError = (error: unknown): AiError => fromSdkError(error, { secrets, where: "body", errors: sdkModule })
   const call = <A>(f: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, AiError> =>
     Effect.tryPromise({ try: (signal) => Promise.resolve(f(signal)), catch: mapError })
 
@@ -271,10 +290,20 @@ export const implementation = (client: ClientService, modelName: string, options
   }
 }
 
-/** The service over the client in context. */
+/**
+ * The service over the client in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<BatchModel.Service, never, OpenAiClient> =>
-  Effect.map(OpenAiClient, (client) => BatchModel.make(implementation(client, modelName, options)))
+  Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => BatchModel.make(implementation(client, modelName, options, sdk)))
 
-/** The `BatchModel` layer of one OpenAI model, over the client in context. */
+/**
+ * The `BatchModel` layer of one OpenAI model, over the client in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<BatchModel.BatchModel, never, OpenAiClient> =>
   Layer.effect(BatchModel.BatchModel, make(modelName, options))

@@ -5,12 +5,18 @@
  *
  * @since 0.1.0
  */
-import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Redacted } from "effect"
 import type OpenAI from "openai"
 import { abortableFetch } from "../../internal/abortableFetch.js"
+import { type ClientConfig as ClientConfigOf, missingKey, nonEmptyKey, optionalString, readKey, readOptions } from "../clientConfig.js"
 import { openAiSdk } from "./sdk.js"
 
-/** What the client service holds. */
+/**
+ * What the client service holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The SDK instance, with `maxRetries: 0`. */
   readonly sdk: OpenAI
@@ -18,10 +24,20 @@ export interface Service {
   readonly apiKey: Redacted.Redacted<string>
 }
 
-/** The OpenAI client service Tag. */
+/**
+ * The OpenAI client service Tag.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class OpenAiClient extends Context.Tag("effect-llm-direct/OpenAiClient")<OpenAiClient, Service>() {}
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The API key. */
   readonly apiKey: Redacted.Redacted<string> | string
@@ -35,7 +51,12 @@ export interface Options {
   readonly timeout?: number | undefined
 }
 
-/** The client service from options. Everything is explicit: the SDK reads no environment variable. */
+/**
+ * The client service from options. Everything is explicit: the SDK reads no environment variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options): Effect.Effect<Service> =>
   Effect.map(openAiSdk, ({ OpenAI }) => {
     const apiKey = typeof options.apiKey === "string" ? Redacted.make(options.apiKey) : options.apiKey
@@ -59,40 +80,72 @@ export const make = (options: Options): Effect.Effect<Service> =>
  *
  * @example
  * OpenAi.layer({ apiKey: Redacted.make(process.env.MY_KEY!), timeout: 60 })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<OpenAiClient> => Layer.effect(OpenAiClient, make(options))
 
-const missingKey = ConfigError.MissingData(
-  ["OPENAI_API_KEY"],
-  "OPENAI_API_KEY is not set: export your OpenAI API key as OPENAI_API_KEY, or build the client with OpenAi.layer({ apiKey })"
-)
+/**
+ * The environment variables {@link layerConfig} reads when given no `Config` of its own.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const configVariables: ReadonlyArray<string> = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"]
 
-/** The API key from OPENAI_API_KEY; a missing or empty one is a ConfigError that names the variable. */
-export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("OPENAI_API_KEY").pipe(
-  Config.mapOrFail((key) => (Redacted.value(key).trim() === "" ? Either.left(missingKey) : Either.right(key)))
-)
-
-const optional = (name: string) => Config.option(Config.nonEmptyString(name)).pipe(Config.map(Option.getOrUndefined))
-
-/** Every client option from the environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID. */
-export const optionsConfig: Config.Config<Options> = Config.all({
-  apiKey: apiKeyConfig,
-  baseURL: optional("OPENAI_BASE_URL"),
-  organization: optional("OPENAI_ORG_ID"),
-  project: optional("OPENAI_PROJECT_ID")
-})
+const missing = (name: string) => missingKey(name, `export your OpenAI API key as ${name}, or build the client with OpenAi.layer({ apiKey })`)
 
 /**
- * The client from the environment (any `ConfigProvider`): OPENAI_API_KEY (required, read as
- * `Config.redacted`), OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID.
+ * The API key from OPENAI_API_KEY; a missing or empty one is a ConfigError that names the variable.
+ *
+ * @since 0.1.0
+ * @category constants
  */
-export const layerConfig = (): Layer.Layer<OpenAiClient, ConfigError.ConfigError> =>
+export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = nonEmptyKey(Config.redacted("OPENAI_API_KEY"), missing("OPENAI_API_KEY"))
+
+const defaults = {
+  apiKey: apiKeyConfig,
+  baseURL: optionalString("OPENAI_BASE_URL"),
+  organization: optionalString("OPENAI_ORG_ID"),
+  project: optionalString("OPENAI_PROJECT_ID"),
+  timeout: Config.succeed(undefined)
+}
+
+/**
+ * Every client option from the environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const optionsConfig: Config.Config<Options> = Config.all(defaults)
+
+/**
+ * The argument of {@link layerConfig}: a `Config` for any client option, read in place of its
+ * default variable.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type ClientConfig = ClientConfigOf<Options>
+
+/**
+ * The client through `Config` (any `ConfigProvider`). By default OPENAI_API_KEY (required, read
+ * as `Config.redacted`), OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID; `config` gives
+ * any option a `Config` of your own. A missing key is a ConfigError that names the variable.
+ *
+ * @example
+ * OpenAi.layerConfig({ apiKey: Config.redacted("MY_OPENAI_KEY"), baseURL: Config.string("MY_BASE") })
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (config?: ClientConfig): Layer.Layer<OpenAiClient, ConfigError.ConfigError> =>
   Layer.effect(
     OpenAiClient,
-    optionsConfig.pipe(
-      // only the key is required, and Config.redacted hides the message of a missing one:
-      // say which variable and what to do
-      Effect.mapError((error) => (ConfigError.isMissingDataOnly(error) ? missingKey : error)),
-      Effect.flatMap(make)
-    )
+    Effect.zipWith(
+      readKey(config?.apiKey ?? apiKeyConfig, missing),
+      readOptions<Options>(defaults, config),
+      (apiKey, options) => ({ ...options, apiKey })
+    ).pipe(Effect.flatMap(make))
   )

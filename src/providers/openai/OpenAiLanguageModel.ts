@@ -17,13 +17,24 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters, ModelSettings } from "../../Parameters.js"
 import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 import { decodeChatCompletion, type DecodeOptions, type EncodedRequest, type EncodeOptions, encodeRequest, PROVIDER, StreamDecoder, streamingBody } from "./codec.js"
-import { fromSdkError } from "./errors.js"
+import { type ErrorClasses, fromSdkError } from "./errors.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
+import { openAiSdk } from "./sdk.js"
 
-/** Options of an OpenAI language model. */
+/**
+ * Options of an OpenAI language model.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
 
-/** Every setting of {@link ModelSettings}: Chat Completions can send them all. */
+/**
+ * Every setting of {@link ModelSettings}: Chat Completions can send them all.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "maxTokens",
   "temperature",
@@ -43,6 +54,9 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
  * What differs between OpenAI's two generation APIs (Chat Completions here, Responses in
  * ./OpenAiResponsesLanguageModel.ts): the codec and the SDK method. Everything else, the
  * request id, cancellation, error mapping and stream wiring, is {@link implementationOf}'s.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface GenerationApi<Body, EncodeOptions> {
   readonly supportedSettings: ReadonlyArray<keyof ModelSettings>
@@ -65,9 +79,14 @@ export interface GenerationApi<Body, EncodeOptions> {
   readonly streamDecoder: (parameters: ModelRequestParameters, options: DecodeOptions) => ChunkDecoder<unknown, ModelResponseStreamEvent, AiError>
 }
 
-/** The provider implementation of one API over a client; `LanguageModel.make` turns it into the service. */
+/**
+ * The provider implementation of one API over a client; `LanguageModel.make` turns it into the service.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, EncodeOptions>) =>
-(client: ClientService, modelName: string, options?: EncodeOptions): LanguageModel.Implementation => {
+(client: ClientService, modelName: string, options: EncodeOptions | undefined, errors: ErrorClasses): LanguageModel.Implementation => {
   const secrets = [Redacted.value(client.apiKey)]
   const decodeOptions = { requestedModel: modelName }
   const encode = (messages: ReadonlyArray<ModelMessage>, context: LanguageModel.CallContext) => {
@@ -85,7 +104,7 @@ export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, E
           // interruption aborts the HTTP request (internal/abortableFetch.ts)
           abortable(
             (controller) => api.create(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
-            (error) => fromSdkError(error, { secrets, where: "body" })
+            (error) => fromSdkError(error, { secrets, where: "body", errors })
           ),
           (data) => {
             // the SDK puts the request id on the parsed body (`_request_id`): `.withResponse()` is not needed
@@ -98,12 +117,17 @@ export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, E
         openSdkStream(
           (controller) => api.createStream(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
           ({ data, requestId }) => ({ chunks: data, decoder: api.streamDecoder(context.parameters, { ...decodeOptions, requestId }) }),
-          (error) => fromSdkError(error, { secrets, where: "stream" })
+          (error) => fromSdkError(error, { secrets, where: "stream", errors })
         ))
   }
 }
 
-/** Chat Completions (`POST /v1/chat/completions`). */
+/**
+ * Chat Completions (`POST /v1/chat/completions`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const chatCompletions: GenerationApi<EncodedRequest["body"], EncodeOptions> = {
   supportedSettings,
   encode: encodeRequest,
@@ -119,13 +143,28 @@ export const chatCompletions: GenerationApi<EncodedRequest["body"], EncodeOption
   }
 }
 
-/** The Chat Completions implementation over a client. */
+/**
+ * The Chat Completions implementation over a client.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const implementation = implementationOf(chatCompletions)
 
-/** The service over the client in context. */
+/**
+ * The service over the client in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
-  Effect.map(OpenAiClient, (client) => LanguageModel.make(implementation(client, modelName, options), options))
+  Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => LanguageModel.make(implementation(client, modelName, options, sdk), options))
 
-/** The `LanguageModel` layer of one OpenAI model, over the client in context. */
+/**
+ * The `LanguageModel` layer of one OpenAI model, over the client in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

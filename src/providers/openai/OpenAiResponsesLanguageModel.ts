@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import * as LanguageModel from "../../LanguageModel.js"
 import { type GenerationApi, implementationOf } from "./OpenAiLanguageModel.js"
 import { OpenAiClient } from "./OpenAiClient.js"
+import { openAiSdk } from "./sdk.js"
 import {
   decodeResponse,
   type EncodeOptions,
@@ -20,12 +21,22 @@ import {
   supportedSettings
 } from "./responsesCodec.js"
 
-/** Options of a Responses model: defaults and retry policy of its calls, system role, reasoning, storage. */
+/**
+ * Options of a Responses model: defaults and retry policy of its calls, system role, reasoning, storage.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
 
 export { supportedSettings }
 
-/** The Responses API (`POST /v1/responses`). */
+/**
+ * The Responses API (`POST /v1/responses`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const responses: GenerationApi<ResponsesRequestBody, EncodeOptions> = {
   supportedSettings,
   encode: encodeRequest,
@@ -41,13 +52,28 @@ export const responses: GenerationApi<ResponsesRequestBody, EncodeOptions> = {
   }
 }
 
-/** The Responses implementation over a client; `LanguageModel.make` turns it into the service. */
+/**
+ * The Responses implementation over a client; `LanguageModel.make` turns it into the service.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const implementation = implementationOf(responses)
 
-/** The service over the client in context. */
+/**
+ * The service over the client in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (modelName: string, options?: Options): Effect.Effect<LanguageModel.Service, never, OpenAiClient> =>
-  Effect.map(OpenAiClient, (client) => LanguageModel.make(implementation(client, modelName, options), options))
+  Effect.zipWith(OpenAiClient, openAiSdk, (client, sdk) => LanguageModel.make(implementation(client, modelName, options, sdk), options))
 
-/** The Responses `LanguageModel` layer of one OpenAI model, over the client in context. */
+/**
+ * The Responses `LanguageModel` layer of one OpenAI model, over the client in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (modelName: string, options?: Options): Layer.Layer<LanguageModel.LanguageModel, never, OpenAiClient> =>
   Layer.effect(LanguageModel.LanguageModel, make(modelName, options))

@@ -30,10 +30,20 @@ import { openAiSdk } from "./sdk.js"
 import type { UnwrapWebhookEvent } from "openai/resources/webhooks"
 import * as BatchCompletion from "../../BatchCompletion.js"
 
-/** A verified OpenAI webhook event, as the SDK types it (batch, response, fine-tuning, eval, ...). */
+/**
+ * A verified OpenAI webhook event, as the SDK types it (batch, response, fine-tuning, eval, ...).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type OpenAiWebhookEvent = UnwrapWebhookEvent
 
-/** What the webhooks service holds. */
+/**
+ * What the webhooks service holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   /** The verified events, for every subscriber (`Batch.webhook` subscribes per batch). */
   readonly events: PubSub.PubSub<OpenAiWebhookEvent>
@@ -46,10 +56,20 @@ export interface Service {
   readonly publish: (event: OpenAiWebhookEvent) => Effect.Effect<void>
 }
 
-/** The webhooks service Tag: shared by the HTTP handler and the runs that wait on it. */
+/**
+ * The webhooks service Tag: shared by the HTTP handler and the runs that wait on it.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export class OpenAiWebhooks extends Context.Tag("effect-llm-direct/OpenAiWebhooks")<OpenAiWebhooks, Service>() {}
 
-/** A delivery that failed verification: what was wrong, never the secret. */
+/**
+ * A delivery that failed verification: what was wrong, never the secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class WebhookVerificationError extends Schema.TaggedError<WebhookVerificationError>()("WebhookVerificationError", {
   /** The SDK's reason ("Webhook timestamp is too old", "Missing required header: webhook-id", ...). */
   reason: Schema.String
@@ -59,7 +79,12 @@ export class WebhookVerificationError extends Schema.TaggedError<WebhookVerifica
   }
 }
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface Options {
   /** The endpoint's signing secret (`whsec_...`), as the OpenAI dashboard shows it. */
   readonly secret: Redacted.Redacted<string>
@@ -70,6 +95,9 @@ export interface Options {
 /**
  * The verification of {@link Service.verify} alone: the SDK's `webhooks.unwrap` with this secret
  * and tolerance (used by the Promise facade's receiver too).
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const verifier = (options: Options): Service["verify"] => {
   // only `webhooks.unwrap` is used: no request is ever sent, so the key is a placeholder and
@@ -88,7 +116,12 @@ export const verifier = (options: Options): Service["verify"] => {
       })).pipe(Effect.withSpan("openai.webhook.verify"))
 }
 
-/** The service from options, with a PubSub that lives as long as the Layer. */
+/**
+ * The service from options, with a PubSub that lives as long as the Layer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
     const events = yield* Effect.acquireRelease(PubSub.unbounded<OpenAiWebhookEvent>(), PubSub.shutdown)
@@ -100,6 +133,9 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
  *
  * @example
  * OpenAi.webhooksLayer({ secret: Redacted.make(process.env.MY_WEBHOOK_SECRET!) })
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<OpenAiWebhooks> => Layer.scoped(OpenAiWebhooks, make(options))
 
@@ -108,12 +144,22 @@ const missingSecret = ConfigError.MissingData(
   "OPENAI_WEBHOOK_SECRET is not set: export your webhook endpoint's signing secret (whsec_...) as OPENAI_WEBHOOK_SECRET, or build the service with OpenAi.webhooksLayer({ secret })"
 )
 
-/** The signing secret from OPENAI_WEBHOOK_SECRET; a missing or empty one is a ConfigError naming it. */
+/**
+ * The signing secret from OPENAI_WEBHOOK_SECRET; a missing or empty one is a ConfigError naming it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const secretConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("OPENAI_WEBHOOK_SECRET").pipe(
   Config.mapOrFail((secret) => (Redacted.value(secret).trim() === "" ? Either.left(missingSecret) : Either.right(secret)))
 )
 
-/** The webhooks service with the secret from OPENAI_WEBHOOK_SECRET (any `ConfigProvider`). */
+/**
+ * The webhooks service with the secret from OPENAI_WEBHOOK_SECRET (any `ConfigProvider`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerConfig = (options?: Omit<Options, "secret">): Layer.Layer<OpenAiWebhooks, ConfigError.ConfigError> =>
   Layer.scoped(
     OpenAiWebhooks,
@@ -130,6 +176,9 @@ export const layerConfig = (options?: Omit<Options, "secret">): Layer.Layer<Open
  *
  * @example
  * HttpRouter.empty.pipe(HttpRouter.post("/webhooks/openai", OpenAi.webhookHandler()))
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const webhookHandler = (): HttpApp.Default<never, OpenAiWebhooks> =>
   Effect.gen(function* () {
@@ -160,6 +209,9 @@ const asBatchEvents = (events: PubSub.PubSub<OpenAiWebhookEvent>): PubSub.PubSub
  * @example
  * const completion = yield* OpenAi.webhookCompletion({ fallback: "30 minutes" })
  * const results = yield* Batch.run(requests, { completion })
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const webhookCompletion = (options?: BatchCompletion.WebhookOptions): Effect.Effect<BatchCompletion.Completion, never, OpenAiWebhooks> =>
   Effect.map(OpenAiWebhooks, (hooks)  => BatchCompletion.webhook(asBatchEvents(hooks.events), options))

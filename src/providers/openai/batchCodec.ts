@@ -17,13 +17,21 @@ import type { ModelMessage, ModelResponse } from "../../Message.js"
 import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
 import * as ResponsesCodec from "./responsesCodec.js"
 
-/** The default endpoint of batches: Chat Completions, like the default direct requests. */
+/**
+ * The default endpoint of batches: Chat Completions, like the default direct requests.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ENDPOINT = "/v1/chat/completions" as const
 
 /**
  * The API a batch's lines call: its endpoint, and the codec of its bodies (the same one its
  * direct requests use). Chat Completions ({@link chatCompletionsApi}) or Responses
  * ({@link responsesApi}); Azure names the same endpoints without the `/v1` prefix.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface BatchApi {
   /** The batch's `endpoint` and every line's `url`. */
@@ -40,29 +48,64 @@ export interface BatchApi {
   readonly decode: (body: unknown, options: { readonly requestedModel: string; readonly requestId?: string | undefined }) => Either.Either<ModelResponse, { readonly message: string }>
 }
 
-/** Batches on `/v1/chat/completions`. */
+/**
+ * Batches on `/v1/chat/completions`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const chatCompletionsApi: BatchApi = { endpoint: ENDPOINT, encode: encodeRequest, decode: decodeChatCompletion }
 
-/** Batches on `/v1/responses`: lines' bodies are Responses requests, results `response` objects. */
+/**
+ * Batches on `/v1/responses`: lines' bodies are Responses requests, results `response` objects.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const responsesApi: BatchApi = { endpoint: "/v1/responses", encode: ResponsesCodec.encodeRequest, decode: ResponsesCodec.decodeResponse }
 
-/** The same API under another endpoint path (Azure's `/chat/completions`, `/responses`). */
+/**
+ * The same API under another endpoint path (Azure's `/chat/completions`, `/responses`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const withEndpoint = (api: BatchApi, endpoint: string): BatchApi => ({ ...api, endpoint })
 
-/** The only completion window OpenAI offers. */
+/**
+ * The only completion window OpenAI offers.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const COMPLETION_WINDOW = "24h" as const
 
-/** OpenAI's limits of one batch: 50,000 requests and 200 MB of JSONL input. */
+/**
+ * OpenAI's limits of one batch: 50,000 requests and 200 MB of JSONL input.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const LIMITS: Limits = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 }
 
-/** OpenAI's metadata limits: 16 pairs, keys of 64 characters, values of 512. */
+/**
+ * OpenAI's metadata limits: 16 pairs, keys of 64 characters, values of 512.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const METADATA_LIMITS = { pairs: 16, keyLength: 64, valueLength: 512 } as const
 
 // ---------------------------------------------------------------------------------------------
 // input lines
 // ---------------------------------------------------------------------------------------------
 
-/** One encoded input line: its JSON text (no newline), its size with the newline, and warnings. */
+/**
+ * One encoded input line: its JSON text (no newline), its size with the newline, and warnings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedLine {
   readonly customId: string
   /** The body's model (the batch's, unless the request or its `extraBody` names another). */
@@ -75,7 +118,12 @@ export interface EncodedLine {
   readonly warnings: ReadonlyArray<string>
 }
 
-/** A request's own model name, without a `openai:` model-string prefix. */
+/**
+ * A request's own model name, without a `openai:` model-string prefix.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const requestModel = (request: BatchRequest): string | undefined =>
   request.model === undefined ? undefined : request.model.startsWith(`${PROVIDER}:`) ? request.model.slice(PROVIDER.length + 1) : request.model
 
@@ -84,6 +132,9 @@ export const requestModel = (request: BatchRequest): string | undefined =>
  * the body exactly what a direct request would send (model defaults merged under the request's
  * settings). Fails with InvalidInputError naming the request when the codec cannot encode it
  * (for example the output modes "native" and "prompted", not implemented yet).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeLine = (
   request: BatchRequest,
@@ -126,6 +177,9 @@ const describeIds = (ids: ReadonlyArray<string>): string => {
  * model; a request's `model`, or an `extraBody` model, that differs is refused), and metadata
  * within 16 pairs, 64-character keys and 512-character values. The seeds' "at least 2 requests"
  * is not an OpenAI rule and is not checked.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const checkBatch = (
   lines: ReadonlyArray<Pick<EncodedLine, "customId" | "model">>,
@@ -173,7 +227,12 @@ export const checkBatch = (
 // the batch object
 // ---------------------------------------------------------------------------------------------
 
-/** What we read of OpenAI's batch object (the SDK's `Batch`, every field but id optional here). */
+/**
+ * What we read of OpenAI's batch object (the SDK's `Batch`, every field but id optional here).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WireBatch {
   readonly id: string
   readonly status?: string | undefined
@@ -207,7 +266,12 @@ const seconds = (t: unknown): Date | undefined => {
 const text = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
 const iso = (t: unknown): string | undefined => seconds(t)?.toISOString()
 
-/** The `details` keys of an OpenAI batch (JSON-safe; timestamps as ISO strings). */
+/**
+ * The `details` keys of an OpenAI batch (JSON-safe; timestamps as ISO strings).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Details {
   readonly inputFileId?: string
   readonly outputFileId?: string
@@ -234,6 +298,9 @@ const defined = <A extends Record<string, unknown>>(record: A): Partial<A> =>
 /**
  * OpenAI's batch status, which has our names: unknown future statuses count as `in_progress`,
  * so polling goes on (bounded by `timeout`) instead of failing a batch that may still succeed.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const statusFromOpenAi = (status: string): BatchStatus =>
   (BatchStatus.literals as ReadonlyArray<string>).includes(status) ? (status as BatchStatus) : "in_progress"
@@ -245,6 +312,9 @@ export const statusFromOpenAi = (status: string): BatchStatus =>
  * (expired and cancelled ones included, which OpenAI may not count). `requestCount` is at
  * least `knownCount` (OpenAI reports 0 while validating). Batch-level `errors.data` become
  * `errors`; file ids, endpoint, window, model, metadata, counts and timestamps go in `details`.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const batchFromWire = (wire: WireBatch, knownCount = 0): Batch => {
   const status: BatchStatus = statusFromOpenAi(wire.status ?? "in_progress")
@@ -299,6 +369,9 @@ export const batchFromWire = (wire: WireBatch, knownCount = 0): Batch => {
  * {@link batchFromWire} once the one thing it cannot do without is there, an object with a
  * string `id`. Its other fields are read leniently. So a malformed answer is a
  * ResponseDecodeError naming the place, never an exception.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeBatchWire = (wire: unknown, knownCount = 0): Either.Either<Batch, ResponseDecodeError> => {
   if (!isRecord(wire)) return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: "batch", detail: "expected a batch object" }))
@@ -308,7 +381,12 @@ export const decodeBatchWire = (wire: unknown, knownCount = 0): Either.Either<Ba
   return Either.right(batchFromWire(wire as unknown as WireBatch, knownCount))
 }
 
-/** The file ids of a batch's `details` (undefined when the Batch did not come from OpenAI). */
+/**
+ * The file ids of a batch's `details` (undefined when the Batch did not come from OpenAI).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const filesOf = (batch: Batch): { readonly input?: string; readonly output?: string; readonly error?: string } | undefined => {
   const d = batch.details as Details
   if (typeof d.inputFileId !== "string") return undefined
@@ -323,11 +401,21 @@ export const filesOf = (batch: Batch): { readonly input?: string; readonly outpu
 const lineErrorCode = (code: string | null | undefined): string =>
   code === "batch_expired" ? ResultErrorCode.expired : code === "batch_cancelled" ? ResultErrorCode.cancelled : code ?? "error"
 
-/** The code of a failed request's result when its success body could not be decoded. */
+/**
+ * The code of a failed request's result when its success body could not be decoded.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const RESPONSE_DECODE_ERROR = "response_decode_error"
 
 
-/** Where a line came from, for error messages. */
+/**
+ * Where a line came from, for error messages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LineSource {
   /** "output" or "error". */
   readonly file: "output" | "error"
@@ -345,6 +433,9 @@ export interface LineSource {
  * - no response: the line's `error`; `batch_expired` → "expired", `batch_cancelled` → "cancelled".
  * A line that is not JSON or has no `custom_id` fails with ResponseDecodeError naming the file
  * and line number: it cannot be attributed to a request, and dropping it would hide a result.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeResultLine = (
   text: string,

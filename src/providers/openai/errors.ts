@@ -16,13 +16,27 @@ import {
 import { retryAfter } from "../../internal/retryAfter.js"
 import { errorOfStatus } from "../../internal/statusError.js"
 import { PROVIDER } from "./codec.js"
-// the SDK's error classes alone (a small module the SDK itself uses), not the whole SDK (sdk.ts)
-import * as OpenAI from "openai/core/error"
+import type { OpenAiSdk } from "./sdk.js"
 
-/** The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the Anthropic provider. */
+/**
+ * The SDK's error classes the mapping tells apart. They come from the SDK module loaded with
+ * the client (sdk.ts), never from a static import, so that importing this library loads no SDK;
+ * the SDK module itself and its `OpenAI` class (whose statics they also are) both fit.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ErrorClasses = Pick<OpenAiSdk, "APIError" | "APIConnectionError" | "APIConnectionTimeoutError" | "APIUserAbortError">
+
+/**
+ * The wait a response asks for (`retry-after-ms`, else `retry-after`), shared with the Anthropic provider.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export { retryAfter }
 
-const messageOf = (error: unknown): string => {
+const messageOf = (error: unknown, OpenAI: ErrorClasses): string => {
   if (error instanceof OpenAI.APIError) {
     // the provider's own message when it sent one, without the SDK's status prefix
     const body = error.error as { message?: unknown } | undefined
@@ -39,11 +53,19 @@ const messageOf = (error: unknown): string => {
 /**
  * Maps what the SDK threw (or a stream raised) to an {@link AiError}. `secrets` are removed
  * from every detail (the API key, since a 401 echoes it); `where` names what was being read
- * when the body turned out not to be JSON ("body" or "stream").
+ * when the body turned out not to be JSON ("body" or "stream"); `errors` are the SDK's error
+ * classes ({@link ErrorClasses}).
+ *
+ * @since 0.1.0
+ * @category errors
  */
-export const fromSdkError = (error: unknown, options: { readonly secrets: ReadonlyArray<string>; readonly where?: "body" | "stream" }): AiError => {
+export const fromSdkError = (
+  error: unknown,
+  options: { readonly secrets: ReadonlyArray<string>; readonly where?: "body" | "stream"; readonly errors: ErrorClasses }
+): AiError => {
   const provider = PROVIDER
-  const detail = redact(messageOf(error), options.secrets)
+  const OpenAI = options.errors
+  const detail = redact(messageOf(error, OpenAI), options.secrets)
   if (error instanceof OpenAI.APIConnectionTimeoutError) return new RequestTimeoutError({ provider, detail })
   if (error instanceof OpenAI.APIUserAbortError) return new ConnectionError({ provider, detail: "the request was aborted" })
   if (error instanceof OpenAI.APIConnectionError) return new ConnectionError({ provider, detail })

@@ -23,7 +23,12 @@ import type { ModelRequestParameters, OutputObjectDefinition } from "../../Param
 // the codec imports this module: its constant is repeated rather than imported back
 const PROVIDER = "openai"
 
-/** Keywords OpenAI's strict mode rejects (its "supported schemas" list leaves them out). */
+/**
+ * Keywords OpenAI's strict mode rejects (its "supported schemas" list leaves them out).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const strictIncompatibleKeywords: ReadonlyArray<string> = [
   "minLength",
   "maxLength",
@@ -77,7 +82,12 @@ const subschemas = (node: Json, path: string): Array<readonly [unknown, string]>
   return out
 }
 
-/** Why a schema does not qualify for strict mode, or undefined when it does. */
+/**
+ * Why a schema does not qualify for strict mode, or undefined when it does.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const strictProblem = (schema: Json): string | undefined => {
   if (!isObjectSchema(schema)) return "the root is not an object"
   const visit = (node: unknown, path: string): string | undefined => {
@@ -99,7 +109,12 @@ export const strictProblem = (schema: Json): string | undefined => {
   return visit(schema, "$")
 }
 
-/** Adds `additionalProperties: false` to every object schema that does not declare it. */
+/**
+ * Adds `additionalProperties: false` to every object schema that does not declare it.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const closeObjects = (node: unknown): unknown => {
   if (!isRecord(node)) return node
   const out: Json = { ...node }
@@ -116,7 +131,12 @@ export const closeObjects = (node: unknown): unknown => {
   return out
 }
 
-/** The schema and `strict` flag to send for an output object, and a warning when strict was refused. */
+/**
+ * The schema and `strict` flag to send for an output object, and a warning when strict was refused.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const strictSchema = (output: OutputObjectDefinition): { readonly schema: Json; readonly strict: boolean; readonly warning?: string } => {
   if (output.strict === false) return { schema: output.jsonSchema, strict: false }
   if (output.strict === undefined) return { schema: output.jsonSchema, strict: strictProblem(output.jsonSchema) === undefined }
@@ -133,7 +153,12 @@ export const strictSchema = (output: OutputObjectDefinition): { readonly schema:
 /** A name OpenAI accepts for a response format. */
 const formatName = (name: string): string => name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "final_result"
 
-/** The native mode's `response_format`. */
+/**
+ * The native mode's `response_format`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const responseFormat = (output: OutputObjectDefinition): { readonly format: OpenAI.ResponseFormatJSONSchema; readonly warnings: ReadonlyArray<string> } => {
   const { schema, strict, warning } = strictSchema(output)
   return {
@@ -150,7 +175,12 @@ export const responseFormat = (output: OutputObjectDefinition): { readonly forma
   }
 }
 
-/** The output mode's part of a request; the native mode's format is a `response_format`. */
+/**
+ * The output mode's part of a request; the native mode's format is a `response_format`.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const encodeOutput = (
   messages: ReadonlyArray<ModelMessage>,
   parameters: ModelRequestParameters

@@ -4,8 +4,18 @@
  */
 import { lazyModule } from "../../internal/lazyModule.js"
 
-/** The `openai` package's module. */
+/**
+ * The `openai` package's module.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type OpenAiSdk = typeof import("openai")
 
-/** The openai SDK, imported on first use. */
+/**
+ * The openai SDK, imported on first use.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const openAiSdk = lazyModule<OpenAiSdk>(() => import("openai"))

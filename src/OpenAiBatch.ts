@@ -1,11 +1,13 @@
 /**
- * Seed 004's OpenAI batch API (pydantic-ai's `OpenAIBatchModel`), on top of `Batch` and the
+ * An OpenAI batch-job API in the style of pydantic-ai's `OpenAIBatchModel`, on top of `Batch` and the
  * `BatchModel` in context (`OpenAi.model` / `OpenAi.batchModel`): build requests from a prompt
  * ({@link createChatRequest}), submit ({@link batchCreateJob}), check ({@link batchGetStatus}),
  * read results with their text, tool calls and errors ({@link batchRetrieveJob}), cancel and
  * list. Each call retries transient faults like the `Batch` calls it uses.
  *
- * Unlike the seed, one request is enough: "at least 2 requests" is not an OpenAI rule.
+ * One request is enough: "at least 2 requests" is not an OpenAI rule. Reached as `OpenAi.Batch`
+ * (from `effect-llm-direct` and `effect-llm-direct/openai`); it is a program over `Batch`, so it
+ * lives beside the provider rather than in it.
  *
  * @example
  * const program = Effect.gen(function* () {
@@ -19,24 +21,27 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, type Schema, Stream } from "effect"
-import { type AiError, type BatchErrorItem, InvalidInputError } from "../../AiError.js"
-import * as Batch from "../../Batch.js"
-import type { BatchModel } from "../../BatchModel.js"
-import { ModelRequest, type ModelResponse, SystemPromptPart, UserPromptPart } from "../../Message.js"
-import * as Output from "../../Output.js"
-import { ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
-import type * as Retry from "../../Retry.js"
-import type { ToolDefinitionInput } from "../../Tool.js"
-import { COMPLETION_WINDOW, type Details, ENDPOINT } from "./batchCodec.js"
-import { PROVIDER } from "./codec.js"
+import { type AiError, type BatchErrorItem, InvalidInputError } from "./AiError.js"
+import * as Batch from "./Batch.js"
+import type { BatchModel } from "./BatchModel.js"
+import { ModelRequest, type ModelResponse, SystemPromptPart, UserPromptPart } from "./Message.js"
+import * as Output from "./Output.js"
+import { ModelRequestParameters, type ModelSettings } from "./Parameters.js"
+import type * as Retry from "./Retry.js"
+import type { ToolDefinitionInput } from "./Tool.js"
+import { COMPLETION_WINDOW, type Details, ENDPOINT } from "./providers/openai/batchCodec.js"
+import { PROVIDER } from "./providers/openai/codec.js"
 
 // ---------------------------------------------------------------------------------------------
 // requests
 // ---------------------------------------------------------------------------------------------
 
 /**
- * What {@link createChatRequest} takes (seed 004's `create_chat_request`); `A` and `I` are the
+ * What {@link createChatRequest} takes (`create_chat_request`); `A` and `I` are the
  * types of `outputType`, when there is one.
+ *
+ * @since 0.1.0
+ * @category options
  */
 export interface ChatRequestOptions<A = unknown, I = unknown> {
   /** The request's id, unique within the batch. */
@@ -51,9 +56,9 @@ export interface ChatRequestOptions<A = unknown, I = unknown> {
   readonly systemPrompt?: string | undefined
   /** Function tools the model may call (`Tool.make(...)` definitions or plain objects of their fields). */
   readonly tools?: ReadonlyArray<ToolDefinitionInput> | undefined
-  /** The structured output's Effect Schema (seed 004's `output_type`); decode with `Output.decode`. */
+  /** The structured output's Effect Schema (`output_type`); decode with `Output.decode`. */
   readonly outputType?: Schema.Schema<A, I, never> | undefined
-  /** How the output is requested (seed 004's `output_mode`, default "tool"); used with `outputType` only. */
+  /** How the output is requested (`output_mode`, default "tool"); used with `outputType` only. */
   readonly outputMode?: "native" | "tool" | "prompted" | undefined
 }
 
@@ -62,6 +67,9 @@ export interface ChatRequestOptions<A = unknown, I = unknown> {
  *
  * @example
  * OpenAi.Batch.createChatRequest({ customId: "creative-writing", prompt: "Write a short poem about coding", model: "gpt-4o-mini", maxTokens: 100, temperature: 0.8 })
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const createChatRequest = <A = unknown, I = unknown>(options: ChatRequestOptions<A, I>): Batch.BatchRequest => {
   const settings: { -readonly [K in keyof ModelSettings]: ModelSettings[K] } = {}
@@ -95,7 +103,12 @@ export const createChatRequest = <A = unknown, I = unknown>(options: ChatRequest
 // jobs
 // ---------------------------------------------------------------------------------------------
 
-/** OpenAI's own request counts of a batch. */
+/**
+ * OpenAI's own request counts of a batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RequestCounts {
   readonly total: number
   /** Requests that succeeded. */
@@ -103,7 +116,12 @@ export interface RequestCounts {
   readonly failed: number
 }
 
-/** A batch job as seed 004's `BatchJob`: status, times, window, counts, errors and file ids. */
+/**
+ * A batch job as a `BatchJob`: status, times, window, counts, errors and file ids.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BatchJob {
   readonly id: string
   readonly status: Batch.BatchStatus
@@ -122,7 +140,12 @@ export interface BatchJob {
   readonly batch: Batch.Batch
 }
 
-/** A batch snapshot as a {@link BatchJob}. */
+/**
+ * A batch snapshot as a {@link BatchJob}.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const jobOf = (batch: Batch.Batch): BatchJob => {
   const d = batch.details as Details
   return {
@@ -142,7 +165,12 @@ export const jobOf = (batch: Batch.Batch): BatchJob => {
   }
 }
 
-/** Options of {@link batchCreateJob} (seed 004's `batch_create_job`). */
+/**
+ * Options of {@link batchCreateJob} (`batch_create_job`).
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface CreateJobOptions {
   /** Only "/v1/chat/completions", the endpoint of this library's requests. */
   readonly endpoint?: typeof ENDPOINT | undefined
@@ -157,6 +185,9 @@ export interface CreateJobOptions {
 /**
  * Submits one batch (validated first, before any network call) and returns its id. Interrupted
  * while it uploads and creates, it still learns the id and cancels the batch.
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const batchCreateJob = (
   requests: ReadonlyArray<Batch.BatchRequestInput>,
@@ -175,26 +206,51 @@ export const batchCreateJob = (
     return batch.id
   })
 
-/** The job's current status, counts and file ids (seed 004's `batch_get_status`). */
+/**
+ * The job's current status, counts and file ids (`batch_get_status`).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchGetStatus = (batchId: string, options?: Batch.CallOptions): Effect.Effect<BatchJob, AiError, BatchModel> =>
   Effect.map(Batch.status(batchId, options), jobOf)
 
-/** Asks OpenAI to cancel the job; returns it, usually `cancelling` (seed 004's `batch_cancel_job`). */
+/**
+ * Asks OpenAI to cancel the job; returns it, usually `cancelling` (`batch_cancel_job`).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchCancelJob = (batchId: string, options?: Batch.CallOptions): Effect.Effect<BatchJob, AiError, BatchModel> =>
   Effect.map(Batch.cancel(batchId, options), jobOf)
 
-/** The most recent jobs, newest first (seed 004's `batch_list_jobs`, default 20). */
+/**
+ * The most recent jobs, newest first (`batch_list_jobs`, default 20).
+ *
+ * @since 0.1.0
+ * @category programs
+ */
 export const batchListJobs = (limit = 20, options?: Batch.CallOptions): Effect.Effect<ReadonlyArray<BatchJob>, AiError, BatchModel> =>
   Effect.map(Stream.runCollect(Batch.list({ limit, retry: options?.retry })), (batches) => Chunk.toReadonlyArray(batches).map(jobOf))
 
-/** A tool call as OpenAI sends it: `toolCall.function.name`, as in seed 004. */
+/**
+ * A tool call as OpenAI sends it: `toolCall.function.name`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ToolCall {
   readonly id: string
   readonly type: "function"
   readonly function: { readonly name: string; readonly arguments: string }
 }
 
-/** One request's result with seed 004's conveniences: `output` text, `toolCalls`, `error`. */
+/**
+ * One request's result with conveniences: `output` text, `toolCalls`, `error`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface JobResult {
   readonly customId: string
   /** The response's text; undefined when it failed or only called tools. */
@@ -209,7 +265,12 @@ export interface JobResult {
   readonly result: Batch.BatchResult
 }
 
-/** A result with seed 004's conveniences. */
+/**
+ * A result with conveniences.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const jobResultOf = (result: Batch.BatchResult): JobResult => {
   if (!result.isSuccessful) {
     return { customId: result.customId, output: undefined, toolCalls: [], error: result.error, response: undefined, result }
@@ -231,9 +292,12 @@ export const jobResultOf = (result: Batch.BatchResult): JobResult => {
 }
 
 /**
- * The results of a complete job, one per request line (seed 004's `batch_retrieve_job`, which
- * its error-handling example calls the wrong way round: check the status first). A job still
+ * The results of a complete job, one per request line (`batch_retrieve_job`: check the
+ * status first). A job still
  * running fails with InvalidInputError; read large jobs with `Batch.results` as a stream.
+ *
+ * @since 0.1.0
+ * @category programs
  */
 export const batchRetrieveJob = (batchId: string, options?: Batch.CallOptions): Effect.Effect<ReadonlyArray<JobResult>, AiError, BatchModel> =>
   Effect.map(Stream.runCollect(Batch.results(batchId, options)), (results) => Chunk.toReadonlyArray(results).map(jobResultOf))

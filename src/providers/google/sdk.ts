@@ -1,0 +1,22 @@
+/**
+ * The `@google/genai` package, imported when the first Gemini client is built rather than with
+ * effect-llm-direct (internal/lazyModule.ts).
+ * @internal
+ */
+import { lazyModule } from "../../internal/lazyModule.js"
+
+/**
+ * The `@google/genai` package's module.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type GoogleSdk = typeof import("@google/genai")
+
+/**
+ * The Gemini SDK, imported on first use.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const googleSdk = lazyModule<GoogleSdk>(() => import("@google/genai"))
