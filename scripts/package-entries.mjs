@@ -14,6 +14,9 @@ import { fileURLToPath } from "node:url"
 export const entries = {
   ".": "index",
   "./direct": "direct/index",
+  "./openai": "openai",
+  "./anthropic": "anthropic",
+  "./azure": "azure",
   "./google": "google",
   "./testing": "testing/index",
   "./workflow": "workflow/index",

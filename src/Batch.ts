@@ -31,7 +31,7 @@ import {
   withCreated
 } from "./internal/batch/calls.js"
 import { retryStream } from "./internal/batch/effect.js"
-import { unwrapScopedStream } from "./internal/scopedStream.js"
+import { unwrapScopedStream } from "./internal/stream/scopedStream.js"
 import { split } from "./internal/batch/plan.js"
 import {
   annotateBatch,

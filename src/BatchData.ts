@@ -8,7 +8,7 @@
  */
 import { type Duration, type Schedule, Schema } from "effect"
 import { BatchErrorItem } from "./AiError.js"
-import { blank } from "./internal/fromFields.js"
+import { blank } from "./internal/codec/fromFields.js"
 import { ModelMessage, ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, ModelSettings } from "./Parameters.js"
 
@@ -76,7 +76,7 @@ export class BatchRequest extends Schema.Class<BatchRequest>("BatchRequest")({
     if (typeof input.customId !== "string" || !Array.isArray(input.messages)) {
       throw new TypeError(`a batch request needs a string customId and an array of messages (got ${JSON.stringify(input.customId)})`)
     }
-    // nor is it constructed: the fields the constructor would set, in its order (internal/fromFields.ts)
+    // nor is it constructed: the fields the constructor would set, in its order (internal/codec/fromFields.ts)
     const request = blank(BatchRequest)
     request.customId = input.customId
     request.messages = input.messages

@@ -12,8 +12,8 @@ import { mergeSettings, ModelRequestParameters, type ModelRequestParametersInput
 import * as Retry from "./Retry.js"
 import type { ModelResponseStreamEvent } from "./StreamEvent.js"
 import * as Telemetry from "./Telemetry.js"
-import { unwrapScopedStream } from "./internal/scopedStream.js"
-import { withStreamOpener } from "./internal/streamOpener.js"
+import { unwrapScopedStream } from "./internal/stream/scopedStream.js"
+import { withStreamOpener } from "./internal/stream/streamOpener.js"
 
 /**
  * Options of one request.
@@ -177,7 +177,7 @@ export const make = (impl: Implementation, defaults?: ModelDefaults): Service =>
         Effect.flatMap(prepare(messages, options), (context) => withRetry(impl.request(messages, context), policy(options), span))),
     requestStream: (messages, options) => unwrapScopedStream(openStream(messages, options))
   }
-  // the facade reads provider streams without running them as Streams (internal/streamOpener.ts)
+  // the facade reads provider streams without running them as Streams (internal/stream/streamOpener.ts)
   return withStreamOpener(service, openStream)
 }
 

@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { blank } from "./internal/fromFields.js"
-import { isRecord } from "./internal/wireChecks.js"
+import { blank } from "./internal/codec/fromFields.js"
+import { isRecord } from "./internal/codec/wireChecks.js"
 import { RequestUsage } from "./Usage.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ export class ModelRequest extends Schema.TaggedClass<ModelRequest>()("ModelReque
   static userTextPrompt(prompt: string, options?: { readonly instructions?: string | undefined }): ModelRequest {
     // the fields are typed strings: skip the constructor (its validation costs ~100 µs, and even
     // unvalidated about 1 µs a class), which shows when building tens of thousands of batch
-    // requests; the fields are set as the constructor would, in its order (internal/fromFields.ts)
+    // requests; the fields are set as the constructor would, in its order (internal/codec/fromFields.ts)
     const part = blank(UserPromptPart)
     part.content = prompt
     part._tag = "UserPromptPart"

@@ -31,9 +31,9 @@
  * @since 0.1.0
  */
 import { Effect, Either, Option, ParseResult, Schema, SchemaAST, Stream } from "effect"
-import { parsePartialJson } from "./internal/partialJson.js"
-import { extractJson, jsonStart } from "./internal/structuredOutput.js"
-import { isRecord } from "./internal/wireChecks.js"
+import { parsePartialJson } from "./internal/codec/partialJson.js"
+import { extractJson, jsonStart } from "./internal/codec/structuredOutput.js"
+import { isRecord } from "./internal/codec/wireChecks.js"
 import type { ModelResponse } from "./Message.js"
 import { ModelRequestParameters, type ModelRequestParametersInput, type OutputMode, type OutputObjectDefinition } from "./Parameters.js"
 import { accumulateStream, type ModelResponseStreamEvent } from "./StreamEvent.js"

@@ -150,7 +150,7 @@ export const ModelResponseStreamEvent = Schema.Union(
 export type ModelResponseStreamEvent = typeof ModelResponseStreamEvent.Type
 
 // Parts built here come from typed parts and deltas, so their constructors skip Schema validation
-// (the `true` argument; see internal/eventBuilder.ts for what validation costs per delta).
+// (the `true` argument; see internal/stream/eventBuilder.ts for what validation costs per delta).
 const applyDelta = (part: ModelResponsePart, delta: ModelResponsePartDelta): ModelResponsePart => {
   switch (delta._tag) {
     case "TextPartDelta":

@@ -1,12 +1,12 @@
 /**
- * The JSONL body reader of batch results (src/internal/batchLines.ts): lines cut at any byte,
+ * The JSONL body reader of batch results (src/internal/batch/lines.ts): lines cut at any byte,
  * a multi-byte character split between reads, CRLF, blank lines counted but skipped, a last line
  * without a newline; a bad line fails after the results before it; a failing read names the line
  * being read; the body is read only as far as the consumer pulls.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Stream } from "effect"
-import { fromJsonlBody } from "../src/internal/batchLines.js"
+import { fromJsonlBody } from "../src/internal/batch/lines.js"
 
 const bodyOf = (reads: ReadonlyArray<Uint8Array | Error>, pulled?: { count: number }): ReadableStream<Uint8Array> => {
   let i = 0

@@ -1,12 +1,12 @@
 /**
- * Batch results built without their class constructors (src/internal/batchResults.ts, used by
+ * Batch results built without their class constructors (src/internal/batch/results.ts, used by
  * both providers' result-line decoders) are the values the constructors make: same prototype,
  * same own keys in the same order, equal, recognised by the Schema, same encoding.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Equal, Hash, Schema } from "effect"
 import { BatchResult, BatchResultFailure, BatchResultSuccess, ResultError } from "../src/Batch.js"
-import { failed, succeeded } from "../src/internal/batchResults.js"
+import { failed, succeeded } from "../src/internal/batch/results.js"
 import { ModelResponse, TextPart } from "../src/Message.js"
 import { RequestUsage } from "../src/Usage.js"
 

@@ -1,6 +1,6 @@
 /**
  * The facade's streams on the provider Layers, through the real SDKs and the emulator. These
- * are read directly from the provider's decoding loop (internal/streamProducer.ts), not by
+ * are read directly from the provider's decoding loop (internal/stream/streamProducer.ts), not by
  * running the Stream, so every guarantee of `modelRequestStream` is checked again on that path:
  * the same events and response as `LanguageModel.requestStream`, `break` and an aborted signal
  * cut the HTTP response, errors are the library's own, and a user's own service is respected.
@@ -8,7 +8,7 @@
 import { Chunk, Effect, Layer, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { AuthenticationError, ConnectionError, modelRequestStream, ModelRequest, type ModelResponseStreamEvent } from "../src/direct/index.js"
-import { streamOpenerOf } from "../src/internal/streamOpener.js"
+import { streamOpenerOf } from "../src/internal/stream/streamOpener.js"
 import * as LanguageModel from "../src/LanguageModel.js"
 import * as Anthropic from "../src/providers/anthropic/index.js"
 import * as OpenAi from "../src/providers/openai/index.js"

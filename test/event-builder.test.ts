@@ -1,10 +1,10 @@
 /**
  * The event builder makes its per-delta events without the Schema class constructors (see
- * src/internal/eventBuilder.ts); they must be indistinguishable from constructed ones.
+ * src/internal/stream/eventBuilder.ts); they must be indistinguishable from constructed ones.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Equal, Schema } from "effect"
-import { EventBuilder, responseToEvents } from "../src/internal/eventBuilder.js"
+import { EventBuilder, responseToEvents } from "../src/internal/stream/eventBuilder.js"
 import { ModelResponse, TextPart, ThinkingPart, ToolCallPart } from "../src/Message.js"
 import { ModelRequestParameters } from "../src/Parameters.js"
 import { accumulate, ModelResponseStreamEvent, PartDeltaEvent, TextPartDelta } from "../src/StreamEvent.js"

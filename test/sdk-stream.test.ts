@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Exit, Fiber, Stream } from "effect"
-import { type ChunkDecoder, fromSdkStream } from "../src/internal/sdkStream.js"
+import { type ChunkDecoder, fromSdkStream } from "../src/internal/stream/sdkStream.js"
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { EventBuilder, responseToEvents } from "../src/internal/eventBuilder.js"
+import { EventBuilder, responseToEvents } from "../src/internal/stream/eventBuilder.js"
 import { ModelResponse, TextPart, ThinkingPart, ToolCallPart } from "../src/Message.js"
 import { ModelRequestParameters } from "../src/Parameters.js"
 import { accumulate, accumulateStream, FinalResultEvent, PartDeltaEvent, PartEndEvent, PartStartEvent, ResponseMetadataEvent, TextPartDelta } from "../src/StreamEvent.js"

@@ -1,6 +1,6 @@
 /**
  * `ModelRequest.userTextPrompt` and `BatchRequest.from` build their instances without the Schema
- * constructor (internal/fromFields.ts, for batches of tens of thousands of requests): what they
+ * constructor (internal/codec/fromFields.ts, for batches of tens of thousands of requests): what they
  * build must be what the constructor builds — same class, own keys in the same order, equal,
  * valid, and the same JSON encoding.
  */

@@ -8,7 +8,7 @@ import { KeyValueStore } from "@effect/platform/KeyValueStore"
 import { Effect, Stream } from "effect"
 import * as Batch from "../Batch.js"
 import type * as BatchModel from "../BatchModel.js"
-import { make as fileStore } from "../internal/fileStore.js"
+import { make as fileStore } from "./fileStore.js"
 import {
   type BatchCallOptions,
   type BatchCreateOptions,

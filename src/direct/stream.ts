@@ -5,8 +5,8 @@
  * @since 0.2.0
  */
 import { Cause, Effect, Exit, Option } from "effect"
-import { streamOpenerOf } from "../internal/streamOpener.js"
-import { openProducer, type StreamProducer } from "../internal/streamProducer.js"
+import { streamOpenerOf } from "../internal/stream/streamOpener.js"
+import { openProducer, type StreamProducer } from "../internal/stream/streamProducer.js"
 import * as LanguageModel from "../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../Message.js"
 import * as ModelString from "../ModelString.js"

@@ -10,7 +10,7 @@
 import { Effect, Layer, Stream } from "effect"
 import * as BatchModel from "../BatchModel.js"
 import type { AiError } from "../AiError.js"
-import { EventBuilder, responseToEvents } from "../internal/eventBuilder.js"
+import { EventBuilder, responseToEvents } from "../internal/stream/eventBuilder.js"
 import * as LanguageModel from "../LanguageModel.js"
 import { type ModelMessage, ModelResponse, type ModelResponsePart, TextPart } from "../Message.js"
 import { ModelRequestParameters, type ModelSettings } from "../Parameters.js"

@@ -12,8 +12,8 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import * as BatchModel from "../BatchModel.js"
-import { responseToEvents } from "../internal/eventBuilder.js"
-import { sample } from "../internal/jsonSchemaSample.js"
+import { responseToEvents } from "../internal/stream/eventBuilder.js"
+import { sample } from "../internal/codec/jsonSchemaSample.js"
 import * as LanguageModel from "../LanguageModel.js"
 import {
   type ModelMessage,

@@ -16,10 +16,10 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../BatchData.js"
 import * as BatchModel from "../../BatchModel.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { unwrapScopedStream } from "../../internal/scopedStream.js"
-import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
-import { keptEncoding } from "../../internal/keptEncoding.js"
+import { scopedAbort } from "../../internal/http/scopedAbort.js"
+import { unwrapScopedStream } from "../../internal/stream/scopedStream.js"
+import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batch/lines.js"
+import { keptEncoding } from "../../internal/batch/keptEncoding.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { AnthropicClient } from "./AnthropicClient.js"
 import { bodyChunks, type Encode, itemBytes, plan, type Plan } from "./batchBody.js"
@@ -27,7 +27,7 @@ import { customIdPattern, decodeBatch, decodeResultLine, encodeItem, linePath } 
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 import { anthropicSdk } from "./sdk.js"
-import { listed, logGrouped } from "../../internal/batchWarnings.js"
+import { listed, logGrouped } from "../../internal/batch/warnings.js"
 
 /**
  * Anthropic's limits of one message batch: 100,000 requests, 256 MB.
@@ -68,7 +68,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
     // What validate learnt of a list (size, headers, warnings, problems), for the create of that
     // same list (Batch.create, and Batch.run for a list that fits one batch, pass it on as it is).
     const plans = new WeakMap<ReadonlyArray<BatchRequest>, Plan>()
-    // the body a plan serialized to size its list, for the create to send (internal/keptEncoding.ts)
+    // the body a plan serialized to size its list, for the create to send (internal/batch/keptEncoding.ts)
     const kept = keptEncoding<Array<Uint8Array | undefined>>()
     // sized only when the list may fit one batch: a longer one is split request by request
     const planOf = (requests: ReadonlyArray<BatchRequest>, size = requests.length <= limits.maxRequests): Plan => {
@@ -173,7 +173,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<BatchM
 
     const results = (batch: Batch): Stream.Stream<BatchResult, AiError> =>
       unwrapScopedStream(Effect.gen(function*() {
-        // the stream's scope owns the download (internal/scopedAbort.ts)
+        // the stream's scope owns the download (internal/http/scopedAbort.ts)
         const download = yield* scopedAbort
         let known = batch
         let url = knownResultsUrl(batch)

@@ -12,7 +12,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk"
 import { Config, type ConfigError, Context, Effect, Layer, Redacted } from "effect"
-import { abortableFetch } from "../../internal/abortableFetch.js"
+import { abortableFetch } from "../../internal/http/abortableFetch.js"
 import {
   type ClientConfig as ClientConfigOf,
   missingKey,
@@ -87,7 +87,7 @@ export const make = (options: Options): Effect.Effect<Service> =>
       apiKey: Redacted.value(apiKey),
       baseURL: options.baseURL ?? defaultBaseURL,
       maxRetries: 0,
-      // cancellation without composed signals (internal/abortableFetch.ts)
+      // cancellation without composed signals (internal/http/abortableFetch.ts)
       fetch: abortableFetch,
       ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
       ...(options.defaultHeaders !== undefined ? { defaultHeaders: { ...options.defaultHeaders } } : {}),

@@ -8,9 +8,9 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
-import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { openSdkStream } from "../../internal/openSdkStream.js"
-import { loggedWarnings } from "../../internal/loggedWarnings.js"
+import { abortable, abortOptions } from "../../internal/http/abortableFetch.js"
+import { openSdkStream } from "../../internal/stream/openSdkStream.js"
+import { loggedWarnings } from "../../internal/codec/loggedWarnings.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
@@ -107,7 +107,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       Effect.flatMap(prepare(messages, context), (encoded) => {
         if (requiresStreaming(client, encoded)) return viaStream(encoded, context.parameters)
         return Effect.flatMap(
-          // interruption aborts the HTTP request (internal/abortableFetch.ts)
+          // interruption aborts the HTTP request (internal/http/abortableFetch.ts)
           abortable(
             (controller) =>
               client.sdk.messages.create(encoded.body, { ...encoded.options, ...abortOptions(controller) }).then(

@@ -12,7 +12,7 @@
  */
 import type { InvalidInputError, UnsupportedError } from "../../AiError.js"
 import type { BatchRequest } from "../../BatchData.js"
-import { groupWarnings, listed } from "../../internal/batchWarnings.js"
+import { groupWarnings, listed } from "../../internal/batch/warnings.js"
 import { type BatchItem, type EncodedItem, itemSize } from "./batchCodec.js"
 import { Either } from "effect"
 

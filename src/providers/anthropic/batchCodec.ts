@@ -9,9 +9,9 @@ import type Anthropic from "@anthropic-ai/sdk"
 import { Either, Schema } from "effect"
 import { type InvalidInputError, redact, ResponseDecodeError, type UnsupportedError } from "../../AiError.js"
 import { Batch, type BatchRequest, type BatchResult, type BatchStatus, ResultErrorCode } from "../../BatchData.js"
-import { failed as failure, succeeded } from "../../internal/batchResults.js"
+import { failed as failure, succeeded } from "../../internal/batch/results.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import { decodeAt, decodeMessage, defaultMaxTokens, encodeRequest, providerName, supportedSettings } from "./codec.js"
 
 /**
@@ -283,7 +283,7 @@ const wrongLine = (line: number, path: string, detail: string): Either.Either<ne
   Either.left(new ResponseDecodeError({ provider: providerName, path: `${linePath(line)}${path}`, detail }))
 
 // Results are built from values already checked (strings, a decoded ModelResponse), without
-// their constructors (internal/batchResults.ts); no closure is made per line on the success path.
+// their constructors (internal/batch/results.ts); no closure is made per line on the success path.
 const decodeResult = (customId: string, type: string, result: Record<string, unknown>, context: LineContext): BatchResult => {
   switch (type) {
     case "succeeded": {

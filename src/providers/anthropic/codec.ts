@@ -11,8 +11,8 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
-import { fromFields } from "../../internal/fromFields.js"
-import { isNullishNumber, isNullishRecord, isNullishString, isRecord } from "../../internal/wireChecks.js"
+import { fromFields } from "../../internal/codec/fromFields.js"
+import { isNullishNumber, isNullishRecord, isNullishString, isRecord } from "../../internal/codec/wireChecks.js"
 import type { CallContext } from "../../LanguageModel.js"
 import {
   type BinaryContent,
@@ -453,7 +453,7 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
       if (typeof value === "number" && value !== 0) details[key] = value
     }
   }
-  // typed fields, every one, in the schema's order (internal/fromFields.ts)
+  // typed fields, every one, in the schema's order (internal/codec/fromFields.ts)
   return fromFields(RequestUsage, {
     inputTokens: count(usage.input_tokens) + cacheRead + cacheWrite,
     outputTokens: count(usage.output_tokens),
@@ -463,7 +463,7 @@ export const decodeUsage = (usage: WireUsage): RequestUsage => {
   })
 }
 
-// Hand-written checks of the common shapes (../../internal/wireChecks.ts), far cheaper than Schema
+// Hand-written checks of the common shapes (../../internal/codec/wireChecks.ts), far cheaper than Schema
 // decodes: what they accept the schemas accept; whatever they refuse takes the Schema path, which
 // names the bad field.
 const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
@@ -556,7 +556,7 @@ export const decodeMessage = (
   }
   const reason = finishReason(wire.stop_reason)
   // built from decoded fields, every one in the schema's order, without the constructor
-  // (internal/fromFields.ts)
+  // (internal/codec/fromFields.ts)
   return Either.right(fromFields(ModelResponse, {
     parts,
     usage: decodeUsage(wire.usage),

@@ -12,8 +12,8 @@ import {
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
-import { retryAfter } from "../../internal/retryAfter.js"
-import { errorOfStatus } from "../../internal/statusError.js"
+import { retryAfter } from "../../internal/http/retryAfter.js"
+import { errorOfStatus } from "../../internal/http/statusError.js"
 import type { AnthropicSdk } from "./sdk.js"
 
 /**

@@ -14,7 +14,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../internal/wireChecks.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 
 type Json = Record<string, unknown>
 

@@ -1,9 +1,9 @@
 /**
  * The @anthropic-ai/sdk package, imported when the first Anthropic client is built
- * rather than with effect-llm-direct (internal/lazyModule.ts).
+ * rather than with effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
  */
-import { lazyModule } from "../../internal/lazyModule.js"
+import { lazyModule } from "../../internal/http/lazyModule.js"
 
 /**
  * The `@anthropic-ai/sdk` package's module.

@@ -7,10 +7,10 @@
  */
 import { Either, Schema } from "effect"
 import type { ResponseDecodeError } from "../../AiError.js"
-import { EventBuilder } from "../../internal/eventBuilder.js"
+import { EventBuilder } from "../../internal/stream/eventBuilder.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
-import { isNullishString, isOptionalString, isRecord, type Obj } from "../../internal/wireChecks.js"
+import { isNullishString, isOptionalString, isRecord, type Obj } from "../../internal/codec/wireChecks.js"
 import { decodeAt, decodeUsage, finishReason, isWireUsage, providerName, redactedThinkingPrefix, WireUsage } from "./codec.js"
 
 const EventType = Schema.Struct({ type: Schema.String })

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { Config, type ConfigError, Effect, Either, Layer, Redacted } from "effect"
-import { abortableFetch } from "../../internal/abortableFetch.js"
+import { abortableFetch } from "../../internal/http/abortableFetch.js"
 import { asConfig, type ClientConfig as ClientConfigOf, missingKey, nonEmptyKey, optionalString, readKey, readOptions } from "../clientConfig.js"
 import { OpenAiClient, type Service } from "../openai/OpenAiClient.js"
 import { openAiSdk } from "../openai/sdk.js"

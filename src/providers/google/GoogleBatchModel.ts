@@ -22,15 +22,15 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import { Batch, type BatchRequest, type BatchResult } from "../../BatchData.js"
 import * as BatchModel from "../../BatchModel.js"
-import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
-import { unwrapScopedStream } from "../../internal/scopedStream.js"
+import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batch/lines.js"
+import { unwrapScopedStream } from "../../internal/stream/scopedStream.js"
 import type { ModelSettings } from "../../Parameters.js"
 import { decodeBatch, decodeResult, type EncodedItem, encodeItem, itemSize, resultPath } from "./batchCodec.js"
 import { providerName } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
 import { googleSdk } from "./sdk.js"
-import { groupWarnings, listed, logGrouped } from "../../internal/batchWarnings.js"
+import { groupWarnings, listed, logGrouped } from "../../internal/batch/warnings.js"
 
 /**
  * Gemini's limits of one batch: 100,000 requests (our cap), 2 GB of JSONL input file.

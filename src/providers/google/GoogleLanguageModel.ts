@@ -8,9 +8,9 @@
  */
 import { Effect, Either, Layer, Redacted, type Scope, Stream } from "effect"
 import { type AiError, ConnectionError, ResponseDecodeError } from "../../AiError.js"
-import { abortable } from "../../internal/abortableFetch.js"
-import { openSdkStream } from "../../internal/openSdkStream.js"
-import { loggedWarnings } from "../../internal/loggedWarnings.js"
+import { abortable } from "../../internal/http/abortableFetch.js"
+import { openSdkStream } from "../../internal/stream/openSdkStream.js"
+import { loggedWarnings } from "../../internal/codec/loggedWarnings.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"

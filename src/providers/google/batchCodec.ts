@@ -9,8 +9,8 @@ import type { BatchJob, Content, GenerateContentConfig, InlinedRequest } from "@
 import { Either } from "effect"
 import { BatchErrorItem, type InvalidInputError, redact, ResponseDecodeError } from "../../AiError.js"
 import { Batch, type BatchRequest, type BatchResult, type BatchStatus } from "../../BatchData.js"
-import { failed, succeeded } from "../../internal/batchResults.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { failed, succeeded } from "../../internal/batch/results.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import { decodeResponse, encodeRequest, providerName, supportedSettings } from "./codec.js"
 

@@ -26,9 +26,9 @@ import type {
 } from "@google/genai"
 import { Either } from "effect"
 import { InvalidInputError, ResponseDecodeError } from "../../AiError.js"
-import { fromFields } from "../../internal/fromFields.js"
-import { encodeOutputWith, forcedOutputTool } from "../../internal/structuredOutput.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { fromFields } from "../../internal/codec/fromFields.js"
+import { encodeOutputWith, forcedOutputTool } from "../../internal/codec/structuredOutput.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { CallContext } from "../../LanguageModel.js"
 import {
   type FinishReason,

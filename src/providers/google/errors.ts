@@ -15,8 +15,8 @@ import {
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
-import { errorOfStatus } from "../../internal/statusError.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { errorOfStatus } from "../../internal/http/statusError.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { GoogleSdk } from "./sdk.js"
 
 /**

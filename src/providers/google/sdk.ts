@@ -1,9 +1,9 @@
 /**
  * The `@google/genai` package, imported when the first Gemini client is built rather than with
- * effect-llm-direct (internal/lazyModule.ts).
+ * effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
  */
-import { lazyModule } from "../../internal/lazyModule.js"
+import { lazyModule } from "../../internal/http/lazyModule.js"
 
 /**
  * The `@google/genai` package's module.

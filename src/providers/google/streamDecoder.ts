@@ -8,8 +8,8 @@
  */
 import type { GenerateContentResponseUsageMetadata } from "@google/genai"
 import { Either } from "effect"
-import { EventBuilder } from "../../internal/eventBuilder.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { EventBuilder } from "../../internal/stream/eventBuilder.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { FinishReason } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"

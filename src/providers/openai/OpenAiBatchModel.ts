@@ -14,9 +14,9 @@ import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { type AiError, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import type { Batch, BatchRequest, BatchResult } from "../../BatchData.js"
 import * as BatchModel from "../../BatchModel.js"
-import { scopedAbort } from "../../internal/scopedAbort.js"
-import { unwrapScopedStream } from "../../internal/scopedStream.js"
-import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batchLines.js"
+import { scopedAbort } from "../../internal/http/scopedAbort.js"
+import { unwrapScopedStream } from "../../internal/stream/scopedStream.js"
+import { fromJsonlBody, RESULTS_READ_AHEAD } from "../../internal/batch/lines.js"
 import type { ModelSettings } from "../../Parameters.js"
 import {
   type BatchApi,
@@ -33,7 +33,7 @@ import {
 import { type EncodeOptions, PROVIDER } from "./codec.js"
 import { fromSdkError } from "./errors.js"
 import { type OpenAiSdk, openAiSdk } from "./sdk.js"
-import { keptEncoding } from "../../internal/keptEncoding.js"
+import { keptEncoding } from "../../internal/batch/keptEncoding.js"
 import { OpenAiClient, type Service as ClientService } from "./OpenAiClient.js"
 import type { EncodeOptions as ResponsesEncodeOptions } from "./responsesCodec.js"
 
@@ -154,7 +154,7 @@ export const implementation = (client: ClientService, modelName: string, options
     return Either.right(out)
   }
   // the lines validate encoded for a list that may fit one batch, for its create to upload
-  // (internal/keptEncoding.ts); any other list, and each part of a split one, is encoded when
+  // (internal/batch/keptEncoding.ts); any other list, and each part of a split one, is encoded when
   // it is created
   const kept = keptEncoding<Array<Prepared>>()
   const linesOf = (requests: ReadonlyArray<BatchRequest>): Either.Either<Array<Prepared>, InvalidInputError> => {
@@ -178,12 +178,12 @@ export const implementation = (client: ClientService, modelName: string, options
   /** One result file as a stream of results, read line by line as its body arrives. */
   const readFile = (file: "output" | "error", fileId: string): Stream.Stream<BatchResult, AiError> =>
     unwrapScopedStream(Effect.gen(function* () {
-      // the scope owns the download (internal/scopedAbort.ts)
+      // the scope owns the download (internal/http/scopedAbort.ts)
       const download = yield* scopedAbort
       const response = yield* call((signal) => sdk.files.content(fileId, { signal: download.follow(signal) }))
       const body = response.body
       if (body === null) return Stream.empty
-      // a network read per pull, cut into lines and decoded in a plain loop (internal/batchLines.ts);
+      // a network read per pull, cut into lines and decoded in a plain loop (internal/batch/lines.ts);
       // an unreadable line fails the stream after the results before it
       // one source for every line (decodeResultLine keeps none of it, and reads it only for an error)
       const source = { file, fileId, line: 0 }

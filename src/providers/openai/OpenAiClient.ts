@@ -7,7 +7,7 @@
  */
 import { Config, type ConfigError, Context, Effect, Layer, Redacted } from "effect"
 import type OpenAI from "openai"
-import { abortableFetch } from "../../internal/abortableFetch.js"
+import { abortableFetch } from "../../internal/http/abortableFetch.js"
 import { type ClientConfig as ClientConfigOf, missingKey, nonEmptyKey, optionalString, readKey, readOptions } from "../clientConfig.js"
 import { openAiSdk } from "./sdk.js"
 
@@ -68,7 +68,7 @@ export const make = (options: Options): Effect.Effect<Service> =>
       organization: options.organization ?? null,
       project: options.project ?? null,
       maxRetries: 0,
-      // cancellation without composed signals (internal/abortableFetch.ts)
+      // cancellation without composed signals (internal/http/abortableFetch.ts)
       fetch: abortableFetch,
       ...(options.timeout !== undefined ? { timeout: Math.max(1, Math.round(options.timeout * 1000)) } : {})
     })

@@ -8,10 +8,10 @@
 import { Effect, Either, Layer, Redacted } from "effect"
 import type OpenAI from "openai"
 import type { AiError } from "../../AiError.js"
-import { abortable, abortOptions } from "../../internal/abortableFetch.js"
-import { loggedWarnings } from "../../internal/loggedWarnings.js"
-import { openSdkStream } from "../../internal/openSdkStream.js"
-import type { ChunkDecoder } from "../../internal/sdkStream.js"
+import { abortable, abortOptions } from "../../internal/http/abortableFetch.js"
+import { loggedWarnings } from "../../internal/codec/loggedWarnings.js"
+import { openSdkStream } from "../../internal/stream/openSdkStream.js"
+import type { ChunkDecoder } from "../../internal/stream/sdkStream.js"
 import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters, ModelSettings } from "../../Parameters.js"
@@ -101,7 +101,7 @@ export const implementationOf = <Body, EncodeOptions>(api: GenerationApi<Body, E
     request: (messages, context) =>
       Effect.flatMap(encode(messages, context), ({ body, requestOptions }) =>
         Effect.flatMap(
-          // interruption aborts the HTTP request (internal/abortableFetch.ts)
+          // interruption aborts the HTTP request (internal/http/abortableFetch.ts)
           abortable(
             (controller) => api.create(client.sdk, body, { ...requestOptions, ...abortOptions(controller) }),
             (error) => fromSdkError(error, { secrets, where: "body", errors })

@@ -10,8 +10,8 @@ import { Either } from "effect"
 import { BatchErrorItem, InvalidInputError, ResponseDecodeError } from "../../AiError.js"
 import { Batch, type BatchRequest, type BatchResult, BatchStatus, ResultErrorCode } from "../../BatchData.js"
 import type { Limits } from "../../BatchModel.js"
-import { failed, succeeded } from "../../internal/batchResults.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { failed, succeeded } from "../../internal/batch/results.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import { mergeSettings, ModelRequestParameters, type ModelSettings } from "../../Parameters.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import { type ChatRequestBody, decodeChatCompletion, type EncodeOptions, encodeRequest, PROVIDER } from "./codec.js"
@@ -457,7 +457,7 @@ export const decodeResultLine = (
   if (typeof customId !== "string" || !(response == null || (isRecord(response) && typeof response.status_code === "number")) || !(error == null || isRecord(error))) {
     return Either.left(new ResponseDecodeError({ provider: PROVIDER, path: where(source), detail: "not a batch result line: it needs a string custom_id and a response or an error" }))
   }
-  // results built from the checked fields and the response its Schema decoded (internal/batchResults.ts)
+  // results built from the checked fields and the response its Schema decoded (internal/batch/results.ts)
   if (isRecord(response)) {
     const status = response.status_code as number
     if (status >= 400) {

@@ -8,10 +8,10 @@
 import { Either, ParseResult, Schema } from "effect"
 import type OpenAI from "openai"
 import { ConnectionError, type InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
-import { EventBuilder } from "../../internal/eventBuilder.js"
-import { fromFields } from "../../internal/fromFields.js"
-import { forcedOutputTool } from "../../internal/structuredOutput.js"
-import { isNullishRecord, isNullishString, isOptionalString, isRecord } from "../../internal/wireChecks.js"
+import { EventBuilder } from "../../internal/stream/eventBuilder.js"
+import { fromFields } from "../../internal/codec/fromFields.js"
+import { forcedOutputTool } from "../../internal/codec/structuredOutput.js"
+import { isNullishRecord, isNullishString, isOptionalString, isRecord } from "../../internal/codec/wireChecks.js"
 import {
   type BinaryContent,
   type FinishReason,
@@ -422,7 +422,7 @@ export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage =
     if (typeof value === "number") details[key === "audio_tokens" ? "output_audio_tokens" : key] = value
   }
   if (typeof prompt.audio_tokens === "number") details.input_audio_tokens = prompt.audio_tokens
-  // every field, in the schema's order (internal/fromFields.ts)
+  // every field, in the schema's order (internal/codec/fromFields.ts)
   return fromFields(RequestUsage, {
     inputTokens: usage.prompt_tokens,
     outputTokens: usage.completion_tokens,
@@ -459,7 +459,7 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
     }
     const parts: Array<ModelResponsePart> = []
     const { content, refusal, tool_calls } = choice.message
-    // built from decoded fields, without constructors (internal/fromFields.ts)
+    // built from decoded fields, without constructors (internal/codec/fromFields.ts)
     if (content) parts.push(fromFields(TextPart, { content, _tag: "TextPart" }))
     if (refusal) parts.push(fromFields(TextPart, { content: refusal, _tag: "TextPart" }))
     for (const call of tool_calls ?? []) {

@@ -13,8 +13,8 @@ import {
   RequestTimeoutError,
   ResponseDecodeError
 } from "../../AiError.js"
-import { retryAfter } from "../../internal/retryAfter.js"
-import { errorOfStatus } from "../../internal/statusError.js"
+import { retryAfter } from "../../internal/http/retryAfter.js"
+import { errorOfStatus } from "../../internal/http/statusError.js"
 import { PROVIDER } from "./codec.js"
 import type { OpenAiSdk } from "./sdk.js"
 

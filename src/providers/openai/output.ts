@@ -15,8 +15,8 @@
 import { Either } from "effect"
 import type OpenAI from "openai"
 import type { InvalidInputError } from "../../AiError.js"
-import { encodeOutputWith, type OutputEncoding } from "../../internal/structuredOutput.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { encodeOutputWith, type OutputEncoding } from "../../internal/codec/structuredOutput.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { ModelMessage } from "../../Message.js"
 import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
 

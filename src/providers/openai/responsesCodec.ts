@@ -15,10 +15,10 @@
 import { Either } from "effect"
 import type OpenAI from "openai"
 import { ConnectionError, type InvalidInputError, ProviderUnavailableError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
-import { EventBuilder } from "../../internal/eventBuilder.js"
-import { fromFields } from "../../internal/fromFields.js"
-import { encodeOutputWith, forcedOutputTool } from "../../internal/structuredOutput.js"
-import { isRecord } from "../../internal/wireChecks.js"
+import { EventBuilder } from "../../internal/stream/eventBuilder.js"
+import { fromFields } from "../../internal/codec/fromFields.js"
+import { encodeOutputWith, forcedOutputTool } from "../../internal/codec/structuredOutput.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import {
   type BinaryContent,
   type FinishReason,

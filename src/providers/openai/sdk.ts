@@ -1,8 +1,8 @@
 /**
- * The openai SDK, imported when the first OpenAI or Azure client or webhook verifier is built rather than with effect-llm-direct (internal/lazyModule.ts).
+ * The openai SDK, imported when the first OpenAI or Azure client or webhook verifier is built rather than with effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
  */
-import { lazyModule } from "../../internal/lazyModule.js"
+import { lazyModule } from "../../internal/http/lazyModule.js"
 
 /**
  * The `openai` package's module.

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { isRecord } from "../../internal/wireChecks.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 
 /**
  * The request as the responder sees it.

@@ -8,7 +8,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Json } from "../json.js"
 import type { Handler, Scripted } from "../route.js"
 import { errorIn, nextId, ok } from "./http.js"

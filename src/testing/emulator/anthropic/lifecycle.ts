@@ -4,7 +4,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Headers } from "../headers.js"
 import { type ResultFileLayout, batchLifecycleHeaderName as headerName, lifecycleHeader } from "../lifecycle.js"
 

@@ -20,7 +20,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { contextOf, makeRouteContext, type RouteContext } from "../context.js"
 import { type Headers, numberHeader } from "../headers.js"
 import { asArray, type Json } from "../json.js"

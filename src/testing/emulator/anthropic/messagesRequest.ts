@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { asArray, type Json } from "../json.js"
 import { type ResponderInput, schemaInText } from "../responder.js"
 

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Handler } from "../route.js"
 import { googleError, nextId } from "./http.js"
 import type { GoogleState } from "./state.js"

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Scripted } from "../route.js"
 import { validateChatBody } from "./chatRequest.js"
 import { validateResponses } from "./responses.js"

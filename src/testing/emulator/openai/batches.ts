@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Handler } from "../route.js"
 import { enqueuedTokensOf, readInput, supportedEndpoints, validateLine } from "./batchInput.js"
 import { notFound } from "./files.js"

@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { type ResponderInput, schemaInText } from "../responder.js"
 import type { Scripted } from "../route.js"
 import { openAiError } from "./http.js"

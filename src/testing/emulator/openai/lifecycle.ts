@@ -4,7 +4,7 @@
  *
  * @since 0.2.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { type ResultFileLayout, batchLifecycleHeaderName, lifecycleHeader } from "../lifecycle.js"
 import type { OpenAiWebhookTarget } from "./webhooks.js"
 

@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { isRecord } from "../../../internal/wireChecks.js"
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { contextOf } from "../context.js"
 import { fingerprint } from "../digest.js"
 import { type Headers, intHeader } from "../headers.js"

@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
-import { InvalidInputError } from "../AiError.js"
-import { type ModelMessage, ModelRequest } from "../Message.js"
-import type { ModelRequestParameters, OutputObjectDefinition } from "../Parameters.js"
+import { InvalidInputError } from "../../AiError.js"
+import { type ModelMessage, ModelRequest } from "../../Message.js"
+import type { ModelRequestParameters, OutputObjectDefinition } from "../../Parameters.js"
 
 /**
  * The prompted mode's default instructions; `{schema}` stands for the output object's JSON Schema

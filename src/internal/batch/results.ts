@@ -9,9 +9,9 @@
  * (test/batch-results.test.ts).
  * @internal
  */
-import { BatchResultFailure, BatchResultSuccess, ResultError } from "../BatchData.js"
-import type { ModelResponse } from "../Message.js"
-import { fromFields } from "./fromFields.js"
+import { BatchResultFailure, BatchResultSuccess, ResultError } from "../../BatchData.js"
+import type { ModelResponse } from "../../Message.js"
+import { fromFields } from "../codec/fromFields.js"
 
 /** `new BatchResultSuccess({ customId, isSuccessful: true, response }, true)`, without the constructor. */
 export const succeeded = (customId: string, response: ModelResponse): BatchResultSuccess =>

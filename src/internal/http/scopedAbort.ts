@@ -15,7 +15,7 @@ import { Effect, Scope } from "effect"
  * @category models
  */
 export interface ScopedAbort {
-  /** The controller (for `abortable` and `abortOptions`, internal/abortableFetch.ts). */
+  /** The controller (for `abortable` and `abortOptions`, internal/http/abortableFetch.ts). */
   readonly controller: AbortController
   /** The signal to hand the SDK. */
   readonly signal: AbortSignal

@@ -3,7 +3,7 @@
  * iterator's `next()` reads without entering Effect. A fiber started per pull (an earlier design)
  * cost about 12 µs per event, more than the raw SDK spends on one.
  *
- * A provider stream opened through `LanguageModel.make` (internal/streamOpener.ts) is read
+ * A provider stream opened through `LanguageModel.make` (internal/stream/streamOpener.ts) is read
  * directly from its decoding loop (sdkStream.ts `directReaderOf`): Effect runs the open (retries,
  * span, the HTTP request) and the scope's close, and no Stream is run at all. Any other stream (a
  * traced one, a test model's, a user's service) is run by one fiber that pulls it into the buffer.
@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { type Chunk, Effect, Either, Exit, Fiber, FiberId, Option, Scope, Stream } from "effect"
-import type { ModelResponseStreamEvent } from "../StreamEvent.js"
+import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 import { type DirectReader, directReaderOf } from "./sdkStream.js"
 
 /**

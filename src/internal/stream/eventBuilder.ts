@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import { fromFields } from "./fromFields.js"
-import { ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../Message.js"
-import type { ModelRequestParameters } from "../Parameters.js"
+import { fromFields } from "../codec/fromFields.js"
+import { ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../../Message.js"
+import type { ModelRequestParameters } from "../../Parameters.js"
 import {
   FinalResultEvent,
   type ModelResponseStreamEvent,
@@ -18,7 +18,7 @@ import {
   TextPartDelta,
   ThinkingPartDelta,
   ToolCallPartDelta
-} from "../StreamEvent.js"
+} from "../../StreamEvent.js"
 
 // Every event and part here is built from values that are already typed (decoded wire chunks,
 // parts of a ModelResponse), so the constructors skip Schema validation (the `true` argument):
@@ -181,7 +181,7 @@ export class EventBuilder {
  * @category streams
  */
 export const responseToEvents = (
-  response: import("../Message.js").ModelResponse,
+  response: import("../../Message.js").ModelResponse,
   parameters: ModelRequestParameters,
   chunks = 2
 ): Array<ModelResponseStreamEvent> => {

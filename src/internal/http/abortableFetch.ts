@@ -17,7 +17,7 @@
  */
 import { Effect, Exit } from "effect"
 
-const key: unique symbol = Symbol.for("effect-llm-direct/internal/abortableFetch")
+const key: unique symbol = Symbol.for("effect-llm-direct/internal/http/abortableFetch")
 
 type Carrier = RequestInit & { readonly [key]?: AbortController }
 

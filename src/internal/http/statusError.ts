@@ -16,7 +16,7 @@ import {
   ProviderUnavailableError,
   RateLimitError,
   RequestTimeoutError
-} from "../AiError.js"
+} from "../../AiError.js"
 
 /**
  * What every provider's error keeps: the provider, its redacted words and request id.

@@ -10,11 +10,11 @@
  */
 import type { Scope, Stream } from "effect"
 import { Effect } from "effect"
-import type { AiError } from "../AiError.js"
-import type { ModelResponseStreamEvent } from "../StreamEvent.js"
-import { abortable } from "./abortableFetch.js"
+import type { AiError } from "../../AiError.js"
+import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
+import { abortable } from "../http/abortableFetch.js"
 import { type ChunkDecoder, fromSdkStream } from "./sdkStream.js"
-import { scopedAbort } from "./scopedAbort.js"
+import { scopedAbort } from "../http/scopedAbort.js"
 
 /**
  * What the opened response gives: the SDK's chunks and the decoder for them.

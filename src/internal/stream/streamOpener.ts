@@ -11,9 +11,9 @@
  * @since 0.1.0
  */
 import type { Effect, Scope, Stream } from "effect"
-import type { AiError } from "../AiError.js"
-import type { ModelMessage } from "../Message.js"
-import type { ModelResponseStreamEvent } from "../StreamEvent.js"
+import type { AiError } from "../../AiError.js"
+import type { ModelMessage } from "../../Message.js"
+import type { ModelResponseStreamEvent } from "../../StreamEvent.js"
 
 /**
  * Opens one streamed request in the caller's scope.
