@@ -7,6 +7,12 @@
  * @since 0.2.0
  */
 
+/**
+ * Everything of the OpenAI provider folder: client Layers, models, codecs and webhooks.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export * from "./providers/openai/index.js"
 
 /**

@@ -8,7 +8,12 @@ import { Effect, Either, Exit, PubSub, Redacted, Scope } from "effect"
 import * as BatchCompletion from "./BatchCompletion.js"
 import { type OpenAiWebhookEvent, verifier } from "./providers/openai/OpenAiWebhook.js"
 
-/** Options of {@link BatchWebhookReceiver}. */
+/**
+ * Options of {@link BatchWebhookReceiver}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface WebhookReceiverOptions {
   /** The endpoint's signing secret (default: the OPENAI_WEBHOOK_SECRET environment variable). */
   readonly secret?: string | undefined
@@ -16,7 +21,12 @@ export interface WebhookReceiverOptions {
   readonly tolerance?: number | undefined
 }
 
-/** What {@link BatchWebhookReceiver.receive} tells your route to answer. */
+/**
+ * What {@link BatchWebhookReceiver.receive} tells your route to answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WebhookReceipt {
   /** 200 for a verified delivery, 400 for a refused one. */
   readonly status: 200 | 400
@@ -39,6 +49,9 @@ export interface WebhookReceipt {
  *   res.status(status).send(error ?? "")
  * })
  * const results = await modelRequestBatch("openai:gpt-4o-mini", requests, { webhook: receiver })
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class BatchWebhookReceiver implements AsyncIterable<OpenAiWebhookEvent> {
   readonly #events = Effect.runSync(PubSub.unbounded<OpenAiWebhookEvent>())

@@ -9,9 +9,15 @@
  * sends (that create holds the encoding while it uploads). A list validated and never created
  * (a resumed run with every batch recorded) holds it until the model's next create or validate.
  * @internal
+ * @since 0.1.0
  */
 
-/** One list's kept encoding (see the module). */
+/**
+ * One list's kept encoding (see the module).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface KeptEncoding<A> {
   /** Keeps `value` as the encoding of `requests`, in place of any other list's. */
   readonly keep: (requests: ReadonlyArray<unknown>, value: A) => void
@@ -21,7 +27,12 @@ export interface KeptEncoding<A> {
   readonly drop: () => void
 }
 
-/** An empty {@link KeptEncoding}. */
+/**
+ * An empty {@link KeptEncoding}.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const keptEncoding = <A>(): KeptEncoding<A> => {
   let kept: { readonly requests: ReadonlyArray<unknown>; readonly value: A } | undefined
   return {

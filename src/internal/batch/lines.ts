@@ -18,6 +18,7 @@
  * the caller's scope must, by aborting the request, unless `onEnd` said the body was read to its
  * end (an abort then costs a DOMException and undici's cancellation for nothing).
  * @internal
+ * @since 0.1.0
  */
 import { Chunk, Effect, Either, Option, Stream } from "effect"
 
@@ -27,6 +28,9 @@ const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt
 /**
  * The read-ahead of batch result downloads: four of undici's 64 KB reads per pull, a few hundred
  * results, a quarter of the Effect costs of one read per pull.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const RESULTS_READ_AHEAD = 256 * 1024
 
@@ -34,7 +38,12 @@ const NOT_YET: unique symbol = Symbol("not yet")
 /** Settled at once: a read that loses the race against it would have to wait for the network. */
 const notYet: Promise<typeof NOT_YET> = Promise.resolve(NOT_YET)
 
-/** Options of {@link fromJsonlBody}. */
+/**
+ * Options of {@link fromJsonlBody}.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface JsonlOptions {
   /** Called once the body has been read to its end (not when the stream stops early or fails). */
   readonly onEnd?: (() => void) | undefined
@@ -48,6 +57,12 @@ export interface JsonlOptions {
   readonly readAhead?: number | undefined
 }
 
+/**
+ * fromJsonlBody.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const fromJsonlBody = <A, E>(
   body: ReadableStream<Uint8Array>,
   decode: (text: string, line: number) => Either.Either<A, E>,

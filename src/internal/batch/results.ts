@@ -8,15 +8,26 @@
  * `instanceof`, `Equal.equals`, `Schema.is` and the JSON encoding are those of a constructed value
  * (test/batch-results.test.ts).
  * @internal
+ * @since 0.1.0
  */
 import { BatchResultFailure, BatchResultSuccess, ResultError } from "../../BatchData.js"
 import type { ModelResponse } from "../../Message.js"
 import { fromFields } from "../codec/fromFields.js"
 
-/** `new BatchResultSuccess({ customId, isSuccessful: true, response }, true)`, without the constructor. */
+/**
+ * `new BatchResultSuccess({ customId, isSuccessful: true, response }, true)`, without the constructor.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const succeeded = (customId: string, response: ModelResponse): BatchResultSuccess =>
   fromFields(BatchResultSuccess, { customId, isSuccessful: true, response, attempts: 1 })
 
-/** `new BatchResultFailure({ customId, isSuccessful: false, error: new ResultError({ code, message }) }, true)`, without the constructors. */
+/**
+ * `new BatchResultFailure({ customId, isSuccessful: false, error: new ResultError({ code, message }) }, true)`, without the constructors.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const failed = (customId: string, code: string, message: string): BatchResultFailure =>
   fromFields(BatchResultFailure, { customId, isSuccessful: false, error: fromFields(ResultError, { code, message }), attempts: 1 })

@@ -9,6 +9,7 @@
  * is encoded and serialized once from validate to upload. A larger body is encoded again as
  * the upload reads it ({@link bodyChunks}), one group in memory.
  * @internal
+ * @since 0.1.0
  */
 import type { InvalidInputError, UnsupportedError } from "../../AiError.js"
 import type { BatchRequest } from "../../BatchData.js"

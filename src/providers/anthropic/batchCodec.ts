@@ -4,6 +4,7 @@
  * {@link encodeRequest} as a direct request), a `message_batch` in as a {@link Batch}
  * ({@link decodeBatch}), a results line in as a {@link BatchResult} ({@link decodeResultLine}).
  * No I/O, no logging: encoding returns its warnings and the caller logs them.
+ * @since 0.1.0
  */
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, Schema } from "effect"

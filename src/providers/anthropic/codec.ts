@@ -7,6 +7,7 @@
  * Anthropic quirks handled here: system prompts live outside `messages`; consecutive turns of
  * one role are merged and tool results lead their user turn; `max_tokens` is required (default
  * 4096); thinking must be sent back with its signature; tools cannot be forced while thinking.
+ * @since 0.1.0
  */
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either, ParseResult, Schema } from "effect"

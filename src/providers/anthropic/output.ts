@@ -11,6 +11,7 @@
  * the SDK's own `transformJSONSchema`), which closes objects and moves unsupported keywords into
  * the description, so the model still reads them and the decoder still checks them. A schema it cannot transform (a property with no
  * type, like `Schema.Unknown`) is sent with its objects closed and a warning.
+ * @since 0.1.0
  */
 import type Anthropic from "@anthropic-ai/sdk"
 import { Either } from "effect"

@@ -2,6 +2,7 @@
  * The @anthropic-ai/sdk package, imported when the first Anthropic client is built
  * rather than with effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
+ * @since 0.1.0
  */
 import { lazyModule } from "../../internal/http/lazyModule.js"
 

@@ -4,6 +4,7 @@
  * are keyed by their `index`, and the shared EventBuilder turns fragments into PartStart /
  * PartDelta / PartEnd events, so both providers emit the same grammar; the metadata event
  * comes last, at `message_stop`.
+ * @since 0.1.0
  */
 import { Either, Schema } from "effect"
 import type { ResponseDecodeError } from "../../AiError.js"

@@ -4,6 +4,7 @@
  * line (`{key, request}`, the wire `GenerateContentRequest` itself, built here), a batch job in as
  * a {@link Batch} ({@link decodeBatch}), a result (inline or a results-file line) in as a
  * {@link BatchResult}. No I/O, no logging.
+ * @since 0.1.0
  */
 import type { BatchJob, Content, GenerateContentConfig, InlinedRequest } from "@google/genai"
 import { Either } from "effect"

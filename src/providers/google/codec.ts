@@ -15,6 +15,7 @@
  *   thought part becomes a {@link ThinkingPart} with its signature; a signature on any other part
  *   becomes an empty ThinkingPart right after that part, and is put back on the part before it
  *   when the history is sent again, so multi-turn tool use with thinking keeps its signatures.
+ * @since 0.1.0
  */
 import type {
   Content,

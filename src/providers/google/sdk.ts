@@ -2,6 +2,7 @@
  * The `@google/genai` package, imported when the first Gemini client is built rather than with
  * effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
+ * @since 0.1.0
  */
 import { lazyModule } from "../../internal/http/lazyModule.js"
 

@@ -5,6 +5,7 @@
  * signature on a non-thought part becomes an empty ThinkingPart after it (as in `codec.ts`, so the
  * stream adds up to the non-streamed response). Usage is cumulative per chunk: the last one counts.
  * The final chunk carries the finish reason; a stream that ends without one was cut short.
+ * @since 0.1.0
  */
 import type { GenerateContentResponseUsageMetadata } from "@google/genai"
 import { Either } from "effect"

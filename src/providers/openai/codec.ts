@@ -31,17 +31,42 @@ import type { ToolDefinition } from "../../Tool.js"
 import { RequestUsage } from "../../Usage.js"
 import { encodeOutput } from "./output.js"
 
-/** The provider name on responses and errors. */
+/**
+ * The provider name on responses and errors.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const PROVIDER = "openai"
 
-/** A chat request body, non-streaming (what a batch input line carries as `body`). */
+/**
+ * A chat request body, non-streaming (what a batch input line carries as `body`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ChatRequestBody = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming
-/** A streaming chat request body. */
+/**
+ * A streaming chat request body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ChatStreamRequestBody = OpenAI.Chat.ChatCompletionCreateParamsStreaming
-/** A wire message. */
+/**
+ * A wire message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WireMessage = OpenAI.Chat.ChatCompletionMessageParam
 
-/** Options of the encoder. */
+/**
+ * Options of the encoder.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface EncodeOptions {
   /**
    * The role of system prompts and instructions: "system" (default) or "developer", which
@@ -50,7 +75,12 @@ export interface EncodeOptions {
   readonly systemRole?: "system" | "developer" | undefined
 }
 
-/** An encoded request: the body, the SDK request options, and warnings to log. */
+/**
+ * An encoded request: the body, the SDK request options, and warnings to log.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedRequest {
   readonly body: ChatRequestBody
   /** SDK per-request options: extra headers and the timeout in milliseconds. */
@@ -164,6 +194,9 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
  * Our conversation history as Chat Completions messages. The instructions of the most recent
  * request go first, as a system (or developer) message; thinking parts cannot be sent and are
  * left out with a warning.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
@@ -191,7 +224,12 @@ export const encodeMessages = (
 // encoding: tools, settings, the body
 // ---------------------------------------------------------------------------------------------
 
-/** A tool definition as a Chat Completions function tool (`strict` passed when set). */
+/**
+ * A tool definition as a Chat Completions function tool (`strict` passed when set).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const encodeTool = (tool: ToolDefinition): OpenAI.Chat.ChatCompletionFunctionTool => ({
   type: "function",
   function: {
@@ -209,6 +247,9 @@ const encodeToolChoice = (choice: ToolChoice): OpenAI.Chat.ChatCompletionToolCho
  * The `tool_choice` to send: the setting's, except that when an output tool must be called
  * (output tools and no text allowed) "auto" (or nothing) becomes "required" — or, in the "tool"
  * output mode with one output tool and no function tools, that tool by name.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const toolChoiceFor = (
   parameters: ModelRequestParameters,
@@ -226,6 +267,9 @@ export const toolChoiceFor = (
  * A whole non-streaming request: messages, tools, tool choice, settings (extraBody merged last),
  * and the SDK options (extraHeaders, timeout). The "native" output mode adds a json_schema
  * `response_format`, the "prompted" mode its instructions to the system prompt (see ./output.ts).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeRequest = (
   model: string,
@@ -279,7 +323,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 /** The request options of a request that sets neither headers nor a timeout (shared: never mutated). */
 const noRequestOptions: EncodedRequest["requestOptions"] = Object.freeze({})
 
-/** The streaming form of a body: `stream: true` and usage in a final chunk. */
+/**
+ * The streaming form of a body: `stream: true` and usage in a final chunk.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const streamingBody = (body: ChatRequestBody): ChatStreamRequestBody => ({
   ...body,
   stream: true,
@@ -393,7 +442,12 @@ const decodeWith = <A, I>(schema: Schema.Schema<A, I>, input: unknown, root: str
     })
   })
 
-/** OpenAI's finish reason as ours; an unknown one is left out. */
+/**
+ * OpenAI's finish reason as ours; an unknown one is left out.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const decodeFinishReason = (reason: string | null | undefined): FinishReason | undefined => {
   switch (reason) {
     case "stop":
@@ -411,6 +465,9 @@ export const decodeFinishReason = (reason: string | null | undefined): FinishRea
 /**
  * OpenAI's usage as ours: prompt tokens (cached included) are input, cached tokens are cache
  * reads; the detail counters (reasoning, audio, predictions) land in `details`.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage => {
   if (usage === null || usage === undefined) return RequestUsage.empty
@@ -432,7 +489,12 @@ export const decodeUsage = (usage: WireUsage | null | undefined): RequestUsage =
   })
 }
 
-/** Options of the decoders. */
+/**
+ * Options of the decoders.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface DecodeOptions {
   /** The model asked for: the response's model name when the provider reports none. */
   readonly requestedModel: string
@@ -445,6 +507,9 @@ export interface DecodeOptions {
  * calls with parsed arguments, finish reason, usage, id and model. Batch result lines carry the
  * same body, so the batch code decodes them with this too. A body missing what we need is a
  * ResponseDecodeError whose `path` names the place (for example `choices[0].message`).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Either.Either<ModelResponse, ResponseDecodeError> =>
   Either.flatMap(isWireCompletion(body) ? Either.right(body) : decodeWith(WireCompletion, body, "", options.requestId), (completion) => {
@@ -491,6 +556,9 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
  * "content", "refusal", "tool:<index>"). Usage comes from the usage-only chunk (`choices: []`)
  * that `include_usage` adds; the metadata event comes last, from {@link StreamDecoder.end}.
  * One decoder per streamed response.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export class StreamDecoder {
   private readonly builder: EventBuilder

@@ -11,6 +11,7 @@
  * with a warning when the schema still does not qualify (an optional field, a record, a length
  * bound); `strict: false` is sent as is. Nothing is dropped to qualify: the decoder still checks
  * every constraint.
+ * @since 0.1.0
  */
 import { Either } from "effect"
 import type OpenAI from "openai"

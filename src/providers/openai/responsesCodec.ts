@@ -39,14 +39,34 @@ import { RequestUsage } from "../../Usage.js"
 import { PROVIDER } from "./codec.js"
 import { strictSchema } from "./output.js"
 
-/** A Responses request body, non-streaming (what a batch line on `/v1/responses` carries). */
+/**
+ * A Responses request body, non-streaming (what a batch line on `/v1/responses` carries).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ResponsesRequestBody = OpenAI.Responses.ResponseCreateParamsNonStreaming
-/** A streaming Responses request body. */
+/**
+ * A streaming Responses request body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ResponsesStreamRequestBody = OpenAI.Responses.ResponseCreateParamsStreaming
-/** One input item. */
+/**
+ * One input item.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type InputItem = OpenAI.Responses.ResponseInputItem
 
-/** Reasoning options of a Responses model. */
+/**
+ * Reasoning options of a Responses model.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface ReasoningOptions {
   /** How much the model reasons (`reasoning.effort`). */
   readonly effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | undefined
@@ -54,7 +74,12 @@ export interface ReasoningOptions {
   readonly summary?: "auto" | "concise" | "detailed" | undefined
 }
 
-/** Options of the Responses encoder. */
+/**
+ * Options of the Responses encoder.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface EncodeOptions {
   /** The role of system prompts inside the input ("system", default, or "developer"); instructions go in `instructions`. */
   readonly systemRole?: "system" | "developer" | undefined
@@ -71,7 +96,12 @@ export interface EncodeOptions {
   readonly store?: boolean | undefined
 }
 
-/** An encoded request: the body, SDK request options, warnings to log. */
+/**
+ * An encoded request: the body, SDK request options, warnings to log.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EncodedResponsesRequest {
   readonly body: ResponsesRequestBody
   readonly requestOptions: { readonly headers?: Record<string, string>; readonly timeout?: number }
@@ -80,7 +110,12 @@ export interface EncodedResponsesRequest {
 
 const unsupported = (feature: string, detail: string) => new UnsupportedError({ provider: PROVIDER, feature, detail })
 
-/** Whether a model name is one of OpenAI's reasoning models. */
+/**
+ * Whether a model name is one of OpenAI's reasoning models.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const isReasoningModel = (model: string): boolean => /^(o\d|gpt-5|codex)/i.test(model)
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +218,9 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
  * Our history as Responses input items, and the `instructions` (those of the newest request).
  * Text and tool calls of a response keep their order; reasoning items go back before what
  * followed them.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeInput = (
   messages: ReadonlyArray<ModelMessage>,
@@ -213,6 +251,9 @@ export const encodeInput = (
  * A tool as a Responses function tool. The API's `strict` defaults to on, so an unset `strict`
  * is sent as on exactly when the schema qualifies (the rule of ./output.ts), and `strict: true`
  * on a schema that cannot be strict falls back to off with a warning.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeTool = (tool: ToolDefinition, warnings: Array<string>): OpenAI.Responses.FunctionTool => {
   const { schema, strict, warning } = strictSchema({
@@ -233,7 +274,12 @@ export const encodeTool = (tool: ToolDefinition, warnings: Array<string>): OpenA
 /** A name OpenAI accepts for a text format. */
 const formatName = (name: string): string => name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "final_result"
 
-/** The native mode's `text.format` (json_schema, strict where the schema allows it). */
+/**
+ * The native mode's `text.format` (json_schema, strict where the schema allows it).
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const textFormat = (output: OutputObjectDefinition): { readonly format: OpenAI.Responses.ResponseFormatTextJSONSchemaConfig; readonly warnings: ReadonlyArray<string> } => {
   const { schema, strict, warning } = strictSchema(output)
   return {
@@ -251,7 +297,12 @@ export const textFormat = (output: OutputObjectDefinition): { readonly format: O
 const encodeToolChoice = (choice: ToolChoice): OpenAI.Responses.ResponseCreateParams["tool_choice"] =>
   typeof choice === "string" ? choice : { type: "function", name: choice.toolName }
 
-/** The `tool_choice` to send: as Chat Completions' (codec.ts `toolChoiceFor`), in the Responses shape. */
+/**
+ * The `tool_choice` to send: as Chat Completions' (codec.ts `toolChoiceFor`), in the Responses shape.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const toolChoiceFor = (parameters: ModelRequestParameters, setting: ToolChoice | undefined): OpenAI.Responses.ResponseCreateParams["tool_choice"] | undefined => {
   const mustCallTool = parameters.outputTools.length > 0 && !parameters.allowTextOutput
   if (mustCallTool && (setting === undefined || setting === "auto")) {
@@ -261,7 +312,12 @@ export const toolChoiceFor = (parameters: ModelRequestParameters, setting: ToolC
   return setting === undefined ? undefined : encodeToolChoice(setting)
 }
 
-/** The settings the Responses API has a field for. */
+/**
+ * The settings the Responses API has a field for.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "maxTokens",
   "temperature",
@@ -277,6 +333,9 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
  * A whole non-streaming request: input items and instructions, tools, tool choice, settings
  * (extraBody merged last), reasoning, and the SDK options. The "native" output mode sends a
  * json_schema `text.format`, the "prompted" mode its instructions (see ./output.ts).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const encodeRequest = (
   model: string,
@@ -326,14 +385,24 @@ export const encodeRequest = (
   })
 }
 
-/** The streaming form of a body. */
+/**
+ * The streaming form of a body.
+ *
+ * @since 0.1.0
+ * @category codecs
+ */
 export const streamingBody = (body: ResponsesRequestBody): ResponsesStreamRequestBody => ({ ...body, stream: true })
 
 // ---------------------------------------------------------------------------------------------
 // decoding
 // ---------------------------------------------------------------------------------------------
 
-/** Options of the decoders. */
+/**
+ * Options of the decoders.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export interface DecodeOptions {
   /** The model asked for: the response's model name when the provider reports none. */
   readonly requestedModel: string
@@ -348,6 +417,9 @@ const count = (value: unknown): number => (typeof value === "number" && Number.i
 /**
  * Responses usage as ours: input tokens (cached included) are input, cached tokens are cache
  * reads, reasoning tokens (part of the output) land in `details.reasoning_tokens`.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeUsage = (usage: unknown): RequestUsage => {
   if (!isRecord(usage)) return RequestUsage.empty
@@ -367,6 +439,9 @@ export const decodeUsage = (usage: unknown): RequestUsage => {
 /**
  * The finish reason of a response: its status and incomplete reason, and whether it called a
  * function (a completed response with function calls finished for them).
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeFinishReason = (status: unknown, incomplete: unknown, calledTools: boolean): FinishReason | undefined => {
   if (status === "incomplete") {
@@ -442,6 +517,9 @@ const outputParts = (output: ReadonlyArray<unknown>): Either.Either<Array<ModelR
  * Batch result lines on `/v1/responses` carry the same object. A failed response is a
  * ProviderUnavailableError with the provider's message; a body missing what we need is a
  * ResponseDecodeError naming the place.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export const decodeResponse = (body: unknown, options: DecodeOptions): Either.Either<ModelResponse, ResponseDecodeError | ProviderUnavailableError> => {
   if (!isRecord(body)) return Either.left(decodeError("", "expected a response object", options.requestId))
@@ -476,6 +554,9 @@ export const decodeResponse = (body: unknown, options: DecodeOptions): Either.Ei
  * `response.incomplete` carry usage and status; the metadata event comes last. A
  * `response.failed` event is a ProviderUnavailableError; an `error` event the SDK raises itself.
  * One decoder per streamed response.
+ *
+ * @since 0.1.0
+ * @category codecs
  */
 export class ResponsesStreamDecoder {
   private readonly builder: EventBuilder

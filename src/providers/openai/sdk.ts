@@ -1,6 +1,7 @@
 /**
  * The openai SDK, imported when the first OpenAI or Azure client or webhook verifier is built rather than with effect-llm-direct (internal/http/lazyModule.ts).
  * @internal
+ * @since 0.1.0
  */
 import { lazyModule } from "../../internal/http/lazyModule.js"
 
