@@ -175,8 +175,8 @@ const describeIds = (ids: ReadonlyArray<string>): string => {
 /**
  * OpenAI's rules for a whole batch, before any network call: one model per batch (the batch's
  * model; a request's `model`, or an `extraBody` model, that differs is refused), and metadata
- * within 16 pairs, 64-character keys and 512-character values. A rule of "at least 2 requests"
- * is not an OpenAI rule and is not checked.
+ * within 16 pairs, 64-character keys and 512-character values. One request is enough: "at least 2
+ * requests" is not an OpenAI rule and is not checked.
  *
  * @since 0.1.0
  * @category utils
