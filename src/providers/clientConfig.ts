@@ -117,3 +117,22 @@ export const readOptions = <Options>(
   // Config.all over the merged record: every option's ConfigError, not the first one only
   return Config.all(configs) as unknown as Effect.Effect<Options, ConfigError.ConfigError>
 }
+
+/**
+ * Reads a client's options with its API key: the key through {@link readKey} (a missing one is
+ * `missing`'s error), every other option through {@link readOptions}. What each provider's
+ * `layerConfig` reads before it builds its client.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const readClientOptions = <Options extends { readonly apiKey: Redacted.Redacted<string> | string }>(
+  defaults: { readonly [K in keyof Options]-?: Config.Config<Options[K]> },
+  config: NoInfer<ClientConfig<Options>> | undefined,
+  missing: (name: string) => ConfigError.ConfigError
+): Effect.Effect<Options, ConfigError.ConfigError> =>
+  Effect.zipWith(
+    readKey<Options["apiKey"]>(config?.apiKey ?? defaults.apiKey, missing),
+    readOptions<Options>(defaults, config),
+    (apiKey, options) => ({ ...options, apiKey })
+  )

@@ -19,8 +19,7 @@ import {
   nonEmptyKey,
   optionalNumber,
   optionalString,
-  readKey,
-  readOptions
+  readClientOptions
 } from "../clientConfig.js"
 import { anthropicSdk } from "./sdk.js"
 
@@ -155,11 +154,4 @@ export type ClientConfig = ClientConfigOf<Options>
  * @category layers
  */
 export const layerConfig = (config?: ClientConfig): Layer.Layer<AnthropicClient, ConfigError.ConfigError> =>
-  Layer.effect(
-    AnthropicClient,
-    Effect.zipWith(
-      readKey(config?.apiKey ?? apiKeyConfig, missing),
-      readOptions<Options>(defaults, config),
-      (apiKey, options) => ({ ...options, apiKey })
-    ).pipe(Effect.flatMap(make))
-  )
+  Layer.effect(AnthropicClient, Effect.flatMap(readClientOptions<Options>(defaults, config, missing), make))

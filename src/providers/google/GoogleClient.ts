@@ -17,8 +17,7 @@ import {
   nonEmptyKey,
   optionalNumber,
   optionalString,
-  readKey,
-  readOptions
+  readClientOptions
 } from "../clientConfig.js"
 import { googleSdk } from "./sdk.js"
 
@@ -161,11 +160,4 @@ export type ClientConfig = ClientConfigOf<Options>
  * @category layers
  */
 export const layerConfig = (config?: ClientConfig): Layer.Layer<GoogleClient, ConfigError.ConfigError> =>
-  Layer.effect(
-    GoogleClient,
-    Effect.zipWith(
-      readKey(config?.apiKey ?? apiKeyConfig, missing),
-      readOptions<Options>(defaults, config),
-      (apiKey, options) => ({ ...options, apiKey })
-    ).pipe(Effect.flatMap(make))
-  )
+  Layer.effect(GoogleClient, Effect.flatMap(readClientOptions<Options>(defaults, config, missing), make))

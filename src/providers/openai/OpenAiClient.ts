@@ -8,7 +8,7 @@
 import { Config, type ConfigError, Context, Effect, Layer, Redacted } from "effect"
 import type OpenAI from "openai"
 import { abortableFetch } from "../../internal/http/abortableFetch.js"
-import { type ClientConfig as ClientConfigOf, missingKey, nonEmptyKey, optionalString, readKey, readOptions } from "../clientConfig.js"
+import { type ClientConfig as ClientConfigOf, missingKey, nonEmptyKey, optionalString, readClientOptions } from "../clientConfig.js"
 import { openAiSdk } from "./sdk.js"
 
 /**
@@ -141,11 +141,4 @@ export type ClientConfig = ClientConfigOf<Options>
  * @category layers
  */
 export const layerConfig = (config?: ClientConfig): Layer.Layer<OpenAiClient, ConfigError.ConfigError> =>
-  Layer.effect(
-    OpenAiClient,
-    Effect.zipWith(
-      readKey(config?.apiKey ?? apiKeyConfig, missing),
-      readOptions<Options>(defaults, config),
-      (apiKey, options) => ({ ...options, apiKey })
-    ).pipe(Effect.flatMap(make))
-  )
+  Layer.effect(OpenAiClient, Effect.flatMap(readClientOptions<Options>(defaults, config, missing), make))
