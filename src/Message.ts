@@ -15,7 +15,8 @@ import { RequestUsage } from "./Usage.js"
 // ---------------------------------------------------------------------------------------------
 
 /**
- * An image (or other file) the provider fetches from a URL.
+ * An image the provider fetches from a URL. A `mediaType` other than `image/*` (or a URL ending
+ * in `.pdf`) is read as a document, as before {@link DocumentUrl} existed.
  *
  * @since 0.1.0
  * @category models
@@ -26,7 +27,42 @@ export class ImageUrl extends Schema.TaggedClass<ImageUrl>()("ImageUrl", {
 }) {}
 
 /**
- * Inline bytes (an image, a PDF) sent with the prompt; encodes to base64 in JSON.
+ * A document (a PDF, a text file) the provider fetches from a URL. `mediaType` is optional: the
+ * providers that need one infer it from the URL's extension when it is unset.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class DocumentUrl extends Schema.TaggedClass<DocumentUrl>()("DocumentUrl", {
+  url: Schema.String,
+  mediaType: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * An audio file the provider fetches from a URL (`mediaType` such as `audio/mpeg`, optional).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class AudioUrl extends Schema.TaggedClass<AudioUrl>()("AudioUrl", {
+  url: Schema.String,
+  mediaType: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * A video the provider fetches from a URL (`mediaType` such as `video/mp4`, optional).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class VideoUrl extends Schema.TaggedClass<VideoUrl>()("VideoUrl", {
+  url: Schema.String,
+  mediaType: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * Inline bytes sent with the prompt (an image, a PDF, a text file, audio, video), with their
+ * media type; encodes to base64 in JSON. The `is*` getters tell the kind from the media type.
  *
  * @since 0.1.0
  * @category models
@@ -43,15 +79,63 @@ export class BinaryContent extends Schema.TaggedClass<BinaryContent>()("BinaryCo
   get dataUrl(): string {
     return `data:${this.mediaType};base64,${this.base64}`
   }
+  /** Whether the media type is `image/*`. */
+  get isImage(): boolean {
+    return this.mediaType.startsWith("image/")
+  }
+  /** Whether the media type is `audio/*`. */
+  get isAudio(): boolean {
+    return this.mediaType.startsWith("audio/")
+  }
+  /** Whether the media type is `video/*`. */
+  get isVideo(): boolean {
+    return this.mediaType.startsWith("video/")
+  }
+  /** Whether the bytes are a document: anything that is not an image, audio or video (PDF, text, ...). */
+  get isDocument(): boolean {
+    return !this.isImage && !this.isAudio && !this.isVideo
+  }
 }
 
 /**
- * One item of a multi-part user prompt: text, an image URL, or inline bytes.
+ * How long a cached prompt prefix lives: five minutes (the providers' default) or one hour.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const CacheTtl = Schema.Literal("5m", "1h")
+/**
+ * How long a cached prompt prefix lives.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CacheTtl = typeof CacheTtl.Type
+
+/**
+ * A prompt-cache breakpoint: everything before it in the conversation (tools, system prompt,
+ * messages) is cached by providers with explicit caching (Anthropic puts `cache_control` on
+ * the content block before it). `ttl` unset is the provider's default (five minutes). Providers
+ * that cache automatically (OpenAI, Gemini's implicit caching) leave it out of the request.
+ *
+ * @example
+ * new UserPromptPart({ content: [longDocument, new CachePoint({ ttl: "1h" }), "Summarise it."] })
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class CachePoint extends Schema.TaggedClass<CachePoint>()("CachePoint", {
+  ttl: Schema.optional(CacheTtl)
+}) {}
+
+/**
+ * One item of a multi-part user prompt: text, a URL of an image, document, audio file or video,
+ * inline bytes, or a cache breakpoint.
  *
  * @since 0.1.0
  * @category models
  */
-export const UserContent = Schema.Union(Schema.String, ImageUrl, BinaryContent)
+export const UserContent = Schema.Union(Schema.String, ImageUrl, DocumentUrl, AudioUrl, VideoUrl, BinaryContent, CachePoint)
 /**
  * One item of a multi-part user prompt.
  *
@@ -59,6 +143,21 @@ export const UserContent = Schema.Union(Schema.String, ImageUrl, BinaryContent)
  * @category models
  */
 export type UserContent = typeof UserContent.Type
+
+/**
+ * The name of a user content item as error messages give it: `"DocumentUrl"`, `"BinaryContent (audio/wav)"`, ...
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const describeUserContent = (item: UserContent): string =>
+  typeof item === "string"
+    ? "text"
+    : item._tag === "CachePoint"
+    ? "CachePoint"
+    : item.mediaType !== undefined
+    ? `${item._tag} (${item.mediaType})`
+    : item._tag
 
 // ---------------------------------------------------------------------------------------------
 // request parts
@@ -75,7 +174,7 @@ export class SystemPromptPart extends Schema.TaggedClass<SystemPromptPart>()("Sy
 }) {}
 
 /**
- * A user prompt: a string, or a list of text / image / binary items.
+ * A user prompt: a string, or a list of {@link UserContent} items (text, URLs, bytes, cache points).
  *
  * @since 0.1.0
  * @category models
@@ -205,6 +304,10 @@ export class ToolCallPart extends Schema.TaggedClass<ToolCallPart>()("ToolCallPa
  * signature, the Responses API's encrypted reasoning content). `id` and `providerName` say which
  * provider item it came from (a Responses reasoning item), so only that provider is sent it back.
  *
+ * Redacted thinking (Anthropic's `redacted_thinking`: reasoning the provider encrypted) has
+ * `redacted: true`, empty `content`, and the provider's opaque data in `signature`; it is sent
+ * back to its provider as it came, and left out for any other provider.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -212,7 +315,50 @@ export class ThinkingPart extends Schema.TaggedClass<ThinkingPart>()("ThinkingPa
   content: Schema.String,
   signature: Schema.optional(Schema.String),
   id: Schema.optional(Schema.String),
-  providerName: Schema.optional(Schema.String)
+  providerName: Schema.optional(Schema.String),
+  redacted: Schema.optional(Schema.Boolean)
+}) {}
+
+/**
+ * A call of a provider's built-in (server-side) tool: web search, web fetch, code execution, an
+ * MCP server's tool. The provider runs it itself; it is never a function tool call for the
+ * caller to run, and the response holds its result as a {@link BuiltinToolReturnPart} with the
+ * same `toolCallId`. `toolName` is the provider's name for the tool (`"web_search"`,
+ * `"code_execution"`, an MCP tool's name); `providerDetails` keeps the provider's extra wire
+ * fields (for Anthropic: the block `type` and, for MCP, `server_name`), so the part goes back to
+ * its provider exactly as it came. Other providers leave it out of their requests.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class BuiltinToolCallPart extends Schema.TaggedClass<BuiltinToolCallPart>()("BuiltinToolCallPart", {
+  toolName: Schema.String,
+  args: Schema.Unknown,
+  toolCallId: Schema.String,
+  providerName: Schema.String,
+  providerDetails: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}) {
+  /** The arguments as an object: parses a JSON string; `{}` for an empty one. */
+  get argsAsObject(): Record<string, unknown> {
+    return argsToObject(this.args)
+  }
+}
+
+/**
+ * The result of a provider's built-in tool call ({@link BuiltinToolCallPart} of the same
+ * `toolCallId`): `content` is the provider's result JSON as it came (search results, code
+ * output, an error object). `providerDetails` keeps the provider's extra wire fields (for
+ * Anthropic: the block `type`, such as `"web_search_tool_result"`, and `is_error` of MCP results).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class BuiltinToolReturnPart extends Schema.TaggedClass<BuiltinToolReturnPart>()("BuiltinToolReturnPart", {
+  toolName: Schema.String,
+  content: Schema.Unknown,
+  toolCallId: Schema.String,
+  providerName: Schema.String,
+  providerDetails: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }) {}
 
 /**
@@ -221,7 +367,7 @@ export class ThinkingPart extends Schema.TaggedClass<ThinkingPart>()("ThinkingPa
  * @since 0.1.0
  * @category models
  */
-export const ModelResponsePart = Schema.Union(TextPart, ToolCallPart, ThinkingPart)
+export const ModelResponsePart = Schema.Union(TextPart, ToolCallPart, ThinkingPart, BuiltinToolCallPart, BuiltinToolReturnPart)
 /**
  * Any part of a {@link ModelResponse}.
  *
@@ -271,6 +417,14 @@ export class ModelResponse extends Schema.TaggedClass<ModelResponse>()("ModelRes
   /** The thinking text concatenated. */
   get thinking(): string {
     return this.parts.flatMap((p) => (p._tag === "ThinkingPart" ? [p.content] : [])).join("")
+  }
+  /** The provider's built-in tool calls (web search, code execution, ...), in order. */
+  get builtinToolCalls(): ReadonlyArray<BuiltinToolCallPart> {
+    return this.parts.filter((p): p is BuiltinToolCallPart => p._tag === "BuiltinToolCallPart")
+  }
+  /** The results of the provider's built-in tool calls, in order. */
+  get builtinToolReturns(): ReadonlyArray<BuiltinToolReturnPart> {
+    return this.parts.filter((p): p is BuiltinToolReturnPart => p._tag === "BuiltinToolReturnPart")
   }
 }
 

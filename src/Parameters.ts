@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { InvalidInputError } from "./AiError.js"
+import { CacheTtl } from "./Message.js"
 import { fromInput as toolFromInput, JsonSchemaObject, ToolDefinition, type ToolDefinitionInput } from "./Tool.js"
 
 /**
@@ -48,12 +50,125 @@ export const OutputObjectDefinition = Schema.Struct({
 export type OutputObjectDefinition = typeof OutputObjectDefinition.Type
 
 /**
+ * The provider's web search, run on its side: `maxUses` caps the searches per request,
+ * `allowedDomains` / `blockedDomains` restrict the sites, `userLocation` localises results;
+ * `searchContextSize` is OpenAI's knob (Anthropic ignores it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class WebSearchTool extends Schema.TaggedClass<WebSearchTool>()("WebSearchTool", {
+  maxUses: Schema.optional(Schema.Number),
+  allowedDomains: Schema.optional(Schema.Array(Schema.String)),
+  blockedDomains: Schema.optional(Schema.Array(Schema.String)),
+  userLocation: Schema.optional(Schema.Struct({
+    city: Schema.optional(Schema.String),
+    region: Schema.optional(Schema.String),
+    country: Schema.optional(Schema.String),
+    timezone: Schema.optional(Schema.String)
+  })),
+  searchContextSize: Schema.optional(Schema.Literal("low", "medium", "high"))
+}) {}
+
+/**
+ * The provider fetches web pages (and PDFs) the conversation names, on its side: `maxUses`,
+ * `allowedDomains` / `blockedDomains`, `citations` (cite the fetched content) and
+ * `maxContentTokens` (truncate long pages).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class WebFetchTool extends Schema.TaggedClass<WebFetchTool>()("WebFetchTool", {
+  maxUses: Schema.optional(Schema.Number),
+  allowedDomains: Schema.optional(Schema.Array(Schema.String)),
+  blockedDomains: Schema.optional(Schema.Array(Schema.String)),
+  citations: Schema.optional(Schema.Boolean),
+  maxContentTokens: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * The provider runs code the model writes in its sandbox.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class CodeExecutionTool extends Schema.TaggedClass<CodeExecutionTool>()("CodeExecutionTool", {}) {}
+
+/**
+ * A remote MCP server the provider connects to and whose tools the model may call, on the
+ * provider's side. `name` identifies the server in the calls; `authorizationToken` is sent to
+ * the provider in the request body (and stored with batch requests: use a short-lived token);
+ * `allowedTools` restricts the server's tools; `headers` are OpenAI's extra headers to the server.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class McpServerTool extends Schema.TaggedClass<McpServerTool>()("McpServerTool", {
+  name: Schema.String,
+  url: Schema.String,
+  authorizationToken: Schema.optional(Schema.String),
+  allowedTools: Schema.optional(Schema.Array(Schema.String)),
+  description: Schema.optional(Schema.String),
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+}) {}
+
+/**
+ * Search over the provider's stored files (OpenAI's vector stores).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class FileSearchTool extends Schema.TaggedClass<FileSearchTool>()("FileSearchTool", {
+  vectorStoreIds: Schema.Array(Schema.String),
+  maxNumResults: Schema.optional(Schema.Number)
+}) {}
+
+/**
+ * A provider built-in tool to enable. A provider maps the ones it offers to its server tools
+ * and fails with an `InvalidInputError` naming the tool, before any request, for the others.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const BuiltinTool = Schema.Union(WebSearchTool, WebFetchTool, CodeExecutionTool, McpServerTool, FileSearchTool)
+/**
+ * A provider built-in tool to enable.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type BuiltinTool = typeof BuiltinTool.Type
+
+/**
+ * The first of `parameters.builtinTools` a provider does not offer, as the `InvalidInputError`
+ * its codec fails with before any request; `undefined` when it offers them all.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const unsupportedBuiltinTool = (
+  builtinTools: ReadonlyArray<BuiltinTool> | undefined,
+  provider: string,
+  supported: ReadonlyArray<BuiltinTool["_tag"]>
+): InvalidInputError | undefined => {
+  const tool = builtinTools?.find((t) => !supported.includes(t._tag))
+  return tool === undefined ? undefined : new InvalidInputError({
+    provider,
+    reason: `${provider} does not offer the built-in tool ${tool._tag}${
+      supported.length > 0 ? `; it offers ${supported.join(", ")}` : " (this library maps none of its built-in tools yet)"
+    }.`
+  })
+}
+
+/**
  * What a request offers the model: function tools it may call, output tools that end the
  * exchange, whether plain text is an acceptable answer, the output mode, and for the "native" and
  * "prompted" modes the output object (and optionally the prompted instructions' template, whose
  * `{schema}` stands for the schema's JSON). Tools may be {@link ToolDefinition}s or plain objects
  * of their fields (`{ name, description, parametersJsonSchema }`): the constructor builds (and
  * validates) the classes, so `new ModelRequestParameters({ functionTools: [plain] })` works.
+ * `builtinTools` enables the provider's own server-side tools ({@link BuiltinTool}); their calls
+ * and results come back as `BuiltinToolCallPart` / `BuiltinToolReturnPart`, never as tool calls.
  *
  * @since 0.1.0
  * @category models
@@ -64,7 +179,8 @@ export class ModelRequestParameters extends Schema.Class<ModelRequestParameters>
   allowTextOutput: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   outputMode: Schema.optionalWith(OutputMode, { default: () => "text" as const }),
   outputObject: Schema.optional(OutputObjectDefinition),
-  promptedOutputTemplate: Schema.optional(Schema.String)
+  promptedOutputTemplate: Schema.optional(Schema.String),
+  builtinTools: Schema.optional(Schema.Array(BuiltinTool))
 }) {
   constructor(props: ModelRequestParametersFields = {}, options?: Schema.MakeOptions) {
     super(withToolClasses(props), options)
@@ -95,6 +211,7 @@ export interface ModelRequestParametersFields {
   readonly outputMode?: OutputMode | undefined
   readonly outputObject?: OutputObjectDefinition | undefined
   readonly promptedOutputTemplate?: string | undefined
+  readonly builtinTools?: ReadonlyArray<BuiltinTool> | undefined
 }
 
 // the class's field schema checks instances (`instanceof ToolDefinition`): plain tools are made
@@ -137,8 +254,29 @@ export const ToolChoice = Schema.Union(
 export type ToolChoice = typeof ToolChoice.Type
 
 /**
+ * A prompt-cache setting: `true` caches with the provider's default lifetime, a {@link CacheTtl}
+ * with that lifetime, `false` (or unset) not at all.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const CacheSetting = Schema.Union(Schema.Boolean, CacheTtl)
+/**
+ * A prompt-cache setting.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CacheSetting = typeof CacheSetting.Type
+
+/**
  * Settings for one request. Every field is optional; a field the provider does not support is
  * ignored with a logged warning that names it. `timeout` is in seconds.
+ *
+ * Prompt caching: `cacheInstructions` and `cacheTools` put a cache breakpoint after the system
+ * prompt and after the tool definitions (Anthropic); `promptCacheKey` and
+ * `promptCacheRetention` (`"in_memory"` or `"24h"`) steer OpenAI's automatic caching. A
+ * `CachePoint` in a user prompt marks a breakpoint in the messages.
  *
  * @since 0.1.0
  * @category models
@@ -154,6 +292,10 @@ export const ModelSettings = Schema.Struct({
   frequencyPenalty: Schema.optional(Schema.Number),
   timeout: Schema.optional(Schema.Number),
   toolChoice: Schema.optional(ToolChoice),
+  cacheInstructions: Schema.optional(CacheSetting),
+  cacheTools: Schema.optional(CacheSetting),
+  promptCacheKey: Schema.optional(Schema.String),
+  promptCacheRetention: Schema.optional(Schema.Literal("in_memory", "24h")),
   extraHeaders: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   extraBody: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })

@@ -3,7 +3,8 @@
  * {@link ModelResponse} a non-streamed request returns.
  *
  * A stream emits, per part: a {@link PartStartEvent}, any number of {@link PartDeltaEvent}s, a
- * {@link PartEndEvent}; one {@link FinalResultEvent} when the first text part (if text is
+ * {@link PartEndEvent}; a provider's built-in tool calls grow by {@link ToolCallPartDelta}s like
+ * function tool calls, their results and redacted thinking arrive whole in their start event; one {@link FinalResultEvent} when the first text part (if text is
  * allowed) or output-tool call starts; and, last, one {@link ResponseMetadataEvent} with the
  * model name, response id, finish reason and usage.
  *
@@ -11,6 +12,7 @@
  */
 import { Effect, Schema, Stream } from "effect"
 import {
+  BuiltinToolCallPart,
   normaliseArgs,
   FinishReason,
   ModelResponse,
@@ -32,7 +34,8 @@ export class TextPartDelta extends Schema.TaggedClass<TextPartDelta>()("TextPart
 }) {}
 
 /**
- * More JSON for a {@link ToolCallPart}'s arguments (and, rarely, more of its name or its id).
+ * More JSON for a {@link ToolCallPart}'s or a `BuiltinToolCallPart`'s arguments (and, rarely,
+ * more of its name or its id).
  *
  * @since 0.1.0
  * @category models
@@ -163,9 +166,19 @@ const applyDelta = (part: ModelResponsePart, delta: ModelResponsePartDelta): Mod
           ? { signature: (part.signature ?? "") + (delta.signatureDelta ?? "") }
           : {}),
         ...(part.id !== undefined ? { id: part.id } : {}),
-        ...(part.providerName !== undefined ? { providerName: part.providerName } : {})
+        ...(part.providerName !== undefined ? { providerName: part.providerName } : {}),
+        ...(part.redacted !== undefined ? { redacted: part.redacted } : {})
       }, true)
     case "ToolCallPartDelta":
+      if (part._tag === "BuiltinToolCallPart") {
+        return new BuiltinToolCallPart({
+          toolName: part.toolName + (delta.toolNameDelta ?? ""),
+          args: argsText(part.args) + delta.argsDelta,
+          toolCallId: delta.toolCallId ?? part.toolCallId,
+          providerName: part.providerName,
+          ...(part.providerDetails !== undefined ? { providerDetails: part.providerDetails } : {})
+        }, true)
+      }
       if (part._tag !== "ToolCallPart") return part
       return new ToolCallPart({
         toolName: part.toolName + (delta.toolNameDelta ?? ""),
@@ -182,6 +195,14 @@ const argsText = (args: unknown): string =>
 const normalise = (part: ModelResponsePart): ModelResponsePart =>
   part._tag === "ToolCallPart"
     ? new ToolCallPart({ toolName: part.toolName, args: normaliseArgs(part.args), toolCallId: part.toolCallId }, true)
+    : part._tag === "BuiltinToolCallPart"
+    ? new BuiltinToolCallPart({
+      toolName: part.toolName,
+      args: normaliseArgs(part.args),
+      toolCallId: part.toolCallId,
+      providerName: part.providerName,
+      ...(part.providerDetails !== undefined ? { providerDetails: part.providerDetails } : {})
+    }, true)
     : part
 
 /**

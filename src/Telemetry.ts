@@ -239,10 +239,19 @@ const modality = (mediaType: string | undefined): string => {
 
 const userContentPart = (item: UserContent): JsonPart => {
   if (typeof item === "string") return { type: "text", content: item }
-  if (item._tag === "ImageUrl") {
-    return { type: "uri", modality: item.mediaType === undefined ? "image" : modality(item.mediaType), uri: item.url, ...(item.mediaType !== undefined ? { mime_type: item.mediaType } : {}) }
+  switch (item._tag) {
+    case "ImageUrl":
+    case "DocumentUrl":
+    case "AudioUrl":
+    case "VideoUrl": {
+      const kind = item._tag === "ImageUrl" ? "image" : item._tag === "AudioUrl" ? "audio" : item._tag === "VideoUrl" ? "video" : "document"
+      return { type: "uri", modality: item.mediaType === undefined ? kind : modality(item.mediaType), uri: item.url, ...(item.mediaType !== undefined ? { mime_type: item.mediaType } : {}) }
+    }
+    case "CachePoint":
+      return { type: "cache_point", ...(item.ttl !== undefined ? { ttl: item.ttl } : {}) }
+    case "BinaryContent":
+      return { type: "blob", modality: modality(item.mediaType), mime_type: item.mediaType, content: item.base64 }
   }
-  return { type: "blob", modality: modality(item.mediaType), mime_type: item.mediaType, content: item.base64 }
 }
 
 const responsePart = (part: ModelResponsePart): JsonPart => {
@@ -253,6 +262,10 @@ const responsePart = (part: ModelResponsePart): JsonPart => {
       return { type: "tool_call", id: part.toolCallId, name: part.toolName, arguments: part.args }
     case "ThinkingPart":
       return { type: "reasoning", content: part.content }
+    case "BuiltinToolCallPart":
+      return { type: "tool_call", id: part.toolCallId, name: part.toolName, arguments: part.args, provider: part.providerName }
+    case "BuiltinToolReturnPart":
+      return { type: "tool_call_response", id: part.toolCallId, response: part.content, provider: part.providerName }
   }
 }
 

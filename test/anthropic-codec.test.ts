@@ -7,6 +7,7 @@ import fc from "fast-check"
 import type { CallContext } from "../src/LanguageModel.js"
 import {
   BinaryContent,
+  BuiltinToolCallPart,
   ImageUrl,
   ModelRequest,
   ModelResponse,
@@ -133,7 +134,7 @@ describe("Anthropic codec: history", () => {
 
   it("round-trips a redacted_thinking block through decode and encode", () => {
     const decoded = Either.getOrThrow(decodeMessage(message({ content: [{ type: "redacted_thinking", data: "abc==" }, { type: "text", text: "ok" }] })))
-    expect(decoded.parts[0]).toEqual(new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}abc==` }))
+    expect(decoded.parts[0]).toEqual(new ThinkingPart({ content: "", signature: "abc==", providerName: "anthropic", redacted: true }))
     const encoded = Either.getOrThrow(encodeMessages([user("q"), decoded]))
     expect(encoded.messages[1]?.content).toEqual([{ type: "redacted_thinking", data: "abc==" }, { type: "text", text: "ok" }])
   })
@@ -206,9 +207,15 @@ describe("Anthropic codec: decoding", () => {
     expect(decoded.modelName).toBe("claude-x")
   })
 
-  it("skips blocks it does not model (server tools) but fails on a broken block, naming the path", () => {
-    const ok = Either.getOrThrow(decodeMessage(message({ content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }, { type: "text", text: "hi" }] })))
-    expect(ok.parts).toEqual([new TextPart({ content: "hi" })])
+  it("decodes server tool blocks as built-in tool parts, skips blocks it does not model, but fails on a broken block, naming the path", () => {
+    const ok = Either.getOrThrow(decodeMessage(message({
+      content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }, { type: "container_upload", file_id: "f" }, { type: "text", text: "hi" }]
+    })))
+    expect(ok.parts).toEqual([
+      new BuiltinToolCallPart({ toolName: "web_search", args: {}, toolCallId: "s", providerName: "anthropic", providerDetails: { type: "server_tool_use" } }),
+      new TextPart({ content: "hi" })
+    ])
+    expect(ok.toolCalls).toEqual([])
     const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
       [{ content: "nope" }, "content"],
       [{ content: [{ text: "no type" }] }, "content.0.type"],
@@ -219,6 +226,9 @@ describe("Anthropic codec: decoding", () => {
       [{ content: [{ type: "redacted_thinking", data: null }] }, "content.0.data"],
       [{ content: [{ type: "tool_use", id: "t" }] }, "content.0.name"],
       [{ content: [{ type: "tool_use", name: "n", id: 1 }] }, "content.0.id"],
+      [{ content: [{ type: "server_tool_use", name: "web_search" }] }, "content.0.id"],
+      [{ content: [{ type: "mcp_tool_use", id: "m" }] }, "content.0.name"],
+      [{ content: [{ type: "web_search_tool_result", content: [] }] }, "content.0.tool_use_id"],
       [{ usage: { input_tokens: "4" } }, "usage.input_tokens"],
       [{ usage: { cache_creation: [] } }, "usage.cache_creation"],
       [{ stop_reason: 7 }, "stop_reason"],
@@ -246,7 +256,7 @@ describe("Anthropic codec: decoding", () => {
     const expected = new ModelResponse({
       parts: [
         new ThinkingPart({ content: "t", signature: "s" }),
-        new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}D` }),
+        new ThinkingPart({ content: "", signature: "D", providerName: "anthropic", redacted: true }),
         new TextPart({ content: "hi" }),
         new ToolCallPart({ toolCallId: "tu", toolName: "f", args: { a: 1 } }),
         new ToolCallPart({ toolCallId: "tv", toolName: "g", args: {} })
@@ -294,7 +304,7 @@ describe("Anthropic stream decoder", () => {
     expect(all[all.length - 1]?._tag).toBe("ResponseMetadataEvent")
     const accumulated = StreamEvent.accumulate(all)
     expect(accumulated.parts).toEqual([
-      new ThinkingPart({ content: "", signature: `${redactedThinkingPrefix}R` }),
+      new ThinkingPart({ content: "", signature: "R", providerName: "anthropic", redacted: true }),
       new TextPart({ content: "A" })
     ])
     expect(accumulated.usage.inputTokens).toBe(16)

@@ -52,11 +52,14 @@ export interface Options {
   readonly batch?: SimulatedBatch.Lifecycle | undefined
 }
 
+const partText = (p: ModelResponsePart): string =>
+  p._tag === "ToolCallPart" || p._tag === "BuiltinToolCallPart" ? JSON.stringify(p.args) : p._tag === "BuiltinToolReturnPart" ? JSON.stringify(p.content) : p.content
+
 const words = (text: string): number => text.split(/[\s",.:;]+/).filter((w) => w.length > 0).length
 
 const requestWords = (messages: ReadonlyArray<ModelMessage>): number =>
   messages.reduce((n, m) => {
-    if (m._tag === "ModelResponse") return n + m.parts.reduce((k, p) => k + words(p._tag === "ToolCallPart" ? JSON.stringify(p.args) : p.content), 0)
+    if (m._tag === "ModelResponse") return n + m.parts.reduce((k, p) => k + words(partText(p)), 0)
     const instructions = m.instructions ? words(m.instructions) : 0
     return n + instructions + m.parts.reduce((k, p) => {
       switch (p._tag) {
@@ -109,7 +112,7 @@ export const answer = (messages: ReadonlyArray<ModelMessage>, parameters: ModelR
       parts.push(new TextPart({ content: text }))
     }
   }
-  const outputWords = parts.reduce((n, p) => n + words(p._tag === "ToolCallPart" ? JSON.stringify(p.args) : p.content), 0)
+  const outputWords = parts.reduce((n, p) => n + words(partText(p)), 0)
   return new ModelResponse({
     parts,
     usage: new RequestUsage({ inputTokens: requestWords(messages), outputTokens: outputWords }),

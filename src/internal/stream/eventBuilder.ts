@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { fromFields } from "../codec/fromFields.js"
-import { ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../../Message.js"
+import { BuiltinToolCallPart, ModelResponsePart, TextPart, ThinkingPart, ToolCallPart } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import {
   FinalResultEvent,
@@ -32,6 +32,15 @@ const trusted = true
 // 1.2 µs each. Same own keys in the same order, same prototype (test/event-builder.test.ts).
 const textDelta = (index: number, contentDelta: string): PartDeltaEvent =>
   fromFields(PartDeltaEvent, { index, delta: fromFields(TextPartDelta, { contentDelta, _tag: "TextPartDelta" }), _tag: "PartDeltaEvent" })
+
+const copyBuiltinCall = (part: BuiltinToolCallPart, args: string): BuiltinToolCallPart =>
+  new BuiltinToolCallPart({
+    toolName: part.toolName,
+    args,
+    toolCallId: part.toolCallId,
+    providerName: part.providerName,
+    ...(part.providerDetails !== undefined ? { providerDetails: part.providerDetails } : {})
+  }, trusted)
 
 interface Open {
   readonly index: number
@@ -146,6 +155,27 @@ export class EventBuilder {
     }, trusted)]
   }
 
+  /**
+   * A fragment of a provider's built-in tool call arrived for the part `key`: the part (its name,
+   * id, provider) comes with the first one, argument JSON with any of them. Never a final result.
+   */
+  builtinToolCall(key: string, first: BuiltinToolCallPart | undefined, args: string): Array<ModelResponseStreamEvent> {
+    const entry = this.open.get(key)
+    if (entry === undefined || entry.ended || entry.part._tag !== "BuiltinToolCallPart") {
+      if (first === undefined) return []
+      return this.start(key, args === "" ? first : copyBuiltinCall(first, args))
+    }
+    if (args === "") return []
+    const prev = entry.part
+    entry.part = copyBuiltinCall(prev, (typeof prev.args === "string" ? prev.args : "") + args)
+    return [new PartDeltaEvent({ index: entry.index, delta: new ToolCallPartDelta({ argsDelta: args }, trusted) }, trusted)]
+  }
+
+  /** A part that arrives whole (a built-in tool's result, redacted thinking) starts as the part `key`. */
+  whole(key: string, part: ModelResponsePart): Array<ModelResponseStreamEvent> {
+    return this.start(key, part)
+  }
+
   /** The part `key` is complete. */
   end(key: string): Array<ModelResponseStreamEvent> {
     const entry = this.open.get(key)
@@ -201,7 +231,18 @@ export const responseToEvents = (
         for (const piece of pieces(part.content)) events.push(...builder.text(key, piece))
         break
       case "ThinkingPart":
-        pieces(part.content).forEach((piece, j) => events.push(...builder.thinking(key, piece, j === 0 ? part.signature : undefined, part)))
+        if (part.redacted === true) events.push(...builder.whole(key, part))
+        else pieces(part.content).forEach((piece, j) => events.push(...builder.thinking(key, piece, j === 0 ? part.signature : undefined, part)))
+        break
+      case "BuiltinToolCallPart": {
+        const args = typeof part.args === "string" ? part.args : JSON.stringify(part.args ?? {})
+        const [head = "", ...tail] = pieces(args)
+        events.push(...builder.builtinToolCall(key, copyBuiltinCall(part, ""), head))
+        for (const piece of tail) events.push(...builder.builtinToolCall(key, undefined, piece))
+        break
+      }
+      case "BuiltinToolReturnPart":
+        events.push(...builder.whole(key, part))
         break
       case "ToolCallPart": {
         const args = typeof part.args === "string" ? part.args : JSON.stringify(part.args ?? {})

@@ -1,8 +1,9 @@
 /**
  * Pure functions between our messages and the Anthropic Messages API wire JSON: requests out
- * ({@link encodeRequest}), messages in ({@link decodeMessage}, reused by the batch code: batch
- * result lines carry the same message). No I/O, no logging: encoding returns its warnings and
- * the caller logs them. The stream side is in `streamDecoder.ts`.
+ * ({@link encodeRequest}), messages in ({@link decodeMessage}, from `decode.ts`, reused by the
+ * batch code: batch result lines carry the same message). No I/O, no logging: encoding returns
+ * its warnings and the caller logs them. User content and cache breakpoints are in
+ * `content.ts`, server tools in `serverTools.ts`, the stream side in `streamDecoder.ts`.
  *
  * Anthropic quirks handled here: system prompts live outside `messages`; consecutive turns of
  * one role are merged and tool results lead their user turn; `max_tokens` is required (default
@@ -10,35 +11,60 @@
  * @since 0.1.0
  */
 import type Anthropic from "@anthropic-ai/sdk"
-import { Either, ParseResult, Schema } from "effect"
-import { InvalidInputError, ResponseDecodeError, UnsupportedError } from "../../AiError.js"
-import { fromFields } from "../../internal/codec/fromFields.js"
-import { isNullishNumber, isNullishRecord, isNullishString, isRecord } from "../../internal/codec/wireChecks.js"
+import { Either } from "effect"
+import { InvalidInputError, type UnsupportedError } from "../../AiError.js"
+import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { CallContext } from "../../LanguageModel.js"
-import {
-  type BinaryContent,
-  type FinishReason,
-  type ImageUrl,
-  type ModelMessage,
-  ModelResponse,
-  type ModelResponsePart,
-  type ModelRequest,
-  TextPart,
-  ThinkingPart,
-  ToolCallPart,
-  type UserContent
-} from "../../Message.js"
+import type { ModelMessage, ModelRequest, ModelResponsePart } from "../../Message.js"
 import type { ModelSettings, ToolChoice } from "../../Parameters.js"
-import { RequestUsage } from "../../Usage.js"
+import { markCached, maxCacheBreakpoints, settingCacheControl, userBlocks } from "./content.js"
+import { providerName, redactedThinkingPrefix } from "./decode.js"
 import { encodeOutput, forcedToolChoice, outputConfig } from "./output.js"
+import { builtinBlock, encodeBuiltinTools, isMcpBlock, mcpBetaHeader, type McpServerDefinition } from "./serverTools.js"
 
-/**
- * The provider name on responses and errors.
- *
- * @since 0.1.0
- * @category constants
- */
-export const providerName = "anthropic"
+export {
+  /**
+   * @since 0.1.0
+   * @category codecs
+   */
+  decodeAt,
+  /**
+   * @since 0.1.0
+   * @category codecs
+   */
+  decodeMessage,
+  /**
+   * @since 0.1.0
+   * @category codecs
+   */
+  decodeUsage,
+  /**
+   * @since 0.1.0
+   * @category utils
+   */
+  finishReason,
+  /**
+   * @since 0.1.0
+   * @category guards
+   */
+  isWireUsage,
+  /**
+   * @since 0.1.0
+   * @category constants
+   */
+  providerName,
+  /**
+   * @since 0.1.0
+   * @category constants
+   * @deprecated Redacted thinking is a `ThinkingPart` with `redacted: true` and the data in `signature`.
+   */
+  redactedThinkingPrefix,
+  /**
+   * @since 0.1.0
+   * @category constants
+   */
+  WireUsage
+} from "./decode.js"
 
 /**
  * `max_tokens` when the settings leave it unset: the API requires one.
@@ -49,8 +75,8 @@ export const providerName = "anthropic"
 export const defaultMaxTokens = 4096
 
 /**
- * The settings Anthropic maps. seed, presencePenalty and frequencyPenalty have no Anthropic
- * equivalent, so `LanguageModel.make` warns when they are set.
+ * The settings Anthropic maps. seed, presencePenalty, frequencyPenalty, promptCacheKey and
+ * promptCacheRetention have no Anthropic equivalent, so `LanguageModel.make` warns when they are set.
  *
  * @since 0.1.0
  * @category constants
@@ -63,20 +89,11 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "parallelToolCalls",
   "timeout",
   "toolChoice",
+  "cacheInstructions",
+  "cacheTools",
   "extraHeaders",
   "extraBody"
 ]
-
-/**
- * A `redacted_thinking` block becomes a ThinkingPart with empty content whose signature is this
- * prefix + the block's encrypted `data`, so it can be sent back as the same block. The prefix
- * keeps it apart from a real thinking block with empty text (`display: "omitted"`), which also
- * has empty content and a signature.
- *
- * @since 0.1.0
- * @category constants
- */
-export const redactedThinkingPrefix = "anthropic-redacted-thinking:"
 
 // ---------------------------------------------------------------------------------------------
 // encoding
@@ -102,60 +119,24 @@ interface Turn {
   readonly content: Array<Block>
 }
 
-const imageMediaTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"] as const
-type ImageMediaType = typeof imageMediaTypes[number]
-const isImageMediaType = (m: string): m is ImageMediaType => (imageMediaTypes as ReadonlyArray<string>).includes(m)
-
-const imageUrlBlock = (item: ImageUrl): Block =>
-  item.mediaType === "application/pdf" || (item.mediaType === undefined && /\.pdf(?:$|[?#])/i.test(item.url))
-    ? { type: "document", source: { type: "url", url: item.url } }
-    : { type: "image", source: { type: "url", url: item.url } }
-
-const binaryBlock = (item: BinaryContent): Either.Either<Block, InvalidInputError> => {
-  if (isImageMediaType(item.mediaType)) {
-    return Either.right({ type: "image", source: { type: "base64", media_type: item.mediaType, data: item.base64 } })
-  }
-  if (item.mediaType === "application/pdf") {
-    return Either.right({ type: "document", source: { type: "base64", media_type: "application/pdf", data: item.base64 } })
-  }
-  if (item.mediaType === "text/plain") {
-    return Either.right({ type: "document", source: { type: "text", media_type: "text/plain", data: Buffer.from(item.data).toString("utf8") } })
-  }
-  return Either.left(new InvalidInputError({
-    provider: providerName,
-    reason: `Anthropic cannot take inline ${item.mediaType} content; send JPEG, PNG, GIF or WebP images, PDFs or plain text.`
-  }))
+interface State {
+  readonly warnings: Array<string>
+  /** cache breakpoints put so far */
+  breakpoints: number
+  /** whether an MCP block was sent (it needs the MCP beta header) */
+  mcp: boolean
 }
 
-// plain loops with early returns, not Either.all / Either.gen: the request path runs them per request
-const userBlocks = (content: string | ReadonlyArray<UserContent>, into: Array<Block>): InvalidInputError | undefined => {
-  if (typeof content === "string") {
-    if (content !== "") into.push({ type: "text", text: content })
-    return undefined
-  }
-  for (const item of content) {
-    if (typeof item === "string") {
-      if (item !== "") into.push({ type: "text", text: item })
-    } else if (item._tag === "ImageUrl") {
-      into.push(imageUrlBlock(item))
-    } else {
-      const block = binaryBlock(item)
-      if (Either.isLeft(block)) return block.left
-      into.push(block.right)
-    }
-  }
-  return undefined
-}
-
-const requestTurn = (request: ModelRequest, system: Array<string>): Either.Either<Turn, InvalidInputError> => {
+const requestTurn = (request: ModelRequest, system: Array<string>, turns: ReadonlyArray<Turn>, state: State): Either.Either<Turn, InvalidInputError> => {
   const content: Array<Block> = []
+  const previous = () => turns[turns.length - 1]?.content.at(-1)
   for (const part of request.parts) {
     switch (part._tag) {
       case "SystemPromptPart":
         system.push(part.content)
         break
       case "UserPromptPart": {
-        const error = userBlocks(part.content, content)
+        const error = userBlocks(part.content, content, previous, state)
         if (error !== undefined) return Either.left(error)
         break
       }
@@ -172,8 +153,19 @@ const requestTurn = (request: ModelRequest, system: Array<string>): Either.Eithe
   return Either.right({ role: "user", content })
 }
 
-const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<Block> => {
+const responseBlock = (part: ModelResponsePart, state: State): Array<Block> => {
+  const warnings = state.warnings
   switch (part._tag) {
+    case "BuiltinToolCallPart":
+    case "BuiltinToolReturnPart": {
+      const block = builtinBlock(part)
+      if (block === undefined) {
+        warnings.push(`a ${part._tag} of ${part.providerName} was left out of the request: Anthropic cannot take another provider's built-in tool calls.`)
+        return []
+      }
+      if (isMcpBlock(block)) state.mcp = true
+      return [block]
+    }
     case "TextPart":
       // the API rejects empty text blocks; an empty text carries nothing
       return part.content === "" ? [] : [{ type: "text", text: part.content }]
@@ -182,6 +174,12 @@ const responseBlock = (part: ModelResponsePart, warnings: Array<string>): Array<
     case "ThinkingPart": {
       // another provider's signature (the Responses API's encrypted reasoning) means nothing here
       const signature = part.providerName === undefined || part.providerName === providerName ? part.signature : undefined
+      if (part.redacted === true) {
+        if (signature !== undefined && signature !== "") return [{ type: "redacted_thinking", data: signature }]
+        warnings.push("a redacted thinking part of another provider was left out of the request: only its provider can read it.")
+        return []
+      }
+      // a redacted thinking part as stored before `redacted` existed
       if (signature !== undefined && signature.startsWith(redactedThinkingPrefix)) {
         return [{ type: "redacted_thinking", data: signature.slice(redactedThinkingPrefix.length) }]
       }
@@ -208,7 +206,8 @@ const toolResultsFirst = (blocks: Array<Block>): Array<Block> =>
 /**
  * Our history → `system` and `messages`, turns of one role merged as the API requires. System
  * prompts from anywhere in the history join the `system` field, after the newest request's
- * instructions.
+ * instructions. Cache points become `cache_control` on the block before them; Anthropic's own
+ * built-in tool parts and redacted thinking go back as the blocks they came from.
  *
  * @since 0.1.0
  * @category codecs
@@ -216,19 +215,20 @@ const toolResultsFirst = (blocks: Array<Block>): Array<Block> =>
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
   warnings: Array<string> = []
-): Either.Either<{ readonly system: string | undefined; readonly messages: Array<Anthropic.MessageParam> }, InvalidInputError> => {
+): Either.Either<EncodedMessages, InvalidInputError> => {
   const system: Array<string> = []
   const turns: Array<Turn> = []
+  const state: State = { warnings, breakpoints: 0, mcp: false }
   let instructions: string | undefined
   for (const message of messages) {
     let turn: Turn
     if (message._tag === "ModelRequest") {
       instructions = message.instructions
-      const encoded = requestTurn(message, system)
+      const encoded = requestTurn(message, system, turns, state)
       if (Either.isLeft(encoded)) return Either.left(encoded.left)
       turn = encoded.right
     } else {
-      turn = { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, warnings)) }
+      turn = { role: "assistant", content: message.parts.flatMap((p) => responseBlock(p, state)) }
     }
     if (turn.content.length === 0) continue
     const previous = turns[turns.length - 1]
@@ -245,7 +245,26 @@ export const encodeMessages = (
     const content = turn.role === "user" ? toolResultsFirst(turn.content) : turn.content
     if (content !== turn.content) wire[i] = { role: turn.role, content }
   }
-  return Either.right({ system: system.length > 0 ? system.join("\n\n") : undefined, messages: wire })
+  return Either.right({
+    system: system.length > 0 ? system.join("\n\n") : undefined,
+    messages: wire,
+    cacheBreakpoints: state.breakpoints,
+    mcpBlocks: state.mcp
+  })
+}
+
+/**
+ * What {@link encodeMessages} gives: the system prompt, the turns, and what the request needs
+ * besides (the cache breakpoints the history put, whether it holds MCP blocks).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface EncodedMessages {
+  readonly system: string | undefined
+  readonly messages: Array<Anthropic.MessageParam>
+  readonly cacheBreakpoints: number
+  readonly mcpBlocks: boolean
 }
 
 const thinkingEnabled = (extraBody: ModelSettings["extraBody"]): boolean => {
@@ -303,15 +322,48 @@ export const encodeRequest = (
   const encodedMessages = encodeMessages(output.messages, warnings)
   if (Either.isLeft(encodedMessages)) return Either.left(encodedMessages.left)
   const encoded = encodedMessages.right
+  let breakpoints = encoded.cacheBreakpoints
   // no tool list is built for the usual request without tools (allTools copies two arrays)
-  const tools: Array<Anthropic.Tool> | undefined =
+  let tools: Array<Anthropic.ToolUnion> | undefined =
     parameters.functionTools.length + parameters.outputTools.length === 0 ? undefined : parameters.allTools.map((t) => ({
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
       input_schema: t.parametersJsonSchema as Anthropic.Tool.InputSchema,
       ...(t.strict === true ? { strict: true } : {})
     }))
-  const toolChoice = encodeToolChoice(context, tools !== undefined, warnings)
+  const hasFunctionTools = tools !== undefined
+  let mcpServers: ReadonlyArray<McpServerDefinition> = []
+  if (parameters.builtinTools !== undefined && parameters.builtinTools.length > 0) {
+    const server = encodeBuiltinTools(parameters.builtinTools, warnings)
+    if (Either.isLeft(server)) return Either.left(server.left)
+    if (server.right.tools.length > 0) tools = [...(tools ?? []), ...server.right.tools]
+    mcpServers = server.right.mcpServers
+  }
+  const toolsCache = settingCacheControl(settings.cacheTools)
+  if (toolsCache !== undefined) {
+    if (tools === undefined) warnings.push("cacheTools was ignored: the request offers no tools.")
+    else {
+      // the last tool carries the breakpoint; a copy, so the tool list of the parameters is left as it is
+      tools[tools.length - 1] = { ...tools[tools.length - 1]!, cache_control: toolsCache } as Anthropic.ToolUnion
+      breakpoints++
+    }
+  }
+  const systemCache = settingCacheControl(settings.cacheInstructions)
+  let system: WireBody["system"] = encoded.system
+  if (systemCache !== undefined) {
+    if (encoded.system === undefined) warnings.push("cacheInstructions was ignored: the request has no instructions or system prompt.")
+    else {
+      system = [{ type: "text", text: encoded.system, cache_control: systemCache }]
+      breakpoints++
+    }
+  }
+  if (breakpoints > maxCacheBreakpoints) {
+    return Either.left(new InvalidInputError({
+      provider: providerName,
+      reason: `the request has ${breakpoints} cache breakpoints (cache points, cacheInstructions, cacheTools); Anthropic allows at most ${maxCacheBreakpoints}.`
+    }))
+  }
+  const toolChoice = encodeToolChoice(context, hasFunctionTools, warnings)
   // fields set one by one in the wire order, not spread from `{}` literals: a batch encodes tens
   // of thousands of bodies, and each spread allocated an object
   const body: WireBody = {
@@ -319,8 +371,9 @@ export const encodeRequest = (
     max_tokens: settings.maxTokens ?? defaultMaxTokens,
     messages: encoded.messages
   }
-  if (encoded.system !== undefined) body.system = encoded.system
+  if (system !== undefined) body.system = system
   if (tools !== undefined) body.tools = tools
+  if (mcpServers.length > 0) body.mcp_servers = [...mcpServers]
   if (toolChoice !== undefined) body.tool_choice = toolChoice
   if (settings.temperature !== undefined) body.temperature = settings.temperature
   if (settings.topP !== undefined) body.top_p = settings.topP
@@ -331,241 +384,34 @@ export const encodeRequest = (
     ? { ...body, ...(settings.extraBody as Partial<Anthropic.MessageCreateParamsNonStreaming>) }
     : body
   if (output.format !== undefined) withExtra.output_config = outputConfig(output.format, settings.extraBody?.output_config)
+  const headers = mcpServers.length > 0 || encoded.mcpBlocks ? withBeta(settings.extraHeaders, mcpBetaHeader) : settings.extraHeaders
   return Either.right({
     body: withExtra,
-    options: settings.timeout === undefined && settings.extraHeaders === undefined ? noOptions : {
+    options: settings.timeout === undefined && headers === undefined ? noOptions : {
       ...(settings.timeout !== undefined ? { timeout: Math.round(settings.timeout * 1000) } : {}),
-      ...(settings.extraHeaders !== undefined ? { headers: { ...settings.extraHeaders } } : {})
+      ...(headers !== undefined ? { headers: { ...headers } } : {})
     },
     warnings
   })
 }
 
+// adds a beta to the `anthropic-beta` header (comma-separated), keeping the caller's
+const withBeta = (headers: Readonly<Record<string, string>> | undefined, beta: string): Record<string, string> => {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === "anthropic-beta") ?? "anthropic-beta"
+  const existing = headers?.[key]
+  const betas = existing === undefined || existing === "" ? [] : existing.split(",").map((b) => b.trim())
+  return { ...headers, [key]: betas.includes(beta) ? existing! : [...betas, beta].join(",") }
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 /** The body as built: the SDK's type no longer lists the sampling fields, which the API still takes. */
-type WireBody = Mutable<Anthropic.MessageCreateParamsNonStreaming> & { temperature?: number; top_p?: number }
+type WireBody = Mutable<Anthropic.MessageCreateParamsNonStreaming> & {
+  temperature?: number
+  top_p?: number
+  /** MCP servers (a beta field the SDK types only on `beta.messages`) */
+  mcp_servers?: Array<McpServerDefinition>
+}
 
 /** The request options of a request that sets neither a timeout nor headers (shared: never mutated). */
 const noOptions: EncodedRequest["options"] = Object.freeze({})
 
-// ---------------------------------------------------------------------------------------------
-// decoding
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Runs a wire schema; a failure names the JSON path of the first problem under `prefix`.
- *
- * @since 0.1.0
- * @category codecs
- */
-export const decodeAt = <A, I>(schema: Schema.Schema<A, I>, value: unknown, prefix: string): Either.Either<A, ResponseDecodeError> =>
-  Schema.decodeUnknownEither(schema)(value).pipe(Either.mapLeft((error) => {
-    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-    const path = [prefix, ...(issue?.path ?? []).map(String)].filter((s) => s !== "").join(".")
-    return new ResponseDecodeError({ provider: providerName, path: path === "" ? "$" : path, detail: issue?.message ?? error.message })
-  }))
-
-const OptionalCount = Schema.optional(Schema.NullOr(Schema.Number))
-
-/**
- * Usage as the wire carries it (`message.usage`, or message_start merged with message_delta).
- *
- * @since 0.1.0
- * @category constants
- */
-export const WireUsage = Schema.Struct({
-  input_tokens: OptionalCount,
-  output_tokens: OptionalCount,
-  cache_creation_input_tokens: OptionalCount,
-  cache_read_input_tokens: OptionalCount,
-  cache_creation: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
-  server_tool_use: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
-})
-/**
- * Usage as the wire carries it.
- *
- * @since 0.1.0
- * @category models
- */
-export type WireUsage = typeof WireUsage.Type
-
-/**
- * What {@link WireUsage} accepts, checked by hand (the codec's and the stream decoder's fast path).
- *
- * @since 0.1.0
- * @category guards
- */
-export const isWireUsage = (u: unknown): u is WireUsage =>
-  isRecord(u) && isNullishNumber(u.input_tokens) && isNullishNumber(u.output_tokens) && isNullishNumber(u.cache_creation_input_tokens) &&
-  isNullishNumber(u.cache_read_input_tokens) && isNullishRecord(u.cache_creation) && isNullishRecord(u.server_tool_use)
-
-const WireMessage = Schema.Struct({
-  id: Schema.String,
-  model: Schema.String,
-  content: Schema.Array(Schema.Unknown),
-  stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
-  usage: WireUsage
-})
-
-const BlockType = Schema.Struct({ type: Schema.String })
-const TextBlock = Schema.Struct({ text: Schema.String })
-const ThinkingBlock = Schema.Struct({ thinking: Schema.String, signature: Schema.optional(Schema.NullOr(Schema.String)) })
-const RedactedThinkingBlock = Schema.Struct({ data: Schema.String })
-const ToolUseBlock = Schema.Struct({ id: Schema.String, name: Schema.String, input: Schema.Unknown })
-
-/**
- * Anthropic's stop reason → ours; unknown reasons map to none rather than a guess.
- *
- * @since 0.1.0
- * @category utils
- */
-export const finishReason = (stopReason: string | null | undefined): FinishReason | undefined => {
-  switch (stopReason) {
-    case "end_turn":
-    case "stop_sequence":
-    case "pause_turn":
-      return "stop"
-    case "max_tokens":
-    case "model_context_window_exceeded":
-      return "length"
-    case "tool_use":
-      return "tool_call"
-    case "refusal":
-      return "content_filter"
-    default:
-      return undefined
-  }
-}
-
-const count = (n: number | null | undefined): number => (typeof n === "number" && Number.isFinite(n) ? n : 0)
-
-/**
- * Wire usage → ours: `inputTokens` counts all input, cache reads and writes included.
- *
- * @since 0.1.0
- * @category codecs
- */
-export const decodeUsage = (usage: WireUsage): RequestUsage => {
-  const cacheRead = count(usage.cache_read_input_tokens)
-  const cacheWrite = count(usage.cache_creation_input_tokens)
-  const details: Record<string, number> = {}
-  for (const source of [usage.cache_creation, usage.server_tool_use]) {
-    for (const [key, value] of Object.entries(source ?? {})) {
-      if (typeof value === "number" && value !== 0) details[key] = value
-    }
-  }
-  // typed fields, every one, in the schema's order (internal/codec/fromFields.ts)
-  return fromFields(RequestUsage, {
-    inputTokens: count(usage.input_tokens) + cacheRead + cacheWrite,
-    outputTokens: count(usage.output_tokens),
-    cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    details
-  })
-}
-
-// Hand-written checks of the common shapes (../../internal/codec/wireChecks.ts), far cheaper than Schema
-// decodes: what they accept the schemas accept; whatever they refuse takes the Schema path, which
-// names the bad field.
-const isWireMessage = (u: unknown): u is typeof WireMessage.Type =>
-  isRecord(u) && typeof u.id === "string" && typeof u.model === "string" && Array.isArray(u.content) &&
-  isNullishString(u.stop_reason) && isWireUsage(u.usage)
-
-/** One content block → our part; `undefined` for empty text and block kinds we do not model (server tools). */
-const decodeBlock = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> => {
-  // the common blocks checked by hand, each as its schema below takes it. Parts built from checked
-  // fields skip constructor validation; their fields go in the schema's order, the key order a
-  // validating constructor gives (an unvalidated one keeps the order it is given)
-  if (isRecord(block) && typeof block.type === "string") {
-    switch (block.type) {
-      case "text":
-        if (typeof block.text === "string") return Either.right(block.text === "" ? undefined : fromFields(TextPart, { content: block.text, _tag: "TextPart" }))
-        break
-      case "thinking":
-        if (typeof block.thinking === "string" && isNullishString(block.signature)) {
-          return Either.right(thinkingPart(block.thinking, block.signature as string | null | undefined))
-        }
-        break
-      case "redacted_thinking":
-        if (typeof block.data === "string") return Either.right(redactedPart(block.data))
-        break
-      case "tool_use":
-        if (typeof block.id === "string" && typeof block.name === "string") {
-          return Either.right(new ToolCallPart({ toolName: block.name, args: block.input ?? {}, toolCallId: block.id }, true))
-        }
-        break
-      default:
-        return Either.right(undefined)
-    }
-  }
-  return decodeBlockSchema(block, path)
-}
-
-const thinkingPart = (thinking: string, signature: string | null | undefined): ThinkingPart | undefined =>
-  thinking === "" && (signature === undefined || signature === null || signature === "")
-    ? undefined
-    : new ThinkingPart({ content: thinking, ...(signature ? { signature } : {}) }, true)
-
-const redactedPart = (data: string): ThinkingPart => new ThinkingPart({ content: "", signature: redactedThinkingPrefix + data }, true)
-
-// the Schema path: what the hand checks refuse, decoded or failed with the path of the bad field
-const decodeBlockSchema = (block: unknown, path: string): Either.Either<ModelResponsePart | undefined, ResponseDecodeError> => {
-  const typed = decodeAt(BlockType, block, path)
-  if (Either.isLeft(typed)) return Either.left(typed.left)
-  switch (typed.right.type) {
-    case "text":
-      return Either.map(decodeAt(TextBlock, block, path), ({ text }) => (text === "" ? undefined : fromFields(TextPart, { content: text, _tag: "TextPart" })))
-    case "thinking":
-      return Either.map(decodeAt(ThinkingBlock, block, path), ({ signature, thinking }) => thinkingPart(thinking, signature))
-    case "redacted_thinking":
-      return Either.map(decodeAt(RedactedThinkingBlock, block, path), ({ data }) => redactedPart(data))
-    case "tool_use":
-      return Either.map(
-        decodeAt(ToolUseBlock, block, path),
-        ({ id, input, name }) => new ToolCallPart({ toolName: name, args: input ?? {}, toolCallId: id }, true)
-      )
-    default:
-      return Either.right(undefined)
-  }
-}
-
-/**
- * A Messages API `Message` (a response body, or the `message` of a batch result line) → our
- * {@link ModelResponse}. Fails with a {@link ResponseDecodeError} naming the path it could not read.
- *
- * @since 0.1.0
- * @category codecs
- */
-export const decodeMessage = (
-  message: unknown,
-  options?: { readonly timestamp?: Date | undefined }
-): Either.Either<ModelResponse, ResponseDecodeError> => {
-  // plain code, not Either.gen: this runs on every response (and every batch result line)
-  let wire: typeof WireMessage.Type
-  if (isWireMessage(message)) {
-    wire = message
-  } else {
-    const decoded = decodeAt(WireMessage, message, "")
-    if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    wire = decoded.right
-  }
-  const parts: Array<ModelResponsePart> = []
-  for (let i = 0; i < wire.content.length; i++) {
-    const part = decodeBlock(wire.content[i], `content.${i}`)
-    if (Either.isLeft(part)) return Either.left(part.left)
-    if (part.right !== undefined) parts.push(part.right)
-  }
-  const reason = finishReason(wire.stop_reason)
-  // built from decoded fields, every one in the schema's order, without the constructor
-  // (internal/codec/fromFields.ts)
-  return Either.right(fromFields(ModelResponse, {
-    parts,
-    usage: decodeUsage(wire.usage),
-    modelName: wire.model,
-    providerName,
-    providerResponseId: wire.id,
-    ...(reason !== undefined ? { finishReason: reason } : {}),
-    timestamp: options?.timestamp ?? new Date(),
-    _tag: "ModelResponse"
-  }))
-}

@@ -3,7 +3,10 @@
  * event in order ({@link StreamDecoder.push}), then {@link StreamDecoder.end}. Content blocks
  * are keyed by their `index`, and the shared EventBuilder turns fragments into PartStart /
  * PartDelta / PartEnd events, so both providers emit the same grammar; the metadata event
- * comes last, at `message_stop`.
+ * comes last, at `message_stop`. Server tool calls (`server_tool_use`, `mcp_tool_use`) stream
+ * as built-in tool call parts whose arguments grow by `input_json_delta`, their results and
+ * redacted thinking arrive whole; blocks of kinds we do not model are left out, deltas included,
+ * so none becomes a tool call.
  * @since 0.1.0
  */
 import { Either, Schema } from "effect"
@@ -12,7 +15,19 @@ import { EventBuilder } from "../../internal/stream/eventBuilder.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
 import { isNullishString, isOptionalString, isRecord, type Obj } from "../../internal/codec/wireChecks.js"
-import { decodeAt, decodeUsage, finishReason, isWireUsage, providerName, redactedThinkingPrefix, WireUsage } from "./codec.js"
+import {
+  builtinCallPart,
+  builtinReturnPart,
+  decodeAt,
+  decodeUsage,
+  finishReason,
+  isBuiltinCallType,
+  isBuiltinResultType,
+  isWireUsage,
+  providerName,
+  redactedPart,
+  WireUsage
+} from "./decode.js"
 
 const EventType = Schema.Struct({ type: Schema.String })
 const MessageStart = Schema.Struct({
@@ -31,6 +46,8 @@ const InputJsonDelta = Schema.Struct({ delta: Schema.Struct({ partial_json: Sche
 const ThinkingDelta = Schema.Struct({ delta: Schema.Struct({ thinking: Schema.String }) })
 const SignatureDelta = Schema.Struct({ delta: Schema.Struct({ signature: Schema.String }) })
 const BlockStop = Schema.Struct({ index: Schema.Number })
+const BuiltinCallStart = Schema.Struct({ content_block: Schema.Struct({ id: Schema.String, name: Schema.String, input: Schema.optional(Schema.Unknown) }) })
+const BuiltinResultStart = Schema.Struct({ content_block: Schema.Struct({ tool_use_id: Schema.String }) })
 const MessageDelta = Schema.Struct({
   delta: Schema.optional(Schema.Struct({ stop_reason: Schema.optional(Schema.NullOr(Schema.String)) })),
   usage: Schema.optional(WireUsage)
@@ -57,6 +74,10 @@ export class StreamDecoder {
   private usage: WireUsage = {}
   private stopReason: string | null | undefined
   private stopped = false
+  /** Blocks that are not function tool calls' or text's: server tool calls, and kinds left out. */
+  private readonly kinds = new Map<number, "builtin" | "ignored">()
+  /** Server tool calls' names by id, for the names of their results. */
+  private readonly names = new Map<string, string>()
 
   constructor(parameters: ModelRequestParameters, requestedModel: string) {
     this.builder = new EventBuilder(parameters)
@@ -79,12 +100,14 @@ export class StreamDecoder {
         case "content_block_delta": {
           const delta = e.delta
           if (typeof e.index !== "number" || !isRecord(delta)) break
+          const kind = this.kinds.get(e.index)
+          if (kind === "ignored" && typeof delta.type === "string") return Either.right([])
           switch (delta.type) {
             case "text_delta":
               if (typeof delta.text === "string") return Either.right(this.builder.text(String(e.index), delta.text))
               break
             case "input_json_delta":
-              if (typeof delta.partial_json === "string") return Either.right(this.builder.toolCall(String(e.index), { args: delta.partial_json }))
+              if (typeof delta.partial_json === "string") return Either.right(this.jsonDelta(e.index, delta.partial_json))
               break
             case "thinking_delta":
               if (typeof delta.thinking === "string") return Either.right(this.builder.thinking(String(e.index), delta.thinking))
@@ -106,7 +129,7 @@ export class StreamDecoder {
         case "content_block_start": {
           const block = e.content_block
           if (typeof e.index !== "number" || !isRecord(block)) break
-          const events = this.blockStartChecked(String(e.index), block)
+          const events = this.blockStartChecked(e.index, block)
           if (events !== undefined) return Either.right(events)
           break
         }
@@ -161,6 +184,28 @@ export class StreamDecoder {
     }
   }
 
+  private jsonDelta(index: number, json: string): Array<ModelResponseStreamEvent> {
+    return this.kinds.get(index) === "builtin"
+      ? this.builder.builtinToolCall(String(index), undefined, json)
+      : this.builder.toolCall(String(index), { args: json })
+  }
+
+  /** A server tool's call or result block starts, its fields checked; any other kind is left out. */
+  private otherStart(index: number, block: Obj & { readonly type: string }): Array<ModelResponseStreamEvent> {
+    const key = String(index)
+    if (isBuiltinCallType(block.type)) {
+      const call = block as Obj & { readonly type: string; readonly id: string; readonly name: string }
+      this.kinds.set(index, "builtin")
+      this.names.set(call.id, call.name)
+      return this.builder.builtinToolCall(key, builtinCallPart(call, ""), nonEmptyInput(call.input))
+    }
+    if (isBuiltinResultType(block.type)) {
+      return this.builder.whole(key, builtinReturnPart(block as Obj & { readonly type: string; readonly tool_use_id: string }, this.names))
+    }
+    this.kinds.set(index, "ignored")
+    return []
+  }
+
   private messageStart(id: string, model: string, usage: WireUsage | undefined): Array<ModelResponseStreamEvent> {
     this.id = id
     this.model = model
@@ -204,7 +249,8 @@ export class StreamDecoder {
   }
 
   /** A content_block_start's block, checked by hand as its schema takes it; `undefined` when the check refuses it. */
-  private blockStartChecked(key: string, block: Obj): Array<ModelResponseStreamEvent> | undefined {
+  private blockStartChecked(index: number, block: Obj): Array<ModelResponseStreamEvent> | undefined {
+    const key = String(index)
     switch (block.type) {
       case "text":
         // TextStart
@@ -216,15 +262,21 @@ export class StreamDecoder {
           : undefined
       case "redacted_thinking":
         // RedactedStart
-        return typeof block.data === "string" ? this.builder.thinking(key, "", redactedThinkingPrefix + block.data) : undefined
+        return typeof block.data === "string" ? this.builder.whole(key, redactedPart(block.data)) : undefined
       case "tool_use":
         // ToolUseStart
         return typeof block.id === "string" && typeof block.name === "string"
           ? this.builder.toolCall(key, { toolName: block.name, toolCallId: block.id, args: nonEmptyInput(block.input) })
           : undefined
-      default:
-        // BlockStart takes any string type; kinds we do not model carry nothing
-        return typeof block.type === "string" ? [] : undefined
+      default: {
+        // BlockStart takes any string type; server tool blocks are checked as BuiltinCallStart /
+        // BuiltinResultStart take them; kinds we do not model carry nothing
+        const type = block.type
+        if (typeof type !== "string") return undefined
+        if (isBuiltinCallType(type) && !(typeof block.id === "string" && typeof block.name === "string")) return undefined
+        if (isBuiltinResultType(type) && typeof block.tool_use_id !== "string") return undefined
+        return this.otherStart(index, { ...block, type })
+      }
     }
   }
 
@@ -241,14 +293,24 @@ export class StreamDecoder {
       case "thinking":
         return Either.map(decodeAt(ThinkingStart, event, path), ({ content_block: b }) => builder.thinking(key, b.thinking ?? "", b.signature ?? undefined))
       case "redacted_thinking":
-        return Either.map(decodeAt(RedactedStart, event, path), ({ content_block: b }) => builder.thinking(key, "", redactedThinkingPrefix + b.data))
+        return Either.map(decodeAt(RedactedStart, event, path), ({ content_block: b }) => builder.whole(key, redactedPart(b.data)))
       case "tool_use":
         return Either.map(
           decodeAt(ToolUseStart, event, path),
           ({ content_block: b }) => builder.toolCall(key, { toolName: b.name, toolCallId: b.id, args: nonEmptyInput(b.input) })
         )
-      default:
-        return Either.right([])
+      default: {
+        const type = content_block.type
+        const raw = (event as { readonly content_block: Obj }).content_block
+        if (isBuiltinCallType(type)) {
+          const checked = decodeAt(BuiltinCallStart, event, path)
+          if (Either.isLeft(checked)) return Either.left(checked.left)
+        } else if (isBuiltinResultType(type)) {
+          const checked = decodeAt(BuiltinResultStart, event, path)
+          if (Either.isLeft(checked)) return Either.left(checked.left)
+        }
+        return Either.right(this.otherStart(index, { ...raw, type }))
+      }
     }
   }
 
@@ -259,11 +321,12 @@ export class StreamDecoder {
     const key = String(index)
     const path = "content_block_delta"
     const builder = this.builder
+    if (this.kinds.get(index) === "ignored") return Either.right([])
     switch (delta.type) {
       case "text_delta":
         return Either.map(decodeAt(TextDelta, event, path), ({ delta: d }) => builder.text(key, d.text))
       case "input_json_delta":
-        return Either.map(decodeAt(InputJsonDelta, event, path), ({ delta: d }) => builder.toolCall(key, { args: d.partial_json }))
+        return Either.map(decodeAt(InputJsonDelta, event, path), ({ delta: d }) => this.jsonDelta(index, d.partial_json))
       case "thinking_delta":
         return Either.map(decodeAt(ThinkingDelta, event, path), ({ delta: d }) => builder.thinking(key, d.thinking))
       case "signature_delta":

@@ -42,7 +42,7 @@ import {
   ToolCallPart,
   type UserContent
 } from "../../Message.js"
-import type { ModelSettings, ToolChoice } from "../../Parameters.js"
+import { type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
 
 /**
@@ -129,6 +129,8 @@ const mimeOfUrl = (url: string): string | undefined => {
   }
 }
 
+const urlFallbackMime = { ImageUrl: "image/jpeg", DocumentUrl: "application/pdf", AudioUrl: "audio/mpeg", VideoUrl: "video/mp4" } as const
+
 const userParts = (content: string | ReadonlyArray<UserContent>, into: Array<Part>, warnings: Array<string>): void => {
   if (typeof content === "string") {
     if (content !== "") into.push({ text: content })
@@ -137,12 +139,14 @@ const userParts = (content: string | ReadonlyArray<UserContent>, into: Array<Par
   for (const item of content) {
     if (typeof item === "string") {
       if (item !== "") into.push({ text: item })
-    } else if (item._tag === "ImageUrl") {
-      const mimeType = item.mediaType ?? mimeOfUrl(item.url)
-      if (mimeType === undefined) warnings.push(`the media type of ${item.url} is unknown and was sent as image/jpeg: set ImageUrl.mediaType.`)
-      into.push({ fileData: { fileUri: item.url, mimeType: mimeType ?? "image/jpeg" } })
-    } else {
+    } else if (item._tag === "BinaryContent") {
       into.push({ inlineData: { mimeType: item.mediaType, data: item.base64 } })
+    } else if (item._tag !== "CachePoint") {
+      // (Gemini caches implicitly: cache points have nothing to mark)
+      const fallback = urlFallbackMime[item._tag]
+      const mimeType = item.mediaType ?? mimeOfUrl(item.url)
+      if (mimeType === undefined) warnings.push(`the media type of ${item.url} is unknown and was sent as ${fallback}: set ${item._tag}.mediaType.`)
+      into.push({ fileData: { fileUri: item.url, mimeType: mimeType ?? fallback } })
     }
   }
 }
@@ -191,6 +195,8 @@ const responseParts = (parts: ReadonlyArray<ModelResponsePart>): Array<Part> => 
         })
         break
       case "ThinkingPart": {
+        // another provider's encrypted reasoning means nothing to Gemini
+        if (part.redacted === true) break
         const previous = out[out.length - 1]
         if (part.content === "" && part.signature !== undefined && part.signature !== "") {
           // a signature of the part before it (see the module notes)
@@ -201,6 +207,10 @@ const responseParts = (parts: ReadonlyArray<ModelResponsePart>): Array<Part> => 
         }
         break
       }
+      case "BuiltinToolCallPart":
+      case "BuiltinToolReturnPart":
+        // another provider's built-in tool calls: Gemini cannot take them back (this library maps none of its own yet)
+        break
     }
   }
   return out
@@ -277,6 +287,8 @@ export const encodeRequest = (
   context: CallContext
 ): Either.Either<EncodedRequest, InvalidInputError> => {
   const { parameters, settings } = context
+  const builtin = unsupportedBuiltinTool(parameters.builtinTools, providerName, [])
+  if (builtin !== undefined) return Either.left(builtin)
   const output = encodeOutputWith(messages, parameters, providerName, (object) => ({
     format: { responseMimeType: "application/json", responseJsonSchema: object.jsonSchema },
     warnings: []

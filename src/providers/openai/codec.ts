@@ -9,8 +9,8 @@ import { Either } from "effect"
 import type OpenAI from "openai"
 import { type InvalidInputError, UnsupportedError } from "../../AiError.js"
 import { forcedOutputTool } from "../../internal/codec/structuredOutput.js"
-import { type BinaryContent, type ImageUrl, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
-import type { ModelRequestParameters, ModelSettings, ToolChoice } from "../../Parameters.js"
+import { type BinaryContent, describeUserContent, type ImageUrl, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
+import { type ModelRequestParameters, type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
 import type { ToolDefinition } from "../../Tool.js"
 import { encodeOutput } from "./output.js"
 import { PROVIDER } from "./decode.js"
@@ -103,12 +103,18 @@ const encodeImageUrl = (item: ImageUrl): Either.Either<OpenAI.Chat.ChatCompletio
 const encodeUserPrompt = (part: UserPromptPart): Either.Either<WireMessage, UnsupportedError> => {
   if (typeof part.content === "string") return Either.right({ role: "user", content: part.content })
   return Either.map(
-    Either.all(part.content.map((item): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
+    // OpenAI caches prompt prefixes by itself: cache points have nothing to mark
+    Either.all(part.content.filter((item) => typeof item === "string" || item._tag !== "CachePoint").map((item): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
       typeof item === "string"
         ? Either.right({ type: "text", text: item })
         : item._tag === "ImageUrl"
           ? encodeImageUrl(item)
-          : Either.right(encodeBinary(item))
+          : item._tag === "BinaryContent"
+          ? Either.right(encodeBinary(item))
+          : Either.left(unsupported(
+            `${describeUserContent(item)} in a user prompt`,
+            "Chat Completions fetches only image URLs; download the file and send it as BinaryContent instead."
+          ))
     )),
     (content): WireMessage => ({ role: "user", content })
   )
@@ -140,6 +146,7 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
   const texts: Array<string> = []
   const toolCalls: Array<OpenAI.Chat.ChatCompletionMessageFunctionToolCall> = []
   let droppedThinking = 0
+  let droppedBuiltin = 0
   for (const part of response.parts) {
     switch (part._tag) {
       case "TextPart":
@@ -151,7 +158,14 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
       case "ThinkingPart":
         droppedThinking++
         break
+      case "BuiltinToolCallPart":
+      case "BuiltinToolReturnPart":
+        droppedBuiltin++
+        break
     }
+  }
+  if (droppedBuiltin > 0) {
+    warnings.push(`${PROVIDER}: ${droppedBuiltin} built-in tool part${droppedBuiltin > 1 ? "s" : ""} in the message history ${droppedBuiltin > 1 ? "were" : "was"} not sent: Chat Completions takes back no built-in tool calls or results.`)
   }
   if (droppedThinking > 0) {
     warnings.push(
@@ -254,6 +268,8 @@ export const encodeRequest = (
   settings: ModelSettings,
   options?: EncodeOptions
 ): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> => {
+  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, [])
+  if (builtin !== undefined) return Either.left(builtin)
   const output = encodeOutput(messages, parameters)
   if (Either.isLeft(output)) return Either.left(output.left)
   const responseFormat = output.right.format

@@ -16,8 +16,8 @@ import { Either } from "effect"
 import type OpenAI from "openai"
 import { type InvalidInputError, UnsupportedError } from "../../AiError.js"
 import { encodeOutputWith, forcedOutputTool } from "../../internal/codec/structuredOutput.js"
-import { type BinaryContent, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
-import type { ModelRequestParameters, ModelSettings, OutputObjectDefinition, ToolChoice } from "../../Parameters.js"
+import { type BinaryContent, describeUserContent, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
+import { type ModelRequestParameters, type ModelSettings, type OutputObjectDefinition, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
 import type { ToolDefinition } from "../../Tool.js"
 import { PROVIDER } from "./decode.js"
 import { strictSchema } from "./output.js"
@@ -121,14 +121,19 @@ const encodeBinary = (item: BinaryContent): Either.Either<OpenAI.Responses.Respo
 const encodeUserPrompt = (part: UserPromptPart): Either.Either<InputItem, UnsupportedError> => {
   if (typeof part.content === "string") return Either.right({ role: "user", content: part.content })
   return Either.map(
-    Either.all(part.content.map((item): Either.Either<OpenAI.Responses.ResponseInputContent, UnsupportedError> =>
+    // OpenAI caches prompt prefixes by itself: cache points have nothing to mark
+    Either.all(part.content.filter((item) => typeof item === "string" || item._tag !== "CachePoint").map((item): Either.Either<OpenAI.Responses.ResponseInputContent, UnsupportedError> =>
       typeof item === "string"
         ? Either.right({ type: "input_text", text: item })
         : item._tag === "ImageUrl"
           ? item.mediaType !== undefined && !item.mediaType.startsWith("image/")
             ? Either.right({ type: "input_file", file_url: item.url })
             : Either.right({ type: "input_image", image_url: item.url, detail: "auto" })
-          : encodeBinary(item)
+          : item._tag === "DocumentUrl"
+          ? Either.right({ type: "input_file", file_url: item.url })
+          : item._tag === "BinaryContent"
+          ? encodeBinary(item)
+          : Either.left(unsupported(`${describeUserContent(item)} in a user prompt`, "the Responses API takes no audio or video URLs."))
     )),
     (content): InputItem => ({ role: "user", content })
   )
@@ -160,6 +165,7 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
   const items: Array<InputItem> = []
   let text: Array<string> = []
   let dropped = 0
+  let droppedBuiltin = 0
   const flushText = () => {
     if (text.length > 0) items.push({ role: "assistant", content: text.join("\n\n") })
     text = []
@@ -172,6 +178,10 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
       case "ToolCallPart":
         flushText()
         items.push({ type: "function_call", call_id: part.toolCallId, name: part.toolName, arguments: part.argsAsJson })
+        break
+      case "BuiltinToolCallPart":
+      case "BuiltinToolReturnPart":
+        droppedBuiltin++
         break
       case "ThinkingPart":
         if (!isOwnReasoning(part)) {
@@ -189,6 +199,9 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
     }
   }
   flushText()
+  if (droppedBuiltin > 0) {
+    warnings.push(`${PROVIDER}: ${droppedBuiltin} built-in tool part${droppedBuiltin > 1 ? "s" : ""} in the message history ${droppedBuiltin > 1 ? "were" : "was"} not sent: this library sends no built-in tool calls or results to the Responses API yet.`)
+  }
   if (dropped > 0) {
     warnings.push(
       `${PROVIDER}: ${dropped} ThinkingPart${dropped > 1 ? "s" : ""} from another provider ${dropped > 1 ? "were" : "was"} not sent: the Responses API takes back only its own reasoning items.`
@@ -327,6 +340,8 @@ export const encodeRequest = (
   settings: ModelSettings,
   options?: EncodeOptions
 ): Either.Either<EncodedResponsesRequest, UnsupportedError | InvalidInputError> => {
+  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, [])
+  if (builtin !== undefined) return Either.left(builtin)
   const output = encodeOutputWith(messages, parameters, PROVIDER, textFormat)
   if (Either.isLeft(output)) return Either.left(output.left)
   const format = output.right.format
