@@ -12,6 +12,7 @@
  * - `x-emulator-id: X` names the message X and its tool calls `toolu_X_<n>`, so two requests
  *   (say, one streamed, one not) can get the very same answer.
  * A `thinking: {type: "enabled" | "adaptive"}` body answers with a signed thinking block first;
+ * server tools, MCP servers, redacted thinking and prompt caching answer as `features.ts` says;
  * `stop_sequences` found in the answer cut it there; a small `max_tokens` cuts it short.
  * An `output_config.format` json_schema (checked like the real API: every object closed, no
  * numeric or length bounds) or a JSON Schema in the system prompt (prompted output) makes the
@@ -27,6 +28,7 @@ import { asArray, type Json } from "../json.js"
 import { respond, type ResponderOutput, splitExactly, splitInto, structuredText, tokens } from "../responder.js"
 import type { RecordedRequest, Scripted } from "../route.js"
 import { errorIn, keyError, nextId } from "./http.js"
+import { cacheUsage, redactedThinkingBlock, serverBlocks, wantsRedactedThinking } from "./features.js"
 import { outputSchemaOf, responderInput, validateMessagesBody } from "./messagesRequest.js"
 
 interface Answer {
@@ -35,7 +37,16 @@ interface Answer {
   readonly blocks: ReadonlyArray<Json>
   readonly stopReason: string
   readonly stopSequence: string | null
-  readonly usage: { readonly input: number; readonly output: number; readonly cacheRead: number; readonly cacheWrite: number }
+  readonly usage: {
+    readonly input: number
+    readonly output: number
+    readonly cacheRead: number
+    readonly cacheWrite: number
+    /** the lifetime of the cache written (5m unless the prompt's breakpoint asked for 1h) */
+    readonly cacheTtl?: "5m" | "1h"
+    /** server tool request counts (`server_tool_use`), when server tools ran */
+    readonly serverToolUse?: Readonly<Record<string, number>>
+  }
 }
 
 /** Decides the whole answer (blocks, stop reason, usage) from the request. */
@@ -46,10 +57,14 @@ const answer = (context: RouteContext, body: Json, headers: Headers): Answer => 
   const thinking = isRecord(body.thinking) && (body.thinking.type === "enabled" || body.thinking.type === "adaptive")
   let stopReason = output.kind === "tool" ? "tool_use" : "end_turn"
   let stopSequence: string | null = null
+  const input = responderInput(body)
   if (thinking) {
-    const thought = `The user asks: ${responderInput(body).lastUserText.slice(0, 60)}. I will answer directly.`
+    const thought = `The user asks: ${input.lastUserText.slice(0, 60)}. I will answer directly.`
     blocks.push({ type: "thinking", thinking: thought, signature: Buffer.from(`emulator-signature:${thought.length}`).toString("base64") })
+    if (wantsRedactedThinking(headers, input.lastUserText)) blocks.push(redactedThinkingBlock(input.lastUserText))
   }
+  const server = serverBlocks(context, body, headers, input.lastUserText, input.toolResults.length > 0)
+  blocks.push(...server.blocks)
   if (output.kind === "text") {
     const schema = outputSchemaOf(body)
     let text = schema === undefined
@@ -75,19 +90,34 @@ const answer = (context: RouteContext, body: Json, headers: Headers): Answer => 
   }
   const forced = headers["x-emulator-stop-reason"]
   if (forced !== undefined) stopReason = forced
-  const outputText = blocks.map((b) => (b.type === "tool_use" ? JSON.stringify(b.input) : String(b.text ?? b.thinking ?? ""))).join("")
+  const outputText = blocks.map((b) => (b.input !== undefined ? JSON.stringify(b.input) : String(b.text ?? b.thinking ?? ""))).join("")
+  const inputTokens = tokens(JSON.stringify(body.messages ?? []) + String(typeof body.system === "string" ? body.system : JSON.stringify(body.system ?? "")))
+  const headerRead = numberHeader(headers, "x-emulator-cache-read")
+  const headerWrite = numberHeader(headers, "x-emulator-cache-write")
+  const cached = headerRead === undefined && headerWrite === undefined ? cacheUsage(context, body) : undefined
   return {
     id: pinned ?? nextId(context, "msg_emu_"),
     model: typeof body.model === "string" ? body.model : "claude-emulator",
     blocks,
     stopReason,
     stopSequence,
-    usage: {
-      input: tokens(JSON.stringify(body.messages ?? []) + String(typeof body.system === "string" ? body.system : JSON.stringify(body.system ?? ""))),
-      output: tokens(outputText),
-      cacheRead: numberHeader(headers, "x-emulator-cache-read") ?? 0,
-      cacheWrite: numberHeader(headers, "x-emulator-cache-write") ?? 0
-    }
+    usage: cached === undefined
+      ? {
+        input: inputTokens,
+        output: tokens(outputText),
+        cacheRead: headerRead ?? 0,
+        cacheWrite: headerWrite ?? 0,
+        ...(server.blocks.length > 0 ? { serverToolUse: server.usage } : {})
+      }
+      : {
+        // the cached prefix is counted as read or written, not as input
+        input: Math.max(1, inputTokens - cached.read - cached.write),
+        output: tokens(outputText),
+        cacheRead: cached.read,
+        cacheWrite: cached.write,
+        cacheTtl: cached.ttl,
+        ...(server.blocks.length > 0 ? { serverToolUse: server.usage } : {})
+      }
   }
 }
 
@@ -95,8 +125,11 @@ const usageJson = (a: Answer, output: number) => ({
   input_tokens: a.usage.input,
   cache_creation_input_tokens: a.usage.cacheWrite,
   cache_read_input_tokens: a.usage.cacheRead,
-  cache_creation: { ephemeral_5m_input_tokens: a.usage.cacheWrite, ephemeral_1h_input_tokens: 0 },
+  cache_creation: a.usage.cacheTtl === "1h"
+    ? { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: a.usage.cacheWrite }
+    : { ephemeral_5m_input_tokens: a.usage.cacheWrite, ephemeral_1h_input_tokens: 0 },
   output_tokens: output,
+  ...(a.usage.serverToolUse !== undefined ? { server_tool_use: a.usage.serverToolUse } : {}),
   service_tier: "standard"
 })
 
@@ -160,13 +193,18 @@ const sseFrames = (a: Answer, deltas: number | undefined): Array<string> => {
         delta({ type: "signature_delta", signature: String(block.signature) })
         break
       }
-      case "tool_use": {
-        start({ type: "tool_use", id: block.id, name: block.name, input: {} })
+      case "tool_use":
+      case "server_tool_use":
+      case "mcp_tool_use": {
+        start({ ...block, input: {} })
         // the API opens with an empty fragment, then sends the JSON in arbitrary cuts
         delta({ type: "input_json_delta", partial_json: "" })
         for (const piece of splitInto(JSON.stringify(block.input), 3)) delta({ type: "input_json_delta", partial_json: piece })
         break
       }
+      default:
+        // redacted thinking and server tool results arrive whole in their start event
+        start(block)
     }
     frames.push(sseFrame("content_block_stop", { type: "content_block_stop", index }))
   })
@@ -177,7 +215,8 @@ const sseFrames = (a: Answer, deltas: number | undefined): Array<string> => {
       input_tokens: a.usage.input,
       cache_creation_input_tokens: a.usage.cacheWrite,
       cache_read_input_tokens: a.usage.cacheRead,
-      output_tokens: a.usage.output
+      output_tokens: a.usage.output,
+      ...(a.usage.serverToolUse !== undefined ? { server_tool_use: a.usage.serverToolUse } : {})
     }
   }))
   frames.push(sseFrame("message_stop", { type: "message_stop" }))

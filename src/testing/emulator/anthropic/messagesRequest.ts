@@ -8,6 +8,7 @@
 import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { asArray, type Json } from "../json.js"
 import { type ResponderInput, schemaInText } from "../responder.js"
+import { countBreakpoints } from "./features.js"
 
 /**
  * The text of a wire `content` (a string or blocks); only `text` blocks count.
@@ -35,7 +36,8 @@ export const responderInput = (body: Json): ResponderInput => {
     ? asArray(last.content).flatMap((b) => (isRecord(b) && b.type === "tool_result" ? [textOf(b.content)] : []))
     : []
   const lastUserText = [...users].reverse().map((m) => textOf(m.content)).find((t) => t !== "") ?? ""
-  const tools = asArray(body.tools).filter(isRecord).map((t) => ({ name: String(t.name), parameters: t.input_schema }))
+  // server tools (typed `web_search_20250305`, ...) are the API's to run, not the responder's to call
+  const tools = asArray(body.tools).filter(isRecord).filter((t) => t.type === undefined || t.type === "custom").map((t) => ({ name: String(t.name), parameters: t.input_schema }))
   const choice = isRecord(body.tool_choice) ? body.tool_choice : undefined
   const toolChoice: ResponderInput["toolChoice"] =
     choice === undefined ? undefined
@@ -67,6 +69,14 @@ export const validateMessagesBody = (body: unknown): string | undefined => {
       if (b.type === "text" && (typeof b.text !== "string" || b.text === "")) return `messages.${i}.content.${j}.text: text content blocks must be non-empty`
       if (b.type === "tool_use" && !isRecord(b.input)) return `messages.${i}.content.${j}.tool_use.input: Input should be a valid dictionary`
       if (b.type === "thinking" && typeof b.signature !== "string") return `messages.${i}.content.${j}.thinking.signature: Field required`
+      if (b.type === "redacted_thinking" && typeof b.data !== "string") return `messages.${i}.content.${j}.redacted_thinking.data: Field required`
+      if (b.type === "document") {
+        const problem = documentProblem(b.source)
+        if (problem !== undefined) return `messages.${i}.content.${j}.document.source${problem}`
+      }
+      if ((b.type === "server_tool_use" || b.type === "mcp_tool_use") && (typeof b.id !== "string" || typeof b.name !== "string")) {
+        return `messages.${i}.content.${j}.${String(b.type)}: id and name are required`
+      }
     }
     if (m.role === "user" && previousToolUses.length > 0) {
       const results = new Set(blocks.flatMap((b) => (b.type === "tool_result" ? [String(b.tool_use_id)] : [])))
@@ -83,7 +93,29 @@ export const validateMessagesBody = (body: unknown): string | undefined => {
   if (isRecord(body.thinking) && body.thinking.type !== "disabled" && isRecord(body.tool_choice) && ["any", "tool"].includes(String(body.tool_choice.type))) {
     return "Thinking may not be enabled when tool_choice forces tool use."
   }
+  const breakpoints = countBreakpoints(body)
+  if (breakpoints > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`
   return validateOutputConfig(body.output_config)
+}
+
+/** What is wrong with a document block's source, as a path suffix and message; undefined when nothing. */
+const documentProblem = (source: unknown): string | undefined => {
+  if (!isRecord(source)) return ": Field required"
+  switch (source.type) {
+    case "base64":
+      if (source.media_type !== "application/pdf") return ".media_type: Input should be 'application/pdf'"
+      return typeof source.data === "string" && source.data !== "" ? undefined : ".data: Field required"
+    case "text":
+      if (source.media_type !== "text/plain") return ".media_type: Input should be 'text/plain'"
+      return typeof source.data === "string" ? undefined : ".data: Field required"
+    case "url":
+      return typeof source.url === "string" && /^https?:\/\//.test(source.url) ? undefined : ".url: Input should be a valid URL"
+    case "content":
+    case "file":
+      return undefined
+    default:
+      return ".type: Input should be 'base64', 'text', 'content', 'url' or 'file'"
+  }
 }
 
 /** The structured-outputs checks of `output_config.format`, after the API's documented limits. */
