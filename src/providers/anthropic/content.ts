@@ -29,13 +29,8 @@ type Block = Anthropic.ContentBlockParam
  */
 export const maxCacheBreakpoints = 4
 
-/**
- * A `cache_control` of the given lifetime (unset: the API's default, five minutes).
- *
- * @since 0.2.0
- * @category codecs
- */
-export const cacheControl = (ttl: CacheTtl | undefined): Anthropic.CacheControlEphemeral =>
+/** A `cache_control` of the given lifetime (unset: the API's default, five minutes). */
+const cacheControl = (ttl: CacheTtl | undefined): Anthropic.CacheControlEphemeral =>
   ttl === undefined ? { type: "ephemeral" } : { type: "ephemeral", ttl }
 
 /**
@@ -80,13 +75,8 @@ const binaryBlock = (item: BinaryContent): Block | InvalidInputError => {
 /** Blocks that cannot carry a `cache_control`. */
 const uncacheable = (block: Block): boolean => block.type === "thinking" || block.type === "redacted_thinking"
 
-/**
- * Puts a `cache_control` on `block`; `false` when the block cannot carry one.
- *
- * @since 0.2.0
- * @category codecs
- */
-export const markCached = (block: Block | undefined, control: Anthropic.CacheControlEphemeral): boolean => {
+/** Puts a `cache_control` on `block`; `false` when the block cannot carry one. */
+const markCached = (block: Block | undefined, control: Anthropic.CacheControlEphemeral): boolean => {
   if (block === undefined || uncacheable(block)) return false
   ;(block as { cache_control?: Anthropic.CacheControlEphemeral }).cache_control = control
   return true

@@ -74,8 +74,8 @@ export class StreamDecoder {
   private usage: WireUsage = {}
   private stopReason: string | null | undefined
   private stopped = false
-  /** Blocks that are not function tool calls' or text's: server tool calls, and kinds left out. */
-  private readonly kinds = new Map<number, "builtin" | "ignored">()
+  /** The blocks argument JSON may grow (function and server tool calls), and the kinds left out. */
+  private readonly kinds = new Map<number, "tool" | "builtin" | "ignored">()
   /** Server tool calls' names by id, for the names of their results. */
   private readonly names = new Map<string, string>()
 
@@ -184,10 +184,22 @@ export class StreamDecoder {
     }
   }
 
+  // argument JSON of the block at `index`: only a started tool call takes it, so JSON of any
+  // other block (one left out, or never started) can never become a tool call with no name
   private jsonDelta(index: number, json: string): Array<ModelResponseStreamEvent> {
-    return this.kinds.get(index) === "builtin"
-      ? this.builder.builtinToolCall(String(index), undefined, json)
-      : this.builder.toolCall(String(index), { args: json })
+    switch (this.kinds.get(index)) {
+      case "tool":
+        return this.builder.toolCall(String(index), { args: json })
+      case "builtin":
+        return this.builder.builtinToolCall(String(index), undefined, json)
+      default:
+        return []
+    }
+  }
+
+  private toolUseStart(index: number, name: string, id: string, input: unknown): Array<ModelResponseStreamEvent> {
+    this.kinds.set(index, "tool")
+    return this.builder.toolCall(String(index), { toolName: name, toolCallId: id, args: nonEmptyInput(input) })
   }
 
   /** A server tool's call or result block starts, its fields checked; any other kind is left out. */
@@ -265,9 +277,7 @@ export class StreamDecoder {
         return typeof block.data === "string" ? this.builder.whole(key, redactedPart(block.data)) : undefined
       case "tool_use":
         // ToolUseStart
-        return typeof block.id === "string" && typeof block.name === "string"
-          ? this.builder.toolCall(key, { toolName: block.name, toolCallId: block.id, args: nonEmptyInput(block.input) })
-          : undefined
+        return typeof block.id === "string" && typeof block.name === "string" ? this.toolUseStart(index, block.name, block.id, block.input) : undefined
       default: {
         // BlockStart takes any string type; server tool blocks are checked as BuiltinCallStart /
         // BuiltinResultStart take them; kinds we do not model carry nothing
@@ -297,7 +307,7 @@ export class StreamDecoder {
       case "tool_use":
         return Either.map(
           decodeAt(ToolUseStart, event, path),
-          ({ content_block: b }) => builder.toolCall(key, { toolName: b.name, toolCallId: b.id, args: nonEmptyInput(b.input) })
+          ({ content_block: b }) => this.toolUseStart(index, b.name, b.id, b.input)
         )
       default: {
         const type = content_block.type

@@ -21,6 +21,8 @@
  *   prefix (same model, same JSON) on one emulator reports its tokens as
  *   `cache_creation_input_tokens` (under the breakpoint's ttl in `cache_creation`), every later
  *   one as `cache_read_input_tokens`; `input_tokens` counts the rest. There is no minimum length.
+ *   The emulator keeps what it cached for its lifetime (`reset()` keeps it too): a test that
+ *   expects a write should cache a prefix of its own.
  *   The headers `x-emulator-cache-read` / `x-emulator-cache-write` override the rule.
  *
  * @since 0.2.0
@@ -154,11 +156,8 @@ export const serverBlocks = (
  * The request's cached prefix: its tokens and the last breakpoint's ttl, or `undefined` when it
  * has no `cache_control`. The prefix is the tools, system blocks and messages up to the last
  * block that carries one (in the API's order: tools, system, messages).
- *
- * @since 0.2.0
- * @category utils
  */
-export const cachedPrefix = (body: Json): { readonly key: string; readonly tokens: number; readonly ttl: "5m" | "1h" } | undefined => {
+const cachedPrefix = (body: Json): { readonly key: string; readonly tokens: number; readonly ttl: "5m" | "1h" } | undefined => {
   const items: Array<unknown> = []
   let last = -1
   let ttl: "5m" | "1h" = "5m"
