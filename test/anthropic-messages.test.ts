@@ -334,10 +334,10 @@ describe("prompt caching", () => {
 
   it.effect("CachePoint, cacheInstructions and cacheTools put cache_control where the API reference puts it", () =>
     Effect.gen(function*() {
-      yield* request(cached("Where the breakpoints go.", "First question?"), options)
+      yield* request(cached("Where the breakpoints go.", "First question?"), { ...options, settings: { cacheInstructions: "1h", cacheTools: "1h" } })
       const body = wireBody(emulator())
-      expect(body.system).toEqual([{ type: "text", text: "Answer from the document.", cache_control: { type: "ephemeral" } }])
-      expect((body.tools as ReadonlyArray<Record<string, unknown>>).at(-1)?.cache_control).toEqual({ type: "ephemeral", ttl: "5m" })
+      expect(body.system).toEqual([{ type: "text", text: "Answer from the document.", cache_control: { type: "ephemeral", ttl: "1h" } }])
+      expect((body.tools as ReadonlyArray<Record<string, unknown>>).at(-1)?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" })
       expect((body.messages as ReadonlyArray<{ readonly content: unknown }>)[0]!.content).toEqual([
         { type: "text", text: "Where the breakpoints go. ".repeat(80), cache_control: { type: "ephemeral", ttl: "1h" } },
         { type: "text", text: "First question?" }
@@ -374,6 +374,31 @@ describe("prompt caching", () => {
       // four are fine
       const four = yield* request([user("a", new CachePoint(), "b", new CachePoint(), "c", new CachePoint())], options)
       expect(four.usage.cacheWriteTokens).toBeGreaterThan(0)
+    }))
+
+  it.effect("a 5-minute breakpoint before a 1-hour one is raised to 1 hour, with a warning, as the API requires the longer first", () =>
+    Effect.gen(function*() {
+      // cacheInstructions (5 minutes) and cacheTools (5 minutes) come before the 1-hour cache point
+      const response = yield* request(cached("Lifetimes in order.", "Q?"), options)
+      expect(response.parts).not.toEqual([])
+      const body = wireBody(emulator())
+      expect(body.system).toEqual([{ type: "text", text: "Answer from the document.", cache_control: { type: "ephemeral", ttl: "1h" } }])
+      expect((body.tools as ReadonlyArray<Record<string, unknown>>).at(-1)?.cache_control).toEqual({ type: "ephemeral", ttl: "1h" })
+      const encoded = Either.getOrThrow(encodeRequest("m", cached("Lifetimes in order.", "Q?"), {
+        parameters: ModelRequestParameters.from({ functionTools: [Lookup] }),
+        settings: options.settings
+      }))
+      expect(encoded.warnings).toContain("2 cache breakpoints before a 1-hour one were raised to 1 hour: Anthropic takes no 5-minute breakpoint before a 1-hour one.")
+      // the emulator refuses the wrong order as the API does
+      const wrong = { ...encoded.body, system: [{ type: "text", text: "s", cache_control: { type: "ephemeral" } }], tools: [{ name: "t", input_schema: { type: "object" }, cache_control: { type: "ephemeral", ttl: "1h" } }] }
+      const reply = yield* Effect.promise(() =>
+        fetch(`${emulator().anthropicBaseURL}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": "k" },
+          body: JSON.stringify({ ...wrong, messages: [{ role: "user", content: [{ type: "text", text: "q", cache_control: { type: "ephemeral", ttl: "1h" } }] }] })
+        })
+      )
+      expect(reply.status).toBe(400)
     }))
 
   it("a cache point with nothing before it fails; cache settings without instructions or tools warn", () => {

@@ -363,6 +363,7 @@ export const encodeRequest = (
       reason: `the request has ${breakpoints} cache breakpoints (cache points, cacheInstructions, cacheTools); Anthropic allows at most ${maxCacheBreakpoints}.`
     }))
   }
+  if (breakpoints > 1) longerTtlsFirst(tools, system, encoded.messages, warnings)
   const toolChoice = encodeToolChoice(context, hasFunctionTools, warnings)
   // fields set one by one in the wire order, not spread from `{}` literals: a batch encodes tens
   // of thousands of bodies, and each spread allocated an object
@@ -393,6 +394,42 @@ export const encodeRequest = (
     },
     warnings
   })
+}
+
+type CacheControl = Anthropic.CacheControlEphemeral
+const controlOf = (block: unknown): CacheControl | undefined => {
+  const control = (block as { readonly cache_control?: CacheControl | null } | undefined)?.cache_control
+  return control ?? undefined
+}
+
+// Anthropic reads breakpoints in the order tools, system, messages, and refuses a 1-hour one
+// after a 5-minute one: an earlier breakpoint is raised to the 1-hour lifetime of a later one
+const longerTtlsFirst = (
+  tools: ReadonlyArray<Anthropic.ToolUnion> | undefined,
+  system: WireBody["system"],
+  messages: ReadonlyArray<Anthropic.MessageParam>,
+  warnings: Array<string>
+): void => {
+  const controls: Array<CacheControl> = []
+  const add = (block: unknown) => {
+    const control = controlOf(block)
+    if (control !== undefined) controls.push(control)
+  }
+  add(tools?.at(-1))
+  if (Array.isArray(system)) system.forEach(add)
+  for (const message of messages) if (Array.isArray(message.content)) message.content.forEach(add)
+  let lastLong = -1
+  for (let i = 0; i < controls.length; i++) if (controls[i]!.ttl === "1h") lastLong = i
+  let raised = 0
+  for (let i = 0; i < lastLong; i++) {
+    if (controls[i]!.ttl !== "1h") {
+      controls[i]!.ttl = "1h"
+      raised++
+    }
+  }
+  if (raised > 0) {
+    warnings.push(`${raised} cache breakpoint${raised > 1 ? "s" : ""} before a 1-hour one ${raised > 1 ? "were" : "was"} raised to 1 hour: Anthropic takes no 5-minute breakpoint before a 1-hour one.`)
+  }
 }
 
 // adds a beta to the `anthropic-beta` header (comma-separated), keeping the caller's

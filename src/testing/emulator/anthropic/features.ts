@@ -198,6 +198,31 @@ export const countBreakpoints = (body: Json): number => {
 }
 
 /**
+ * The API's ordering rule of cache lifetimes: in the order tools, system, messages, no 1-hour
+ * breakpoint may follow a 5-minute one. The message of a request that breaks it, else undefined.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const ttlOrderProblem = (body: Json): string | undefined => {
+  let shortSeen = false
+  const blocks = [
+    ...asArray(body.tools),
+    ...asArray(body.system),
+    ...asArray(body.messages).filter(isRecord).flatMap((m) => asArray(m.content))
+  ]
+  for (const block of blocks) {
+    if (!isRecord(block) || !isRecord(block.cache_control)) continue
+    if (block.cache_control.ttl === "1h") {
+      if (shortSeen) return "a cache_control block with ttl='1h' must not come after a cache_control block with ttl='5m'."
+    } else {
+      shortSeen = true
+    }
+  }
+  return undefined
+}
+
+/**
  * The cache usage of a request by the emulator's rule: the first request with a prefix writes
  * it, later ones read it (counted per emulator).
  *

@@ -8,7 +8,7 @@
 import { isRecord } from "../../../internal/codec/wireChecks.js"
 import { asArray, type Json } from "../json.js"
 import { type ResponderInput, schemaInText } from "../responder.js"
-import { countBreakpoints } from "./features.js"
+import { countBreakpoints, ttlOrderProblem } from "./features.js"
 
 /**
  * The text of a wire `content` (a string or blocks); only `text` blocks count.
@@ -95,6 +95,8 @@ export const validateMessagesBody = (body: unknown): string | undefined => {
   }
   const breakpoints = countBreakpoints(body)
   if (breakpoints > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`
+  const ttlProblem = breakpoints > 1 ? ttlOrderProblem(body) : undefined
+  if (ttlProblem !== undefined) return ttlProblem
   return validateOutputConfig(body.output_config)
 }
 
