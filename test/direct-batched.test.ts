@@ -24,6 +24,8 @@ beforeEach(() => {
   emulator.reset()
   openAiBatchEmulator(emulator).reset()
   openAiBatchEmulator(emulator).lifecycle = { statusCalls: 1 }
+  emulator.anthropicBatches.lifecycle = { statusCalls: 1 }
+  emulator.googleBatches.lifecycle = { statusCalls: 1 }
 })
 afterAll(async () => {
   await disposeAll()
@@ -88,4 +90,16 @@ describe("facade: batched", () => {
       fs.rmSync(directory, { recursive: true, force: true })
     }
   })
+
+  it.each(["openai-responses:gpt-4o-mini", "azure:gpt-4o-mini", "anthropic:claude-haiku-4-5", "google:gemini-2.5-flash"])(
+    "%s: concurrent calls share one batch of that provider, with no direct call",
+    async (name) => {
+      const model = batched(name, { maxWait: 0.05, pollInterval: 0.01 })
+      const answers = await Promise.all(["one", "two", "three"].map((t) => modelRequest(model, ask(t))))
+      answers.forEach((r, i) => expect(r.text).toContain(["one", "two", "three"][i]))
+      expect(await batchedProgress(model)).toMatchObject({ done: 3, failed: 0, direct: 0, batches: 1 })
+      const direct = emulator.requests.filter((r) => r.method === "POST" && /\/(chat\/completions|responses|messages|models\/[^/]+:generateContent)$/.test(r.path))
+      expect(direct.map((r) => r.path)).toEqual([])
+    }
+  )
 })
