@@ -4,7 +4,9 @@
 /** program modules: they compose the library's parts; parts must not import them back */
 const programModules = [
   "^src/Batch[.]ts$",
+  "^src/BatchRun[.]ts$",
   "^src/BatchedLanguageModel[.]ts$",
+  "^src/batched/",
   "^src/ModelString[.]ts$",
   "^src/direct[.]ts$",
   "^src/direct/",

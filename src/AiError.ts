@@ -178,6 +178,29 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
 }
 
 /**
+ * A request of a batched model in pending mode (`BatchedLanguageModel.layer({ pending })`) was
+ * submitted in a provider batch that has not ended yet. Nothing is lost: run the same program
+ * again later, and the same request returns its response once the batch has ended.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class BatchPendingError extends Schema.TaggedError<BatchPendingError>()("BatchPendingError", {
+  provider: Schema.String,
+  /** The provider batch the request went in. */
+  batchId: Schema.String,
+  /** The request's custom id in that batch. */
+  customId: Schema.String,
+  /** The key of the request (its model, messages, parameters and settings) in the pending store. */
+  requestKey: Schema.String
+}) {
+  override get message(): string {
+    return `the request was submitted in ${this.provider} batch ${this.batchId} (custom id ${this.customId}), which has not ended yet. ` +
+      "Run the program again later: the same request then returns its response once the batch has ended, without submitting anything again."
+  }
+}
+
+/**
  * Any error a request, a stream or a batch call can fail with.
  *
  * @since 0.1.0
@@ -195,6 +218,7 @@ export type AiError =
   | ResponseDecodeError
   | UnsupportedError
   | InvalidInputError
+  | BatchPendingError
 
 /**
  * The Schema of {@link AiError}: every request error class.
@@ -213,7 +237,8 @@ export const AiError = Schema.Union(
   ConnectionError,
   ResponseDecodeError,
   UnsupportedError,
-  InvalidInputError
+  InvalidInputError,
+  BatchPendingError
 )
 
 /**

@@ -9,11 +9,11 @@
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type { PlatformError } from "@effect/platform/Error"
-import { Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Exit, Option, Ref, Schedule, Stream, type Tracer } from "effect"
 import { type AiError, type BatchError, BatchTimeoutError } from "./AiError.js"
 import type { Completion } from "./BatchCompletion.js"
 import type { Batch, BatchRequest, BatchRequestInput, BatchResult } from "./BatchData.js"
-import { BatchModel } from "./BatchModel.js"
+import * as BatchModel from "./BatchModel.js"
 import {
   cancelQuietly,
   type CreateOptions,
@@ -26,7 +26,7 @@ import {
   watchWith,
   withCreated
 } from "./internal/batch/calls.js"
-import { makeGate } from "./internal/batch/gate.js"
+import { type Gate, makeGate } from "./internal/batch/gate.js"
 import * as Lifecycle from "./internal/batch/lifecycle.js"
 import type { ResubmitOptions } from "./internal/batch/lifecycle.js"
 import { estimateTokens as estimate, partTokens, parts } from "./internal/batch/plan.js"
@@ -151,6 +151,25 @@ interface Cell {
 }
 
 /**
+ * What another driver shares with a run it starts ({@link runWith}): the admission gate of
+ * several runs (so queue limits hold across them), and what it learns as the run goes.
+ *
+ * @since 0.2.0
+ * @category models
+ * @internal
+ */
+export interface RunHooks {
+  /** Admits the parts of this run and of every other run given the same gate. */
+  readonly gate?: Gate | undefined
+  /** The run's `batch.run` span, once it has started. */
+  readonly onSpan?: ((span: Tracer.Span) => void) | undefined
+  /** A provider batch of the run was created. */
+  readonly onCreated?: ((batch: Batch) => void) | undefined
+  /** A provider batch of the run is over (its results read, failed, or cancelled). */
+  readonly onEnded?: ((batch: Batch) => void) | undefined
+}
+
+/**
  * Runs requests through the provider's batch API and returns one result per request, in
  * submission order (pydantic-ai's `model_request_batch`).
  *
@@ -197,21 +216,40 @@ interface Cell {
 export function run(
   requests: ReadonlyArray<BatchRequestInput>,
   options: RunOptions & { readonly resumeKey: string }
-): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel | KeyValueStore.KeyValueStore>
+): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel.BatchModel | KeyValueStore.KeyValueStore>
 export function run(
   requests: ReadonlyArray<BatchRequestInput>,
   options?: RunOptions & { readonly resumeKey?: undefined }
-): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError, BatchModel>
+): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError, BatchModel.BatchModel>
 export function run(
   requests: ReadonlyArray<BatchRequestInput>,
   options?: RunOptions
-): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel | KeyValueStore.KeyValueStore>
+): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel.BatchModel | KeyValueStore.KeyValueStore>
 export function run(
   requests: ReadonlyArray<BatchRequestInput>,
   options: RunOptions = {}
-): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel | KeyValueStore.KeyValueStore> {
-  return Effect.gen(function* () {
-    const model = yield* BatchModel
+): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, BatchModel.BatchModel | KeyValueStore.KeyValueStore> {
+  return Effect.flatMap(BatchModel.BatchModel, (model) => runWith(model, requests, options, {}))
+}
+
+/**
+ * {@link run} on a given model, sharing `hooks` with the driver that starts it.
+ *
+ * @since 0.2.0
+ * @category programs
+ * @internal
+ */
+export const runWith = (
+  model: BatchModel.Service,
+  requests: ReadonlyArray<BatchRequestInput>,
+  options: RunOptions,
+  hooks: RunHooks
+): Effect.Effect<ReadonlyArray<BatchResult>, AiError | BatchError | PlatformError, KeyValueStore.KeyValueStore> =>
+  Effect.gen(function* () {
+    if (hooks.onSpan !== undefined) {
+      const span = yield* Effect.option(Effect.currentSpan)
+      if (Option.isSome(span)) hooks.onSpan(span.value)
+    }
     const started = yield* Clock.currentTimeMillis
     const retry = policyOf(options.retry)
 
@@ -227,7 +265,7 @@ export function run(
 
     // ---- shared state: a definitive end (timeout, failed batch) cancels even resumable batches
     const abandoned = yield* Ref.make(false)
-    const gate = makeGate(queueLimits)
+    const gate = hooks.gate ?? makeGate(queueLimits)
     const cells: Array<Cell> = []
 
     // ---- one provider batch: create (or resume), poll, collect; cancel unless completed
@@ -235,7 +273,10 @@ export function run(
       unit._tag === "Resumed"
         ? Effect.succeed({ batch: unit.batch, recorded: true, recordFailure: undefined })
         : submit(model, unit.requests, options).pipe(
-            Effect.tap((batch) => Effect.sync(() => { cell.batch = batch })),
+            Effect.tap((batch) => Effect.sync(() => {
+              cell.batch = batch
+              hooks.onCreated?.(batch)
+            })),
             Effect.flatMap((batch) =>
               record === undefined
                 ? Effect.succeed({ batch, recorded: false, recordFailure: undefined })
@@ -302,7 +343,10 @@ export function run(
           withCreated(
             acquire(round, current, cell, replacing),
             (acquired): Effect.Effect<Followed, AiError | BatchError | PlatformError> => acquired.recordFailure ?? follow(cell, acquired.batch),
-            (acquired, exit) => release(cell, acquired, exit),
+            (acquired, exit) =>
+              hooks.onEnded === undefined
+                ? release(cell, acquired, exit)
+                : Effect.ensuring(release(cell, acquired, exit), Effect.sync(() => hooks.onEnded!(cell.batch ?? acquired.batch))),
             retry
           ).pipe(Effect.flatMap((followed) => {
             if (followed._tag === "Results") return Effect.succeed(followed.results)
@@ -409,4 +453,3 @@ export function run(
     Effect.withSpan("batch.run", { attributes: { [BatchAttributes.operationName]: "batch" } }),
     (self) => instrumented(self, options.instrument)
   )
-}

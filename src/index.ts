@@ -55,6 +55,13 @@ export * as BatchCompletion from "./BatchCompletion.js"
  */
 export * as BatchModel from "./BatchModel.js"
 /**
+ * A `LanguageModel` whose ordinary requests go through the provider's batch API: its layer, options and progress.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export * as BatchedLanguageModel from "./BatchedLanguageModel.js"
+/**
  * The `LanguageModel` service: request and requestStream.
  *
  * @since 0.1.0

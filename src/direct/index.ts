@@ -50,6 +50,22 @@ export { modelRequestStream, StreamedResponse } from "./stream.js"
 export { batchCancel, batchCreate, batchList, batchResults, batchStatus, modelRequestBatch, modelRequestBatchWithSummary } from "./batch.js"
 
 /**
+ * Batched models: ordinary calls through the provider's batch API, and their progress.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export { batched, type BatchedModel, type BatchedOptions, batchedProgress, watchBatchedProgress } from "./batched.js"
+
+/**
+ * A batched model's progress snapshot.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export { Progress as BatchedProgress } from "../batched/progress.js"
+
+/**
  * The batch functions' inputs and options (times in seconds).
  *
  * @since 0.1.0
