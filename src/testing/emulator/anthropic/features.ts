@@ -22,7 +22,8 @@
  *   `cache_creation_input_tokens` (under the breakpoint's ttl in `cache_creation`), every later
  *   one as `cache_read_input_tokens`; `input_tokens` counts the rest. There is no minimum length.
  *   The emulator keeps what it cached for its lifetime (`reset()` keeps it too): a test that
- *   expects a write should cache a prefix of its own.
+ *   expects a write should cache a prefix of its own. In a batch, requests are answered in
+ *   submission order, so the first request of a shared prefix writes it whatever the lines' order.
  *   The headers `x-emulator-cache-read` / `x-emulator-cache-write` override the rule.
  *
  * @since 0.2.0

@@ -8,6 +8,7 @@
 import type { RouteContext } from "../context.js"
 import type { Json } from "../json.js"
 import { arrange, chunkLines } from "../lifecycle.js"
+import { countBreakpoints } from "./features.js"
 import { answerMessage } from "./messages.js"
 import { type BatchState, scriptedStatus } from "./state.js"
 
@@ -28,8 +29,17 @@ const statusOfErrorType: Readonly<Record<string, number>> = {
 const errorTypeOf = (status: number): string =>
   Object.entries(statusOfErrorType).find(([, s]) => s === status)?.[0] ?? (status >= 500 ? "api_error" : "invalid_request_error")
 
+const answerOf = (context: RouteContext, b: BatchState, index: number): Json =>
+  answerMessage(b.params[index]!, { ...b.steering, "x-emulator-id": `msg_emu_${b.seq}_${b.customIds[index]!}` }, context) as Json
+
 /** One result line, or undefined when the request gets none. */
-const resultLine = (context: RouteContext, b: BatchState, index: number, malformed: ReadonlySet<string>): string | undefined => {
+const resultLine = (
+  context: RouteContext,
+  b: BatchState,
+  index: number,
+  malformed: ReadonlySet<string>,
+  answers: ReadonlyMap<number, Json>
+): string | undefined => {
   const customId = b.customIds[index]!
   const ended = b.ended!
   if (index >= ended.processed && b.lifecycle.unprocessedLines === false) return undefined
@@ -39,7 +49,7 @@ const resultLine = (context: RouteContext, b: BatchState, index: number, malform
     ? { type: ended.rest }
     : status !== undefined
     ? { type: "errored", error: { type: "error", error: { type: errorTypeOf(status), message: `emulator: request ${customId} was scripted to fail with ${status}` } } }
-    : { type: "succeeded", message: answerMessage(b.params[index]!, { ...b.steering, "x-emulator-id": `msg_emu_${b.seq}_${customId}` }, context) }
+    : { type: "succeeded", message: answers.get(index) ?? answerOf(context, b, index) }
   return JSON.stringify({ custom_id: customId, result })
 }
 
@@ -52,9 +62,16 @@ const resultLine = (context: RouteContext, b: BatchState, index: number, malform
 export const buildChunks = (context: RouteContext, b: BatchState): ReadonlyArray<string> => {
   const malformed = new Set(b.lifecycle.malformed ?? [])
   const indices = arrange(b.customIds.map((_, i) => i), (i) => b.customIds[i]!, b.id, b.lifecycle)
+  // requests with prompt-cache breakpoints are answered in submission order first, so the first
+  // of a shared prefix writes the cache whatever order the lines come in
+  const answers = new Map<number, Json>()
+  if (b.params.some((p) => countBreakpoints(p) > 0)) {
+    const status = scriptedStatus(b)
+    for (let i = 0; i < b.ended!.processed; i++) if (status(b.customIds[i]!) === undefined) answers.set(i, answerOf(context, b, i))
+  }
   const lines: Array<string> = []
   for (const i of indices) {
-    const line = resultLine(context, b, i, malformed)
+    const line = resultLine(context, b, i, malformed, answers)
     if (line !== undefined) lines.push(line)
   }
   return chunkLines(lines, b.lifecycle.linesPerChunk)
