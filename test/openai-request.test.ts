@@ -224,7 +224,7 @@ describe("OpenAI request", () => {
         parts: [new UserPromptPart({ content: [new ImageUrl({ url: "https://example.com/a.pdf", mediaType: "application/pdf" })] })]
       })]))
       const error = failureOf(exit)
-      expect(error._tag).toBe("UnsupportedError")
+      expect(error._tag).toBe("InvalidInputError")
       expect(error.message).toContain("BinaryContent")
       expect(emulator().requests).toHaveLength(0)
     }))

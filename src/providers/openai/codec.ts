@@ -7,11 +7,12 @@
  */
 import { Either } from "effect"
 import type OpenAI from "openai"
-import { type InvalidInputError, UnsupportedError } from "../../AiError.js"
+import { InvalidInputError } from "../../AiError.js"
 import { forcedOutputTool } from "../../internal/codec/structuredOutput.js"
-import { type BinaryContent, describeUserContent, type ImageUrl, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
-import { type ModelRequestParameters, type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
+import { type ModelMessage, type ModelRequest, ModelResponse, TextPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
+import { type BuiltinTool, type ModelRequestParameters, type ModelSettings, type ToolChoice, unsupportedBuiltinTool, type WebSearchTool } from "../../Parameters.js"
 import type { ToolDefinition } from "../../Tool.js"
+import { chatContent } from "./content.js"
 import { encodeOutput } from "./output.js"
 import { PROVIDER } from "./decode.js"
 
@@ -69,62 +70,17 @@ export interface EncodedRequest {
 // encoding: messages
 // ---------------------------------------------------------------------------------------------
 
-const unsupported = (feature: string, detail: string) => new UnsupportedError({ provider: PROVIDER, feature, detail })
-
-const AUDIO_FORMATS: Readonly<Record<string, "wav" | "mp3">> = {
-  "audio/wav": "wav",
-  "audio/x-wav": "wav",
-  "audio/wave": "wav",
-  "audio/mpeg": "mp3",
-  "audio/mp3": "mp3"
-}
-
-const extensionOf = (mediaType: string): string => {
-  const sub = mediaType.split("/")[1]?.split(/[;+]/)[0] ?? "bin"
-  return sub === "plain" ? "txt" : sub
-}
-
-const encodeBinary = (item: BinaryContent): OpenAI.Chat.ChatCompletionContentPart => {
-  if (item.mediaType.startsWith("image/")) return { type: "image_url", image_url: { url: item.dataUrl } }
-  const format = AUDIO_FORMATS[item.mediaType.toLowerCase()]
-  if (format !== undefined) return { type: "input_audio", input_audio: { data: item.base64, format } }
-  // PDFs and other documents: the file part takes a data URL and needs a file name
-  return { type: "file", file: { file_data: item.dataUrl, filename: `file.${extensionOf(item.mediaType)}` } }
-}
-
-const encodeImageUrl = (item: ImageUrl): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
-  item.mediaType !== undefined && !item.mediaType.startsWith("image/")
-    ? Either.left(unsupported(
-        `a ${item.mediaType} URL in a user prompt`,
-        "Chat Completions fetches only image URLs; download the file and send it as BinaryContent instead."
-      ))
-    : Either.right({ type: "image_url", image_url: { url: item.url } })
-
-const encodeUserPrompt = (part: UserPromptPart): Either.Either<WireMessage, UnsupportedError> => {
+const encodeUserPrompt = (part: UserPromptPart): Either.Either<WireMessage, InvalidInputError> => {
   if (typeof part.content === "string") return Either.right({ role: "user", content: part.content })
-  return Either.map(
-    // OpenAI caches prompt prefixes by itself: cache points have nothing to mark
-    Either.all(part.content.filter((item) => typeof item === "string" || item._tag !== "CachePoint").map((item): Either.Either<OpenAI.Chat.ChatCompletionContentPart, UnsupportedError> =>
-      typeof item === "string"
-        ? Either.right({ type: "text", text: item })
-        : item._tag === "ImageUrl"
-          ? encodeImageUrl(item)
-          : item._tag === "BinaryContent"
-          ? Either.right(encodeBinary(item))
-          : Either.left(unsupported(
-            `${describeUserContent(item)} in a user prompt`,
-            "Chat Completions fetches only image URLs; download the file and send it as BinaryContent instead."
-          ))
-    )),
-    (content): WireMessage => ({ role: "user", content })
-  )
+  const content = chatContent(part.content)
+  return content instanceof InvalidInputError ? Either.left(content) : Either.right({ role: "user", content })
 }
 
 const encodeRequestParts = (
   request: ModelRequest,
   systemRole: "system" | "developer"
-): Either.Either<Array<WireMessage>, UnsupportedError> =>
-  Either.all(request.parts.map((part): Either.Either<WireMessage, UnsupportedError> => {
+): Either.Either<Array<WireMessage>, InvalidInputError> =>
+  Either.all(request.parts.map((part): Either.Either<WireMessage, InvalidInputError> => {
     switch (part._tag) {
       case "SystemPromptPart":
         return Either.right({ role: systemRole, content: part.content })
@@ -191,7 +147,7 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
 export const encodeMessages = (
   messages: ReadonlyArray<ModelMessage>,
   options?: EncodeOptions
-): Either.Either<{ readonly messages: Array<WireMessage>; readonly warnings: Array<string> }, UnsupportedError> => {
+): Either.Either<{ readonly messages: Array<WireMessage>; readonly warnings: Array<string> }, InvalidInputError> => {
   const systemRole = options?.systemRole ?? "system"
   const warnings: Array<string> = []
   const out: Array<WireMessage> = []
@@ -267,14 +223,15 @@ export const encodeRequest = (
   parameters: ModelRequestParameters,
   settings: ModelSettings,
   options?: EncodeOptions
-): Either.Either<EncodedRequest, UnsupportedError | InvalidInputError> => {
-  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, [])
+): Either.Either<EncodedRequest, InvalidInputError> => {
+  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, ["WebSearchTool"])
   if (builtin !== undefined) return Either.left(builtin)
   const output = encodeOutput(messages, parameters)
   if (Either.isLeft(output)) return Either.left(output.left)
   const responseFormat = output.right.format
   return Either.map(encodeMessages(output.right.messages, options), ({ messages: wireMessages, warnings: messageWarnings }) => {
     const warnings = output.right.warnings.length === 0 ? messageWarnings : [...messageWarnings, ...output.right.warnings]
+    const webSearch = webSearchOptions(parameters.builtinTools, warnings)
     // no tool list is built for the usual request without tools (allTools copies two arrays)
     const hasTools = parameters.functionTools.length + parameters.outputTools.length > 0
     const toolChoice = toolChoiceFor(parameters, settings.toolChoice)
@@ -297,6 +254,9 @@ export const encodeRequest = (
     if (settings.presencePenalty !== undefined) body.presence_penalty = settings.presencePenalty
     if (settings.frequencyPenalty !== undefined) body.frequency_penalty = settings.frequencyPenalty
     if (responseFormat !== undefined) body.response_format = responseFormat
+    if (settings.promptCacheKey !== undefined) body.prompt_cache_key = settings.promptCacheKey
+    if (settings.promptCacheRetention !== undefined) body.prompt_cache_retention = settings.promptCacheRetention
+    if (webSearch !== undefined) body.web_search_options = webSearch
     return {
       // extraBody may override the fields above (in their place) and name any key, "__proto__"
       // included: spread, as before
@@ -311,6 +271,29 @@ export const encodeRequest = (
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * The request's `WebSearchTool` as Chat Completions' `web_search_options` (served by the search
+ * models, such as gpt-4o-search-preview): `searchContextSize` and `userLocation`; its other
+ * options have no Chat Completions field and are ignored with a warning. `undefined` without one.
+ *
+ * @since 0.2.0
+ * @category codecs
+ */
+export const webSearchOptions = (
+  builtinTools: ReadonlyArray<BuiltinTool> | undefined,
+  warnings: Array<string>
+): OpenAI.Chat.ChatCompletionCreateParams.WebSearchOptions | undefined => {
+  const tool = builtinTools?.find((t): t is WebSearchTool => t._tag === "WebSearchTool")
+  if (tool === undefined) return undefined
+  for (const field of ["maxUses", "allowedDomains", "blockedDomains"] as const) {
+    if (tool[field] !== undefined) warnings.push(`WebSearchTool.${field} was ignored: Chat Completions' web_search_options has no such option (the Responses model has allowedDomains).`)
+  }
+  const options: Mutable<OpenAI.Chat.ChatCompletionCreateParams.WebSearchOptions> = {}
+  if (tool.searchContextSize !== undefined) options.search_context_size = tool.searchContextSize
+  if (tool.userLocation !== undefined) options.user_location = { type: "approximate", approximate: { ...tool.userLocation } }
+  return options
+}
 
 /** The request options of a request that sets neither headers nor a timeout (shared: never mutated). */
 const noRequestOptions: EncodedRequest["requestOptions"] = Object.freeze({})

@@ -40,7 +40,7 @@ const WireUsage = Schema.Struct({
 type WireUsage = typeof WireUsage.Type
 
 const WireToolCall = Schema.Struct({
-  id: Schema.String,
+  id: Nullish(Schema.String),
   type: Schema.optional(Schema.String),
   function: Schema.optional(Schema.Struct({ name: Schema.String, arguments: Schema.String })),
   custom: Schema.optional(Schema.Struct({ name: Schema.String, input: Schema.String }))
@@ -100,7 +100,7 @@ const isChunkChoice = (u: unknown): boolean => {
   return calls === undefined || calls === null || (Array.isArray(calls) && calls.every(isChunkToolCall))
 }
 const isToolCall = (u: unknown): boolean =>
-  isRecord(u) && typeof u.id === "string" && isOptionalString(u.type) &&
+  isRecord(u) && isNullishString(u.id) && isOptionalString(u.type) &&
   (u.function === undefined || (isRecord(u.function) && typeof u.function.name === "string" && typeof u.function.arguments === "string")) &&
   (u.custom === undefined || (isRecord(u.custom) && typeof u.custom.name === "string" && typeof u.custom.input === "string"))
 const isChoice = (u: unknown): boolean => {
@@ -216,10 +216,12 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
     // built from decoded fields, without constructors (internal/codec/fromFields.ts)
     if (content) parts.push(fromFields(TextPart, { content, _tag: "TextPart" }))
     if (refusal) parts.push(fromFields(TextPart, { content: refusal, _tag: "TextPart" }))
+    let ids: ToolCallIds | undefined
     for (const call of tool_calls ?? []) {
       const fn = call.function ?? (call.custom ? { name: call.custom.name, arguments: call.custom.input } : undefined)
       if (fn === undefined) continue
-      parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId: call.id }, true))
+      const toolCallId = call.id ? call.id : (ids ??= new ToolCallIds()).next()
+      parts.push(new ToolCallPart({ toolName: fn.name, args: normaliseArgs(fn.arguments), toolCallId }, true))
     }
     const finishReason = decodeFinishReason(choice.finish_reason)
     const created = completion.created !== undefined ? new Date(completion.created * 1000) : undefined
@@ -235,6 +237,23 @@ export const decodeChatCompletion = (body: unknown, options: DecodeOptions): Eit
       _tag: "ModelResponse"
     }))
   })
+
+/**
+ * Tool-call ids for calls that came without one (OpenAI-compatible servers may send none):
+ * `call_` and a random part drawn once per response, then the call's number, so every id is
+ * non-empty and unique across responses.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export class ToolCallIds {
+  private readonly prefix = `call_${Math.random().toString(36).slice(2, 12).padEnd(10, "0")}_`
+  private n = 0
+  /** The next generated id. */
+  next(): string {
+    return `${this.prefix}${this.n++}`
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // decoding: streams
@@ -255,6 +274,9 @@ export class StreamDecoder {
   private model: string | undefined
   private finishReason: string | undefined
   private usage: WireUsage | undefined
+  /** The tool calls (by index) already started, and the ids generated for those that came without one. */
+  private readonly startedCalls = new Set<number>()
+  private ids: ToolCallIds | undefined
 
   constructor(parameters: ModelRequestParameters, private readonly options: DecodeOptions) {
     this.builder = new EventBuilder(parameters)
@@ -278,9 +300,14 @@ export class StreamDecoder {
       if (delta?.content) events.push(...this.builder.text("content", delta.content))
       if (delta?.refusal) events.push(...this.builder.text("refusal", delta.refusal))
       for (const call of delta?.tool_calls ?? []) {
+        let toolCallId = call.id ? call.id : undefined
+        if (!this.startedCalls.has(call.index)) {
+          this.startedCalls.add(call.index)
+          toolCallId ??= (this.ids ??= new ToolCallIds()).next()
+        }
         events.push(...this.builder.toolCall(`tool:${call.index}`, {
           toolName: call.function?.name ?? undefined,
-          toolCallId: call.id ?? undefined,
+          toolCallId,
           args: call.function?.arguments ?? undefined
         }))
       }
