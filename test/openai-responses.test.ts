@@ -83,11 +83,11 @@ describe("OpenAI Responses: the wire request", () => {
       expect(logs.some((l) => l.includes("does not support the settings seed, stopSequences"))).toBe(true)
     }))
 
-  it.effect("audio input is an UnsupportedError before any request", () =>
+  it.effect("audio input is an InvalidInputError before any request", () =>
     Effect.gen(function* () {
       const prompt = new ModelRequest({ parts: [new UserPromptPart({ content: [new BinaryContent({ data: new Uint8Array([1, 2]), mediaType: "audio/wav" })] })] })
       const error = failureOf(yield* Effect.exit(LanguageModel.request([prompt]).pipe(Effect.provide(model()))))
-      expect(error._tag).toBe("UnsupportedError")
+      expect(error._tag).toBe("InvalidInputError")
       expect(emulator().requests).toHaveLength(0)
     }))
 })

@@ -30,7 +30,8 @@ import { openAiSdk } from "./sdk.js"
 export interface Options extends LanguageModel.ModelDefaults, EncodeOptions {}
 
 /**
- * Every setting of {@link ModelSettings}: Chat Completions can send them all.
+ * Every setting of {@link ModelSettings}: Chat Completions can send them all. `cacheInstructions`
+ * and `cacheTools` are accepted and add nothing (OpenAI caches prompt prefixes by itself).
  *
  * @since 0.1.0
  * @category constants
@@ -46,6 +47,10 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "frequencyPenalty",
   "timeout",
   "toolChoice",
+  "cacheInstructions",
+  "cacheTools",
+  "promptCacheKey",
+  "promptCacheRetention",
   "extraHeaders",
   "extraBody"
 ]

@@ -14,11 +14,13 @@
  */
 import { Either } from "effect"
 import type OpenAI from "openai"
-import { type InvalidInputError, UnsupportedError } from "../../AiError.js"
+import { InvalidInputError } from "../../AiError.js"
 import { encodeOutputWith, forcedOutputTool } from "../../internal/codec/structuredOutput.js"
-import { type BinaryContent, describeUserContent, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
+import { type BuiltinToolReturnPart, type ModelMessage, type ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart, type UserPromptPart } from "../../Message.js"
 import { type ModelRequestParameters, type ModelSettings, type OutputObjectDefinition, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
 import type { ToolDefinition } from "../../Tool.js"
+import { encodeBuiltinItem, encodeBuiltinTools } from "./builtinItems.js"
+import { responsesContent } from "./content.js"
 import { PROVIDER } from "./decode.js"
 import { strictSchema } from "./output.js"
 
@@ -91,8 +93,6 @@ export interface EncodedResponsesRequest {
   readonly warnings: ReadonlyArray<string>
 }
 
-const unsupported = (feature: string, detail: string) => new UnsupportedError({ provider: PROVIDER, feature, detail })
-
 /**
  * Whether a model name is one of OpenAI's reasoning models.
  *
@@ -105,42 +105,14 @@ export const isReasoningModel = (model: string): boolean => /^(o\d|gpt-5|codex)/
 // encoding: input items
 // ---------------------------------------------------------------------------------------------
 
-const extensionOf = (mediaType: string): string => {
-  const sub = mediaType.split("/")[1]?.split(/[;+]/)[0] ?? "bin"
-  return sub === "plain" ? "txt" : sub
-}
-
-const encodeBinary = (item: BinaryContent): Either.Either<OpenAI.Responses.ResponseInputContent, UnsupportedError> => {
-  if (item.mediaType.startsWith("image/")) return Either.right({ type: "input_image", image_url: item.dataUrl, detail: "auto" })
-  if (item.mediaType.startsWith("audio/")) {
-    return Either.left(unsupported(`${item.mediaType} in a user prompt`, "the Responses API takes no audio input; use the Chat Completions model (OpenAi.languageModel) for audio."))
-  }
-  return Either.right({ type: "input_file", file_data: item.dataUrl, filename: `file.${extensionOf(item.mediaType)}` })
-}
-
-const encodeUserPrompt = (part: UserPromptPart): Either.Either<InputItem, UnsupportedError> => {
+const encodeUserPrompt = (part: UserPromptPart): Either.Either<InputItem, InvalidInputError> => {
   if (typeof part.content === "string") return Either.right({ role: "user", content: part.content })
-  return Either.map(
-    // OpenAI caches prompt prefixes by itself: cache points have nothing to mark
-    Either.all(part.content.filter((item) => typeof item === "string" || item._tag !== "CachePoint").map((item): Either.Either<OpenAI.Responses.ResponseInputContent, UnsupportedError> =>
-      typeof item === "string"
-        ? Either.right({ type: "input_text", text: item })
-        : item._tag === "ImageUrl"
-          ? item.mediaType !== undefined && !item.mediaType.startsWith("image/")
-            ? Either.right({ type: "input_file", file_url: item.url })
-            : Either.right({ type: "input_image", image_url: item.url, detail: "auto" })
-          : item._tag === "DocumentUrl"
-          ? Either.right({ type: "input_file", file_url: item.url })
-          : item._tag === "BinaryContent"
-          ? encodeBinary(item)
-          : Either.left(unsupported(`${describeUserContent(item)} in a user prompt`, "the Responses API takes no audio or video URLs."))
-    )),
-    (content): InputItem => ({ role: "user", content })
-  )
+  const content = responsesContent(part.content)
+  return content instanceof InvalidInputError ? Either.left(content) : Either.right({ role: "user", content })
 }
 
-const encodeRequestParts = (request: ModelRequest, systemRole: "system" | "developer"): Either.Either<Array<InputItem>, UnsupportedError> =>
-  Either.all(request.parts.map((part): Either.Either<InputItem, UnsupportedError> => {
+const encodeRequestParts = (request: ModelRequest, systemRole: "system" | "developer"): Either.Either<Array<InputItem>, InvalidInputError> =>
+  Either.all(request.parts.map((part): Either.Either<InputItem, InvalidInputError> => {
     switch (part._tag) {
       case "SystemPromptPart":
         return Either.right({ role: systemRole, content: part.content })
@@ -170,6 +142,13 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
     if (text.length > 0) items.push({ role: "assistant", content: text.join("\n\n") })
     text = []
   }
+  // a built-in tool call and its result go back as one item (the call's)
+  const calls = new Set<string>()
+  const results = new Map<string, BuiltinToolReturnPart>()
+  for (const part of response.parts) {
+    if (part._tag === "BuiltinToolCallPart" && part.providerName === PROVIDER) calls.add(part.toolCallId)
+    if (part._tag === "BuiltinToolReturnPart" && part.providerName === PROVIDER) results.set(part.toolCallId, part)
+  }
   for (const part of response.parts) {
     switch (part._tag) {
       case "TextPart":
@@ -180,9 +159,19 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
         items.push({ type: "function_call", call_id: part.toolCallId, name: part.toolName, arguments: part.argsAsJson })
         break
       case "BuiltinToolCallPart":
-      case "BuiltinToolReturnPart":
-        droppedBuiltin++
+      case "BuiltinToolReturnPart": {
+        if (part._tag === "BuiltinToolReturnPart" && calls.has(part.toolCallId)) break
+        const item = part._tag === "BuiltinToolCallPart"
+          ? encodeBuiltinItem(part, results.get(part.toolCallId))
+          : encodeBuiltinItem(undefined, part)
+        if (item === undefined) {
+          droppedBuiltin++
+          break
+        }
+        flushText()
+        items.push(item)
         break
+      }
       case "ThinkingPart":
         if (!isOwnReasoning(part)) {
           dropped++
@@ -200,7 +189,7 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
   }
   flushText()
   if (droppedBuiltin > 0) {
-    warnings.push(`${PROVIDER}: ${droppedBuiltin} built-in tool part${droppedBuiltin > 1 ? "s" : ""} in the message history ${droppedBuiltin > 1 ? "were" : "was"} not sent: this library sends no built-in tool calls or results to the Responses API yet.`)
+    warnings.push(`${PROVIDER}: ${droppedBuiltin} built-in tool part${droppedBuiltin > 1 ? "s" : ""} in the message history ${droppedBuiltin > 1 ? "were" : "was"} not sent: the Responses API takes back only its own built-in tool items.`)
   }
   if (dropped > 0) {
     warnings.push(
@@ -221,7 +210,7 @@ const encodeResponse = (response: ModelResponse, warnings: Array<string>): Array
 export const encodeInput = (
   messages: ReadonlyArray<ModelMessage>,
   options?: EncodeOptions
-): Either.Either<{ readonly input: Array<InputItem>; readonly instructions: string | undefined; readonly warnings: Array<string> }, UnsupportedError> => {
+): Either.Either<{ readonly input: Array<InputItem>; readonly instructions: string | undefined; readonly warnings: Array<string> }, InvalidInputError> => {
   const systemRole = options?.systemRole ?? "system"
   const warnings: Array<string> = []
   const input: Array<InputItem> = []
@@ -321,13 +310,19 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "parallelToolCalls",
   "timeout",
   "toolChoice",
+  "cacheInstructions",
+  "cacheTools",
+  "promptCacheKey",
+  "promptCacheRetention",
   "extraHeaders",
   "extraBody"
 ]
 
 /**
- * A whole non-streaming request: input items and instructions, tools, tool choice, settings
- * (extraBody merged last), reasoning, and the SDK options. The "native" output mode sends a
+ * A whole non-streaming request: input items and instructions, tools (function tools, then the
+ * built-in tools of ./builtinItems.ts; `WebFetchTool` is an InvalidInputError), tool choice,
+ * settings (the prompt cache key and retention among them; extraBody merged last), reasoning,
+ * and the SDK options. The "native" output mode sends a
  * json_schema `text.format`, the "prompted" mode its instructions (see ./output.ts).
  *
  * @since 0.1.0
@@ -339,21 +334,26 @@ export const encodeRequest = (
   parameters: ModelRequestParameters,
   settings: ModelSettings,
   options?: EncodeOptions
-): Either.Either<EncodedResponsesRequest, UnsupportedError | InvalidInputError> => {
-  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, [])
+): Either.Either<EncodedResponsesRequest, InvalidInputError> => {
+  const builtin = unsupportedBuiltinTool(parameters.builtinTools, PROVIDER, ["WebSearchTool", "FileSearchTool", "CodeExecutionTool", "McpServerTool"])
   if (builtin !== undefined) return Either.left(builtin)
   const output = encodeOutputWith(messages, parameters, PROVIDER, textFormat)
   if (Either.isLeft(output)) return Either.left(output.left)
   const format = output.right.format
   return Either.map(encodeInput(output.right.messages, options), ({ input, instructions, warnings: inputWarnings }) => {
     const warnings = [...inputWarnings, ...output.right.warnings]
-    const tools = parameters.allTools.map((tool) => encodeTool(tool, warnings))
+    const tools: Array<OpenAI.Responses.Tool> = parameters.allTools.map((tool) => encodeTool(tool, warnings))
+    const builtin = parameters.builtinTools !== undefined && parameters.builtinTools.length > 0
+      ? encodeBuiltinTools(parameters.builtinTools, warnings)
+      : undefined
+    if (builtin !== undefined) tools.push(...builtin.tools)
     const hasTools = tools.length > 0
     const toolChoice = toolChoiceFor(parameters, settings.toolChoice)
     if (!hasTools && settings.toolChoice !== undefined) warnings.push(`${PROVIDER} cannot send the setting toolChoice without tools; ignored.`)
     if (!hasTools && settings.parallelToolCalls !== undefined) warnings.push(`${PROVIDER} cannot send the setting parallelToolCalls without tools; ignored.`)
     const reasoning = options?.reasoning
     const encrypted = options?.encryptedReasoning ?? (reasoning !== undefined || isReasoningModel(model))
+    const include: Array<OpenAI.Responses.ResponseIncludable> = [...(encrypted ? ["reasoning.encrypted_content" as const] : []), ...(builtin?.include ?? [])]
     const body: ResponsesRequestBody = {
       model,
       input,
@@ -368,8 +368,10 @@ export const encodeRequest = (
       ...(reasoning !== undefined
         ? { reasoning: { ...(reasoning.effort !== undefined ? { effort: reasoning.effort } : {}), ...(reasoning.summary !== undefined ? { summary: reasoning.summary } : {}) } }
         : {}),
-      ...(encrypted ? { include: ["reasoning.encrypted_content"] } : {}),
+      ...(include.length > 0 ? { include } : {}),
       ...(options?.store !== undefined ? { store: options.store } : {}),
+      ...(settings.promptCacheKey !== undefined ? { prompt_cache_key: settings.promptCacheKey } : {}),
+      ...(settings.promptCacheRetention !== undefined ? { prompt_cache_retention: settings.promptCacheRetention } : {}),
       ...(settings.extraBody as Partial<ResponsesRequestBody> | undefined)
     }
     return {

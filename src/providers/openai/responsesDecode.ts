@@ -10,11 +10,12 @@ import { ConnectionError, ProviderUnavailableError, ResponseDecodeError } from "
 import { fromFields } from "../../internal/codec/fromFields.js"
 import { EventBuilder } from "../../internal/stream/eventBuilder.js"
 import { isRecord } from "../../internal/codec/wireChecks.js"
-import { type FinishReason, ModelResponse, type ModelResponsePart, normaliseArgs, TextPart, ThinkingPart, ToolCallPart } from "../../Message.js"
+import { BuiltinToolCallPart, type FinishReason, ModelResponse, type ModelResponsePart, normaliseArgs, TextPart, ThinkingPart, ToolCallPart } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
 import { RequestUsage } from "../../Usage.js"
-import { PROVIDER } from "./decode.js"
+import { decodeBuiltinItem, isBuiltinItemType } from "./builtinItems.js"
+import { PROVIDER, ToolCallIds } from "./decode.js"
 
 
 // ---------------------------------------------------------------------------------------------
@@ -87,14 +88,18 @@ const failedResponse = (response: Json, requestId: string | undefined): Provider
   return new ProviderUnavailableError({ provider: PROVIDER, status: 500, detail: `${message}${code}`, ...(requestId !== undefined ? { requestId } : {}) })
 }
 
-const summaryText = (item: Json): string =>
-  (Array.isArray(item.summary) ? item.summary : [])
-    .flatMap((s) => (isRecord(s) && typeof s.text === "string" ? [s.text] : []))
-    .join("\n\n")
+const texts = (list: unknown, type: string): Array<string> =>
+  (Array.isArray(list) ? list : []).flatMap((s) => (isRecord(s) && s.type === type && typeof s.text === "string" ? [s.text] : []))
 
-/** A reasoning item as a ThinkingPart, or undefined when it carries nothing (no summary, no encrypted content). */
+/**
+ * A reasoning item's text: its summaries, then its raw reasoning (`reasoning_text` content, as
+ * open-weight models serve it), joined by a blank line.
+ */
+const reasoningText = (item: Json): string => [...texts(item.summary, "summary_text"), ...texts(item.content, "reasoning_text")].join("\n\n")
+
+/** A reasoning item as a ThinkingPart, or undefined when it carries nothing (no text, no encrypted content). */
 const reasoningPart = (item: Json): ThinkingPart | undefined => {
-  const content = summaryText(item)
+  const content = reasoningText(item)
   const signature = typeof item.encrypted_content === "string" && item.encrypted_content !== "" ? item.encrypted_content : undefined
   if (content === "" && signature === undefined) return undefined
   return new ThinkingPart({
@@ -105,9 +110,14 @@ const reasoningPart = (item: Json): ThinkingPart | undefined => {
   }, true)
 }
 
+/** A function call's id: its `call_id`, else (servers that send none) its item id, else a generated one. */
+const callId = (item: Json, generate: () => string): string =>
+  typeof item.call_id === "string" && item.call_id !== "" ? item.call_id : typeof item.id === "string" && item.id !== "" ? item.id : generate()
+
 /** The parts of a response's output items, in order. */
 const outputParts = (output: ReadonlyArray<unknown>): Either.Either<Array<ModelResponsePart>, string> => {
   const parts: Array<ModelResponsePart> = []
+  let ids: ToolCallIds | undefined
   for (const [i, item] of output.entries()) {
     if (!isRecord(item)) return Either.left(`output[${i}]`)
     switch (item.type) {
@@ -119,17 +129,20 @@ const outputParts = (output: ReadonlyArray<unknown>): Either.Either<Array<ModelR
         }
         break
       case "function_call":
-        if (typeof item.name !== "string" || typeof item.call_id !== "string") return Either.left(`output[${i}]`)
-        parts.push(new ToolCallPart({ toolName: item.name, args: normaliseArgs(item.arguments), toolCallId: item.call_id }, true))
+        if (typeof item.name !== "string" || !(item.call_id === undefined || item.call_id === null || typeof item.call_id === "string")) return Either.left(`output[${i}]`)
+        parts.push(new ToolCallPart({ toolName: item.name, args: normaliseArgs(item.arguments), toolCallId: callId(item, () => (ids ??= new ToolCallIds()).next()) }, true))
         break
       case "reasoning": {
         const part = reasoningPart(item)
         if (part !== undefined) parts.push(part)
         break
       }
-      default:
-        // built-in tools' items (web search, file search, ...) are not requested by this library
+      default: {
+        // built-in tools' items (web search, file search, code interpreter, MCP); others are left out
+        const builtin = decodeBuiltinItem(item)
+        if (builtin !== undefined) parts.push(...builtin)
         break
+      }
     }
   }
   return Either.right(parts)
@@ -173,8 +186,11 @@ export const decodeResponse = (body: unknown, options: DecodeOptions): Either.Ei
  * Folds Responses stream events into our part events through the shared EventBuilder, keyed by
  * output item (and content part for text): `response.output_text.delta` and
  * `response.refusal.delta` grow text parts, `response.function_call_arguments.delta` a tool call
- * (named when its item is added), `response.reasoning_summary_text.delta` a thinking part (its
- * encrypted content arrives with `response.output_item.done`). `response.completed` and
+ * (named when its item is added), `response.reasoning_summary_text.delta` and
+ * `response.reasoning_text.delta` (raw reasoning) a thinking part (its encrypted content arrives
+ * with `response.output_item.done`). A built-in tool's item (web search, file search, code
+ * interpreter, MCP) is read whole from its `response.output_item.done`: its call part starts,
+ * its arguments arrive as one delta, and its result part follows whole. `response.completed` and
  * `response.incomplete` carry usage and status; the metadata event comes last. A
  * `response.failed` event is a ProviderUnavailableError; an `error` event the SDK raises itself.
  * One decoder per streamed response.
@@ -188,6 +204,7 @@ export class ResponsesStreamDecoder {
   private model: string | undefined
   private final: Json | undefined
   private calledTools = false
+  private ids: ToolCallIds | undefined
   /** Per output item: its type, id, the keys of its parts, and (for reasoning) the summary index last seen. */
   private readonly items = new Map<number, { readonly type: string; readonly id: string | undefined; keys: Set<string>; summary: number; args: number }>()
 
@@ -231,7 +248,7 @@ export class ResponsesStreamDecoder {
           entry.args += args.length
           return Either.right(this.builder.toolCall(key, {
             toolName: typeof item.name === "string" ? item.name : "",
-            toolCallId: typeof item.call_id === "string" ? item.call_id : "",
+            toolCallId: callId(item, () => (this.ids ??= new ToolCallIds()).next()),
             args
           }))
         }
@@ -250,12 +267,16 @@ export class ResponsesStreamDecoder {
         entry.args += input.delta.length
         return Either.right(this.builder.toolCall(`item:${index}`, { args: input.delta }))
       }
-      case "response.reasoning_summary_text.delta": {
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta": {
         if (typeof input.delta !== "string") return Either.right([])
         const entry = this.item(index)
         const key = `item:${index}`
-        const summaryIndex = typeof input.summary_index === "number" ? input.summary_index : 0
-        // summaries of one item join with a blank line, as the non-streamed decoder joins them
+        // summaries (then raw reasoning texts) of one item join with a blank line, as the
+        // non-streamed decoder joins them; raw texts are numbered after every summary
+        const summaryIndex = input.type === "response.reasoning_text.delta"
+          ? 1_000_000 + (typeof input.content_index === "number" ? input.content_index : 0)
+          : typeof input.summary_index === "number" ? input.summary_index : 0
         const separator = entry.keys.has(key) && summaryIndex !== entry.summary ? "\n\n" : ""
         entry.summary = summaryIndex
         entry.keys.add(key)
@@ -271,12 +292,24 @@ export class ResponsesStreamDecoder {
           const id = typeof item.id === "string" ? item.id : entry.id
           // a reasoning item without streamed summary: its summary (if any) and encrypted content now
           if (!entry.keys.has(key)) {
-            const content = summaryText(item)
+            const content = reasoningText(item)
             events.push(...this.builder.thinking(key, content, encrypted === "" ? undefined : encrypted, { id, providerName: PROVIDER }))
           } else if (encrypted !== "") {
             events.push(...this.builder.thinking(key, "", encrypted))
           }
           entry.keys.add(key)
+        } else if (isBuiltinItemType(item.type)) {
+          // a built-in tool's item, whole: its call (arguments as one fragment), then its result
+          const parts = decodeBuiltinItem(item)
+          if (parts !== undefined) {
+            const [call, result] = parts
+            const first = new BuiltinToolCallPart({ toolName: call.toolName, args: "", toolCallId: call.toolCallId, providerName: call.providerName, ...(call.providerDetails !== undefined ? { providerDetails: call.providerDetails } : {}) }, true)
+            events.push(...this.builder.builtinToolCall(key, first, ""))
+            events.push(...this.builder.builtinToolCall(key, undefined, typeof call.args === "string" ? call.args : JSON.stringify(call.args ?? {})))
+            events.push(...this.builder.end(key))
+            events.push(...this.builder.whole(`result:${index}`, result))
+            events.push(...this.builder.end(`result:${index}`))
+          }
         } else if (item.type === "function_call" && entry.args === 0 && typeof item.arguments === "string" && item.arguments !== "") {
           // arguments that came whole, without deltas
           events.push(...this.builder.toolCall(key, { args: item.arguments }))
