@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Layer, Redacted, Schema, Stream } from "effect"
 import OpenAI from "openai"
 import * as LanguageModel from "../src/LanguageModel.js"
-import { BinaryContent, ImageUrl, ModelRequest, ModelResponse, RetryPromptPart, SystemPromptPart, TextPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
+import { BinaryContent, CachePoint, ImageUrl, ModelRequest, ModelResponse, RetryPromptPart, SystemPromptPart, TextPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
 import * as OpenAi from "../src/providers/openai/index.js"
+import { WebSearchTool } from "../src/Parameters.js"
 import * as Tool from "../src/Tool.js"
 import { failureOf } from "./helpers/openai.js"
 import { type Steady, startSteady } from "./helpers/openaiSteady.js"
@@ -201,5 +202,26 @@ describe("OpenAI conformance (OpenAPI spec via steady)", () => {
         expectAccepted(made)
         expectDecodedOrTypedDecodeError(exit)
       }
+    }))
+
+  it.live("documents, WAV and MP3 audio, a cache point, the prompt cache settings and web_search_options are accepted", () =>
+    Effect.gen(function* () {
+      const prompt = new ModelRequest({
+        parts: [new UserPromptPart({
+          content: [
+            "Read these.",
+            new BinaryContent({ data: new Uint8Array([37, 80, 68, 70]), mediaType: "application/pdf" }),
+            new BinaryContent({ data: new TextEncoder().encode("plain text"), mediaType: "text/plain" }),
+            new CachePoint({ ttl: "1h" }),
+            new BinaryContent({ data: new Uint8Array([82, 73, 70, 70]), mediaType: "audio/wav" }),
+            new BinaryContent({ data: new Uint8Array([73, 68, 51]), mediaType: "audio/mpeg" })
+          ]
+        })]
+      })
+      const { made } = yield* statusesOf(LanguageModel.request([prompt], {
+        parameters: { builtinTools: [new WebSearchTool({ searchContextSize: "low", userLocation: { city: "Paris", country: "FR", region: "IDF", timezone: "Europe/Paris" } })] },
+        settings: { promptCacheKey: "tenant-7", promptCacheRetention: "24h", cacheInstructions: true }
+      }))
+      expectAccepted(made)
     }))
 })

@@ -5,12 +5,15 @@
  * first shows a non-conforming Responses body does get a 400.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Redacted, Schema, Stream } from "effect"
+import { Effect, Either, Exit, Layer, Redacted, Schema, Stream } from "effect"
+import { readFileSync } from "node:fs"
 import OpenAI from "openai"
 import * as LanguageModel from "../src/LanguageModel.js"
-import { BinaryContent, ImageUrl, ModelRequest, ModelResponse, RetryPromptPart, SystemPromptPart, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
+import { BinaryContent, CachePoint, DocumentUrl, ImageUrl, ModelRequest, ModelResponse, RetryPromptPart, SystemPromptPart, TextPart, ThinkingPart, ToolCallPart, ToolReturnPart, UserPromptPart } from "../src/Message.js"
 import * as Output from "../src/Output.js"
+import { CodeExecutionTool, FileSearchTool, McpServerTool, WebSearchTool } from "../src/Parameters.js"
 import * as OpenAi from "../src/providers/openai/index.js"
+import * as ResponsesCodec from "../src/providers/openai/responsesCodec.js"
 import * as Tool from "../src/Tool.js"
 import { failureOf } from "./helpers/openai.js"
 import { type Steady, startSteady } from "./helpers/openaiSteady.js"
@@ -127,4 +130,41 @@ describe("OpenAI Responses conformance (OpenAPI spec via steady)", () => {
         expectAccepted(made)
       }))
   }
+
+  it.live("documents by bytes and URL, the prompt cache settings and every built-in tool are accepted", () =>
+    Effect.gen(function* () {
+      const prompt = new ModelRequest({
+        parts: [new UserPromptPart({
+          content: [
+            "Compare.",
+            new BinaryContent({ data: new Uint8Array([37, 80, 68, 70]), mediaType: "application/pdf" }),
+            new CachePoint(),
+            new DocumentUrl({ url: "https://example.com/spec.pdf" })
+          ]
+        })]
+      })
+      const { made } = yield* exchangesOf(LanguageModel.request([prompt], {
+        parameters: {
+          builtinTools: [
+            new WebSearchTool({ allowedDomains: ["example.com"], userLocation: { city: "Paris", country: "FR" }, searchContextSize: "medium" }),
+            new FileSearchTool({ vectorStoreIds: ["vs_1"], maxNumResults: 4 }),
+            new CodeExecutionTool(),
+            new McpServerTool({ name: "crm", url: "https://mcp.example.com/sse", authorizationToken: "tok", allowedTools: ["lookup"], description: "CRM", headers: { "x-tenant": "7" } })
+          ]
+        },
+        settings: { promptCacheKey: "tenant-7", promptCacheRetention: "in_memory" }
+      }))
+      expectAccepted(made)
+    }))
+
+  it.live("a history holding built-in tool items (sent back by id) and a reasoning item is accepted", () =>
+    Effect.gen(function* () {
+      const recorded = Either.getOrThrow(ResponsesCodec.decodeResponse(JSON.parse(readFileSync(new URL("./fixtures/openai/responses-builtin-tools.json", import.meta.url), "utf8")), { requestedModel: "gpt-5" }))
+      const history = [ModelRequest.userTextPrompt("What do ACME's invoices total in USD?"), recorded, ModelRequest.userTextPrompt("And in GBP?")]
+      const { made } = yield* exchangesOf(
+        LanguageModel.request(history, { parameters: { builtinTools: [new WebSearchTool({}), new CodeExecutionTool()] } }),
+        "gpt-5-mini"
+      )
+      expectAccepted(made)
+    }))
 })
