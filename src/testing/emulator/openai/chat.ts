@@ -8,11 +8,18 @@
  * - `x-emulator-chunk-delay-ms: N`: wait N ms between SSE frames;
  * - `x-emulator-delay-ms: N`: wait N ms before answering;
  * - `x-emulator-cached-tokens: N` / `x-emulator-reasoning-tokens: N`: usage details to report;
+ * - `x-emulator-tool-call-ids: none`: tool calls come without an `id`, as some
+ *   OpenAI-compatible servers send them;
  * - `x-emulator-tool-calls: all`: call every offered tool (parallel tool calls), not only the first;
  * - `x-emulator-id: X`: the completion is `chatcmpl-X` and its tool calls `call_X_<n>` (without
  *   it, ids are a hash of the request, so identical requests get identical ids anyway);
  * - `x-emulator-output-fence: json` / `x-emulator-invalid-output: type | json`: how a structured
  *   answer is written (see `StructuredStyle` in responder.ts).
+ *
+ * Prompt caching: a request whose `prompt_cache_key` this emulator has seen before reports half
+ * its input tokens (rounded down) as `cached_tokens`; the first one with a key reports none
+ * (`x-emulator-cached-tokens` overrides both). User content is checked like the API's: `file`
+ * parts need a base64 data URL and a file name (or a `file_id`), `input_audio` WAV or MP3 base64.
  *
  * Structured output: a `response_format` of type json_schema (checked like the real API, strict
  * schemas included) or a JSON Schema in the system prompt (prompted output) makes the text answer
@@ -32,7 +39,8 @@ import { keyError, responseHeaders } from "./http.js"
 type Json = Record<string, unknown>
 
 interface ToolCall {
-  readonly id: string
+  /** Undefined for a call sent without an id (`x-emulator-tool-call-ids: none`). */
+  readonly id: string | undefined
   readonly name: string
   readonly arguments: string
 }
@@ -52,7 +60,7 @@ interface Answer {
 }
 
 
-const answer = (headers: Headers, body: Json): Answer => {
+const answer = (headers: Headers, body: Json, cacheSeen = false): Answer => {
   const input = responderInput(body)
   const pinned = headers["x-emulator-id"]
   // identical requests get identical ids, so a streamed and a non-streamed call compare equal
@@ -104,9 +112,10 @@ const answer = (headers: Headers, body: Json): Answer => {
     prompt_tokens: inputTokens,
     completion_tokens: tokens(completionText) + reasoning,
     total_tokens: inputTokens + tokens(completionText) + reasoning,
-    prompt_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? 0), audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? (cacheSeen ? Math.floor(inputTokens / 2) : 0)), audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
   }
+  if (headers["x-emulator-tool-call-ids"] === "none") toolCalls = toolCalls.map((c) => ({ ...c, id: undefined }))
   return {
     id: `chatcmpl-${id}`,
     created: 1_750_000_000,
@@ -136,7 +145,7 @@ const completionJson = (a: Answer): Json => ({
         refusal: a.refusal ?? null,
         annotations: [],
         ...(a.toolCalls.length > 0
-          ? { tool_calls: a.toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) }
+          ? { tool_calls: a.toolCalls.map((c) => ({ ...(c.id !== undefined ? { id: c.id } : {}), type: "function", function: { name: c.name, arguments: c.arguments } })) }
           : {})
       },
       logprobs: null,
@@ -170,7 +179,7 @@ const completionFrames = (a: Answer, includeUsage: boolean): Array<string> => {
   const frames: Array<string> = []
   if (a.toolCalls.length > 0) {
     a.toolCalls.forEach((call, i) => {
-      const head = { index: i, id: call.id, type: "function", function: { name: call.name, arguments: "" } }
+      const head = { index: i, ...(call.id !== undefined ? { id: call.id } : {}), type: "function", function: { name: call.name, arguments: "" } }
       frames.push(chunk([choice(i === 0 ? { role: "assistant", content: null, tool_calls: [head] } : { tool_calls: [head] })]))
       for (const fragment of argumentFragments(call.arguments)) {
         frames.push(chunk([choice({ tool_calls: [{ index: i, function: { arguments: fragment } }] })]))
@@ -221,7 +230,7 @@ export const chatCompletions = (request: RecordedRequest): Scripted => {
   if (rejected !== undefined) return rejected
   const context = contextOf(request)
   const body = request.body as Json
-  const a = answer(request.headers, body)
+  const a = answer(request.headers, body, typeof body.prompt_cache_key === "string" && context.next(`openai-cache:${body.prompt_cache_key}`) > 1)
   const delayMs = intHeader(request.headers, "x-emulator-delay-ms")
   const timing = delayMs !== undefined ? { delayMs } : {}
   if (body.stream === true) {

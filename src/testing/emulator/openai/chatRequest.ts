@@ -46,6 +46,12 @@ export const validateChatBody = (body: unknown): Scripted | undefined => {
     if (m.role === "assistant" && m.content == null && !Array.isArray(m.tool_calls)) {
       return bad(`Invalid value for 'content': expected a string, got null (messages[${i}]).`, `messages[${i}].content`)
     }
+    if (m.role === "user" && Array.isArray(m.content)) {
+      for (const [j, part] of m.content.entries()) {
+        const problem = contentPartProblem(part)
+        if (problem !== undefined) return bad(problem, `messages[${i}].content[${j}]`)
+      }
+    }
   }
   const hasTools = Array.isArray(body.tools) && body.tools.length > 0
   if (body.tool_choice !== undefined && !hasTools) return bad("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", "tool_choice")
@@ -55,6 +61,38 @@ export const validateChatBody = (body: unknown): Scripted | undefined => {
     return bad("max_tokens and max_completion_tokens cannot both be set.", "max_tokens")
   }
   return validateResponseFormat(body.response_format)
+}
+
+const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[\w.-]+)*;base64,[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * What the real API says of a user content part it refuses (text, `image_url`, `input_audio`
+ * of WAV or MP3 base64, `file` by `file_id` or by a base64 `file_data` URL with a `filename`).
+ */
+const contentPartProblem = (part: unknown): string | undefined => {
+  if (!isRecord(part)) return "Invalid type for content part: expected an object."
+  switch (part.type) {
+    case "text":
+      return typeof part.text === "string" ? undefined : "Missing required parameter: 'text'."
+    case "image_url":
+      return isRecord(part.image_url) && typeof part.image_url.url === "string" ? undefined : "Missing required parameter: 'image_url.url'."
+    case "input_audio": {
+      const audio = part.input_audio
+      if (!isRecord(audio) || typeof audio.data !== "string") return "Missing required parameter: 'input_audio.data'."
+      if (audio.format !== "wav" && audio.format !== "mp3") return `Invalid value: '${String(audio.format)}'. Supported values are: 'wav' and 'mp3'.`
+      return /^[A-Za-z0-9+/]*={0,2}$/.test(audio.data) ? undefined : "Invalid 'input_audio.data': expected base64-encoded audio."
+    }
+    case "file": {
+      const file = part.file
+      if (!isRecord(file)) return "Missing required parameter: 'file'."
+      if (typeof file.file_id === "string") return undefined
+      if (typeof file.file_data !== "string") return "Invalid 'file': one of 'file_id' or 'file_data' must be provided."
+      if (!DATA_URL.test(file.file_data)) return "Invalid 'file.file_data': expected a base64-encoded data URL."
+      return typeof file.filename === "string" && file.filename !== "" ? undefined : "Missing required parameter: 'file.filename'."
+    }
+    default:
+      return `Invalid value: '${String(part.type)}'. Supported values are: 'text', 'image_url', 'input_audio', 'refusal', and 'file'.`
+  }
 }
 
 /** The real API's checks of a `response_format`, strict json_schema rules included (400 otherwise). */

@@ -7,6 +7,11 @@
  * `response.function_call_arguments.delta` / `.done`). Peers that speak only this API
  * (`@effect/ai-openai`, the Vercel AI SDK's OpenAI default) run against it in the benchmarks.
  *
+ * Built-in tools: a request that offers `web_search`, `file_search`, `code_interpreter` or `mcp`
+ * tools gets their output items before its answer (responsesTools.ts), streamed as
+ * `response.output_item.added` / `.done`. User content is checked like the API's: `input_file`
+ * needs a `file_id`, a `file_url`, or a base64 data URL with a `filename`; audio is refused.
+ *
  * Independent of the library's providers and codecs: the wire request is read by hand into the
  * responder's neutral input (responder.ts), so both OpenAI routes answer alike.
  *
@@ -19,7 +24,12 @@
  * - `x-emulator-reasoning: N`: a reasoning item with N summaries comes first (a request's
  *   `reasoning.summary` gives two); its `encrypted_content` is set when the request's `include`
  *   lists `reasoning.encrypted_content`, and its tokens count as `reasoning_tokens`;
- * - `x-emulator-cached-tokens: N`: N input tokens are reported as cached;
+ * - `x-emulator-reasoning-text: 1`: the reasoning item carries raw reasoning (`reasoning_text`
+ *   content, streamed as `response.reasoning_text.delta`) instead of summaries, as open-weight
+ *   models serve it;
+ * - `x-emulator-cached-tokens: N`: N input tokens are reported as cached (otherwise a request
+ *   whose `prompt_cache_key` this emulator has seen before reports half its input tokens);
+ * - `x-emulator-builtin-tools: none`: no built-in tool items (see below);
  * - `x-emulator-output-fence` / `x-emulator-invalid-output`: how a structured answer is written
  *   (responder.ts). A json_schema `text.format`, or a schema in the instructions (prompted
  *   output), makes the answer JSON valid for it.
@@ -33,6 +43,7 @@ import { type Headers, intHeader } from "../headers.js"
 import { lengthen, type ResponderInput, respond, schemaInText, splitExactly, structuredText, tokens, wordDeltas } from "../responder.js"
 import type { RecordedRequest, Scripted } from "../route.js"
 import { keyError, openAiError } from "./http.js"
+import { type BuiltinItem, builtinItems, inputContentProblem } from "./responsesTools.js"
 
 type Json = Record<string, unknown>
 
@@ -66,6 +77,12 @@ const validate = (body: unknown): Scripted | undefined => {
   for (const [i, item] of itemsOf(body.input).entries()) {
     if (isMessage(item) && !["user", "assistant", "system", "developer"].includes(String(item.role))) {
       return error(400, `Invalid value: '${String(item.role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`, `input[${i}].role`, "invalid_value")
+    }
+    if (isMessage(item) && item.role === "user" && Array.isArray(item.content)) {
+      for (const [j, part] of item.content.entries()) {
+        const problem = inputContentProblem(part)
+        if (problem !== undefined) return error(400, problem, `input[${i}].content[${j}]`, "invalid_value")
+      }
     }
     if (item.type === "function_call_output" && typeof item.call_id !== "string") {
       return error(400, `Missing required parameter: 'input[${i}].call_id'.`, `input[${i}].call_id`, "missing_required_parameter")
@@ -114,7 +131,9 @@ interface Answer {
   readonly incomplete: boolean
   readonly usage: Json
   /** A reasoning item before the answer: its summaries, and its encrypted content when asked for. */
-  readonly reasoning: { readonly id: string; readonly summary: ReadonlyArray<string>; readonly encrypted: string | undefined } | undefined
+  readonly reasoning: { readonly id: string; readonly summary: ReadonlyArray<string>; readonly raw: boolean; readonly encrypted: string | undefined } | undefined
+  /** The built-in tools' items, between the reasoning and the answer. */
+  readonly builtin: ReadonlyArray<BuiltinItem>
 }
 
 /**
@@ -130,7 +149,7 @@ const outputSchemaOf = (body: Json): unknown => {
 
 /** Whether the request asks for reasoning: a `reasoning.summary`, or the `x-emulator-reasoning` header. */
 const reasoningSummaries = (headers: Headers, body: Json, prompt: string): ReadonlyArray<string> | undefined => {
-  const wanted = intHeader(headers, "x-emulator-reasoning")
+  const wanted = intHeader(headers, "x-emulator-reasoning") ?? (headers["x-emulator-reasoning-text"] === "1" ? 1 : undefined)
   const summary = isRecord(body.reasoning) ? body.reasoning.summary : undefined
   if (wanted === undefined && (summary === undefined || summary === null)) return undefined
   const n = wanted ?? 2
@@ -138,7 +157,7 @@ const reasoningSummaries = (headers: Headers, body: Json, prompt: string): Reado
   return Array.from({ length: n }, (_, i) => (i === 0 ? `**Reading the question** I am asked: ${topic}.` : `**Step ${i + 1}** Working out the answer.`))
 }
 
-const answer = (headers: Headers, body: Json): Answer => {
+const answer = (headers: Headers, body: Json, cacheSeen = false): Answer => {
   const input = responsesInput(body)
   const id = headers["x-emulator-id"] ??
     fingerprint([body.model, body.input ?? null, body.instructions ?? null, body.tools ?? null, body.tool_choice ?? null, body.max_output_tokens ?? null])
@@ -174,6 +193,7 @@ const answer = (headers: Headers, body: Json): Answer => {
     : {
         id: `rs_${id}`,
         summary: summaries,
+        raw: headers["x-emulator-reasoning-text"] === "1",
         encrypted: include.includes("reasoning.encrypted_content") ? Buffer.from(`emulated reasoning for ${id}`).toString("base64") : undefined
       }
   const reasoningTokens = reasoning === undefined ? 0 : tokens(reasoning.summary.join(" ")) * 4
@@ -188,12 +208,13 @@ const answer = (headers: Headers, body: Json): Answer => {
     incomplete,
     usage: {
       input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? 0) },
+      input_tokens_details: { cached_tokens: Math.min(inputTokens, intHeader(headers, "x-emulator-cached-tokens") ?? (cacheSeen ? Math.floor(inputTokens / 2) : 0)) },
       output_tokens: outputTokens,
       output_tokens_details: { reasoning_tokens: reasoningTokens },
       total_tokens: inputTokens + outputTokens
     },
-    reasoning
+    reasoning,
+    builtin: headers["x-emulator-builtin-tools"] === "none" ? [] : builtinItems(body, id, input.lastUserText)
   }
 }
 
@@ -202,13 +223,17 @@ const textPart = (text: string): Json => ({ type: "output_text", text, annotatio
 const reasoningItem = (r: NonNullable<Answer["reasoning"]>, done: boolean): Json => ({
   id: r.id,
   type: "reasoning",
-  summary: done ? r.summary.map((text) => ({ type: "summary_text", text })) : [],
+  summary: done && !r.raw ? r.summary.map((text) => ({ type: "summary_text", text })) : [],
+  ...(r.raw ? { content: done ? r.summary.map((text) => ({ type: "reasoning_text", text })) : [] } : {}),
   ...(r.encrypted !== undefined ? { encrypted_content: done ? r.encrypted : null } : {})
 })
 
-/** Every output item: the reasoning (if any), then the answer. */
-const outputItems = (a: Answer, done: boolean): Array<Json> =>
-  a.reasoning !== undefined ? [reasoningItem(a.reasoning, done), outputItem(a, done)] : [outputItem(a, done)]
+/** Every output item: the reasoning (if any), the built-in tools' items, then the answer. */
+const outputItems = (a: Answer, done: boolean): Array<Json> => [
+  ...(a.reasoning !== undefined ? [reasoningItem(a.reasoning, done)] : []),
+  ...a.builtin.map((item) => (done ? item.done : item.added)),
+  outputItem(a, done)
+]
 
 const outputItem = (a: Answer, done: boolean): Json =>
   a.call !== undefined
@@ -261,7 +286,14 @@ const responseEvents = (a: Answer, body: Json): Array<string> => {
   const r = a.reasoning
   if (r !== undefined) {
     frames.push(event("response.output_item.added", { output_index: 0, item: reasoningItem(r, false) }))
-    r.summary.forEach((text, summary_index) => {
+    if (r.raw) {
+      r.summary.forEach((text, content_index) => {
+        const at = { item_id: r.id, output_index: 0, content_index }
+        for (const delta of wordDeltas(text)) frames.push(event("response.reasoning_text.delta", { ...at, delta }))
+        frames.push(event("response.reasoning_text.done", { ...at, text }))
+      })
+    }
+    if (!r.raw) r.summary.forEach((text, summary_index) => {
       const at = { item_id: r.id, output_index: 0, summary_index }
       frames.push(event("response.reasoning_summary_part.added", { ...at, part: { type: "summary_text", text: "" } }))
       for (const delta of wordDeltas(text)) frames.push(event("response.reasoning_summary_text.delta", { ...at, delta }))
@@ -270,7 +302,12 @@ const responseEvents = (a: Answer, body: Json): Array<string> => {
     })
     frames.push(event("response.output_item.done", { output_index: 0, item: reasoningItem(r, true) }))
   }
-  const output_index = r !== undefined ? 1 : 0
+  const first = r !== undefined ? 1 : 0
+  a.builtin.forEach((item, i) => {
+    frames.push(event("response.output_item.added", { output_index: first + i, item: item.added }))
+    frames.push(event("response.output_item.done", { output_index: first + i, item: item.done }))
+  })
+  const output_index = first + a.builtin.length
   frames.push(event("response.output_item.added", { output_index, item: outputItem(a, false) }))
   if (a.call !== undefined) {
     for (const delta of a.deltas) frames.push(event("response.function_call_arguments.delta", { item_id: a.call.id, output_index, delta }))
@@ -314,8 +351,9 @@ export const responses = (request: RecordedRequest): Scripted => {
   const rejected = keyError(request) ?? validate(request.body)
   if (rejected !== undefined) return rejected
   const body = request.body as Json
-  const a = answer(request.headers, body)
-  const headers = { "x-request-id": `req_emu_resp_${contextOf(request).next("openai.responses")}`, "openai-processing-ms": "12", "openai-version": "2020-10-01" }
+  const context = contextOf(request)
+  const a = answer(request.headers, body, typeof body.prompt_cache_key === "string" && context.next(`openai-cache:${body.prompt_cache_key}`) > 1)
+  const headers = { "x-request-id": `req_emu_resp_${context.next("openai.responses")}`, "openai-processing-ms": "12", "openai-version": "2020-10-01" }
   const delayMs = intHeader(request.headers, "x-emulator-delay-ms")
   const timing = delayMs !== undefined ? { delayMs } : {}
   if (body.stream === true) {
