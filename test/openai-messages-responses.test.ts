@@ -21,6 +21,8 @@ import {
   VideoUrl
 } from "../src/Message.js"
 import { CodeExecutionTool, FileSearchTool, McpServerTool, ModelRequestParameters, WebFetchTool, WebSearchTool } from "../src/Parameters.js"
+import { BatchRequest } from "../src/BatchData.js"
+import { encodeLine, responsesApi } from "../src/providers/openai/batchCodec.js"
 import { decodeResponse, encodeInput, encodeRequest, ResponsesStreamDecoder } from "../src/providers/openai/responsesCodec.js"
 import { accumulate, type ModelResponseStreamEvent } from "../src/StreamEvent.js"
 
@@ -185,5 +187,30 @@ describe("Responses codec: raw reasoning text", () => {
     expect(response.thinking).toBe("The user asks for 2+2. That is 4.")
     expect(response.parts[0]).toMatchObject({ _tag: "ThinkingPart", id: "rs_gptoss0001", providerName: "openai" })
     expect(comparable(streamed("responses-reasoning-text.json").response)).toEqual(comparable(response))
+  })
+})
+
+describe("OpenAI batch lines carry the new parts and settings", () => {
+  it("a document, a cache point and the prompt cache key reach the line's body, on both endpoints", () => {
+    const request = new BatchRequest({
+      customId: "doc-1",
+      messages: prompt("Extract the total.", pdf, new CachePoint({ ttl: "1h" })),
+      settings: { promptCacheKey: "invoices", promptCacheRetention: "24h" }
+    })
+    const chat = Either.getOrThrow(encodeLine(request, "gpt-4o-mini", undefined))
+    expect(chat.body).toMatchObject({ prompt_cache_key: "invoices", prompt_cache_retention: "24h" })
+    expect(JSON.parse(chat.line).body.messages[0].content[1]).toEqual({ type: "file", file: { file_data: "data:application/pdf;base64,JVBERg==", filename: "file.pdf" } })
+    const responses = Either.getOrThrow(encodeLine(request, "gpt-4.1", undefined, undefined, responsesApi))
+    expect(JSON.parse(responses.line).body.input[0].content[1]).toEqual({ type: "input_file", file_data: "data:application/pdf;base64,JVBERg==", filename: "file.pdf" })
+    expect(responses.warnings).toEqual([])
+  })
+
+  it("a part the API cannot take fails the line with an InvalidInputError naming the request", () => {
+    const request = new BatchRequest({ customId: "audio-1", messages: prompt(wav) })
+    const encoded = encodeLine(request, "gpt-4.1", undefined, undefined, responsesApi)
+    if (Either.isRight(encoded)) throw new Error("expected a refusal")
+    expect(encoded.left._tag).toBe("InvalidInputError")
+    expect(encoded.left.message).toContain("audio-1")
+    expect(encoded.left.message).toContain("BinaryContent (audio/wav)")
   })
 })
