@@ -37,7 +37,7 @@ const AUDIO_FORMATS: Readonly<Record<string, "wav" | "mp3">> = {
  * @since 0.2.0
  * @category utils
  */
-export const audioFormat = (mediaType: string): "wav" | "mp3" | undefined => AUDIO_FORMATS[mediaType.toLowerCase().split(";")[0]!.trim()]
+const audioFormat = (mediaType: string): "wav" | "mp3" | undefined => AUDIO_FORMATS[mediaType.toLowerCase().split(";")[0]!.trim()]
 
 const extensionOf = (mediaType: string): string => {
   const sub = mediaType.split("/")[1]?.split(/[;+]/)[0]?.trim() ?? "bin"
@@ -50,7 +50,7 @@ const extensionOf = (mediaType: string): string => {
  * @since 0.2.0
  * @category utils
  */
-export const fileName = (mediaType: string): string => `file.${extensionOf(mediaType)}`
+const fileName = (mediaType: string): string => `file.${extensionOf(mediaType)}`
 
 const isImageUrlOfDocument = (mediaType: string | undefined): boolean => mediaType !== undefined && !mediaType.startsWith("image/")
 
