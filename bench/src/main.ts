@@ -110,7 +110,8 @@ const batchedHeader = [
   "",
   "Batched models: BatchedLanguageModel.layer over OpenAi.model against Batch.run on the same model; every batch final at its first status check (the emulator's lifecycle { statusCalls: 1 }), so no poll wait.",
   "batched-vs-run: a fresh child per measurement as above; ratios per run to Batch.run's time and heap peak in the same run (median, min–max). batched-overhead: one child per run, rounds of N concurrent callers in it after warm-up rounds;",
-  "overhead per call = (the layer's time for the N calls − Batch.run's time for the same N requests in the same round) ÷ N: the callers' fibers, building N requests as calls, the window (its wait, for maxWait rows), answering each caller; median over rounds."
+  "overhead per call = (the contender's time for the N calls − Batch.run's time for the same N requests in the same round) ÷ N, median over rounds (IQR): it includes the N callers' fibers (Effect.forEach, unbounded), each call's request building, the window (its maxWait, for the maxWait row), answering each caller;",
+  "the reference row (fibers awaiting Deferreds, no layer) is the callers' fibers' share alone; over reference = (the layer's time − the reference's in the same round) ÷ N, the layer's own share."
 ]
 console.log([
   renderTable(results, header),

@@ -6,7 +6,7 @@
  * (the layer's scope open) before the clock starts; the requests are built inside it, as an
  * application builds them. Both read every result back.
  */
-import type { Duration } from "effect"
+import type { Deferred as DeferredType, Duration } from "effect"
 import { childMain } from "../lib/child.js"
 import { API_KEY, type ChildInput, type ChildOutput, customId, MODEL, PROMPT } from "./shared.js"
 
@@ -31,6 +31,40 @@ const prepare = async (): Promise<Measure> => {
       return { results: results.length, succeeded, layerBatches: 0 }
     }
   }
+  if (input.contender === "floor") {
+    // the least any batching over Effect fibers can cost: the callers' fibers, each awaiting a
+    // Deferred of its own, and one Batch.run of their requests once all have joined
+    const { Deferred, Exit, FiberId } = await import("effect")
+    const runtime = ManagedRuntime.make(model)
+    await runtime.runtime()
+    return async () => {
+      const prompts = Array.from({ length: input.size }, () => PROMPT)
+      const requests = new Array<{ readonly customId: string; readonly messages: ReadonlyArray<InstanceType<typeof Message.ModelRequest>> }>(input.size)
+      const answers = new Array<DeferredType.Deferred<InstanceType<typeof Message.ModelResponse>>>(input.size)
+      const joined = Deferred.unsafeMake<void>(FiberId.none)
+      let count = 0
+      const call = (prompt: string, i: number) =>
+        Effect.suspend(() => {
+          const answer = Deferred.unsafeMake<InstanceType<typeof Message.ModelResponse>>(FiberId.none)
+          requests[i] = { customId: customId(i), messages: [Message.ModelRequest.userTextPrompt(prompt)] }
+          answers[i] = answer
+          if (++count === input.size) Deferred.unsafeDone(joined, Exit.void)
+          return Deferred.await(answer)
+        })
+      const driver = Effect.zipRight(
+        Deferred.await(joined),
+        Effect.map(Effect.orDie(Batch.run(requests, { pollInterval })), (results) => {
+          results.forEach((r, i) => Deferred.unsafeDone(answers[i]!, r.isSuccessful ? Exit.succeed(r.response) : Exit.die(r.error)))
+        })
+      )
+      const responses = await runtime.runPromise(
+        Effect.zipRight(Effect.fork(driver), Effect.forEach(prompts, call, { concurrency: "unbounded" }))
+      )
+      let succeeded = 0
+      for (const r of responses) if (r.text !== "") succeeded++
+      return { results: responses.length, succeeded, layerBatches: 0 }
+    }
+  }
   const runtime = ManagedRuntime.make(
     BatchedLanguageModel.layer({ maxWait, pollInterval }).pipe(Layer.provide(model))
   )
@@ -49,4 +83,20 @@ const prepare = async (): Promise<Measure> => {
 }
 
 const measure = await prepare()
-await childMain<ChildInput, ChildOutput>(() => measure())
+// BENCH_BATCHED_PROFILE=<file>: a CPU profile of the measured call only (the inspector's
+// profiler, started after start-up; it slows what it records, so its time is not a figure)
+const profileTo = process.env.BENCH_BATCHED_PROFILE
+const session = profileTo === undefined || profileTo === "" ? undefined : new (await import("node:inspector/promises")).Session()
+if (session !== undefined) {
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.start")
+}
+await childMain<ChildInput, ChildOutput>(async () => {
+  const value = await measure()
+  if (session !== undefined) {
+    const { profile } = await session.post("Profiler.stop")
+    ;(await import("node:fs")).writeFileSync(profileTo!, JSON.stringify(profile))
+  }
+  return value
+})

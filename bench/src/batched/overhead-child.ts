@@ -7,13 +7,16 @@
  * - batched-maxWait: `callers` concurrent `LanguageModel.request` calls under
  *   `BatchedLanguageModel.layer({ maxWait })`: the window closes `maxWait` after its first call;
  * - batched-maxRequests: the same with `maxRequests: callers` (and a long `maxWait`): the window
- *   closes as the last call joins, so no window wait is in the time.
+ *   closes as the last call joins, so no window wait is in the time;
+ * - floor (a reference): `callers` concurrent fibers, each awaiting a Deferred of its own,
+ *   answered by one `Batch.run` of their requests once all have joined, without the layer: what
+ *   the callers' fibers cost in Effect, which any batching of concurrent calls pays.
  *
  * Each contender has its own runtime (its layer's scope open for the whole child), built before
  * the first round.
  */
 import { performance } from "node:perf_hooks"
-import type { Duration } from "effect"
+import type { Deferred as DeferredType, Duration } from "effect"
 import { childMain } from "../lib/child.js"
 import { API_KEY, customId, MODEL, type OverheadContender, type OverheadInput, type OverheadOutput, PROMPT } from "./shared.js"
 
@@ -24,7 +27,7 @@ const maxWait = input.maxWait as Duration.DurationInput
 const pollInterval = input.pollInterval as Duration.DurationInput
 
 const prepare = async (): Promise<Record<OverheadContender, Op>> => {
-  const { Effect, Layer, ManagedRuntime, Redacted } = await import("effect")
+  const { Deferred, Effect, Exit, FiberId, Layer, ManagedRuntime, Redacted } = await import("effect")
   const { Batch, BatchedLanguageModel, LanguageModel, Message, OpenAi } = await import("effect-llm-direct")
   const model = () => OpenAi.model(MODEL, { client: { apiKey: Redacted.make(API_KEY), baseURL: input.baseURL, timeout: 600 } })
   const direct = ManagedRuntime.make(model())
@@ -47,17 +50,40 @@ const prepare = async (): Promise<Record<OverheadContender, Op>> => {
       return results.filter((r) => r.isSuccessful).length
     },
     "batched-maxWait": calls(byWait),
-    "batched-maxRequests": calls(byCount)
+    "batched-maxRequests": calls(byCount),
+    floor: async () => {
+      const prompts = Array.from({ length: input.callers }, () => PROMPT)
+      const requests = new Array<{ readonly customId: string; readonly messages: ReadonlyArray<InstanceType<typeof Message.ModelRequest>> }>(input.callers)
+      const answers = new Array<DeferredType.Deferred<InstanceType<typeof Message.ModelResponse>>>(input.callers)
+      const joined = Deferred.unsafeMake<void>(FiberId.none)
+      let count = 0
+      const call = (prompt: string, i: number) =>
+        Effect.suspend(() => {
+          const answer = Deferred.unsafeMake<InstanceType<typeof Message.ModelResponse>>(FiberId.none)
+          requests[i] = { customId: customId(i), messages: [Message.ModelRequest.userTextPrompt(prompt)] }
+          answers[i] = answer
+          if (++count === input.callers) Deferred.unsafeDone(joined, Exit.void)
+          return Deferred.await(answer)
+        })
+      const driver = Effect.zipRight(
+        Deferred.await(joined),
+        Effect.map(Effect.orDie(Batch.run(requests, { pollInterval })), (results) => {
+          results.forEach((r, i) => Deferred.unsafeDone(answers[i]!, r.isSuccessful ? Exit.succeed(r.response) : Exit.die(r.error)))
+        })
+      )
+      const responses = await direct.runPromise(Effect.zipRight(Effect.fork(driver), Effect.forEach(prompts, call, { concurrency: "unbounded" })))
+      return responses.length
+    }
   }
 }
 
 const ops = await prepare()
-const names: ReadonlyArray<OverheadContender> = ["run", "batched-maxWait", "batched-maxRequests"]
+const names: ReadonlyArray<OverheadContender> = ["run", "batched-maxWait", "batched-maxRequests", "floor"]
 
 await childMain<OverheadInput, OverheadOutput>(async () => {
-  const wallMs: Record<OverheadContender, Array<number>> = { run: [], "batched-maxWait": [], "batched-maxRequests": [] }
-  const cpuMs: Record<OverheadContender, Array<number>> = { run: [], "batched-maxWait": [], "batched-maxRequests": [] }
-  const results: Record<OverheadContender, number> = { run: 0, "batched-maxWait": 0, "batched-maxRequests": 0 }
+  const wallMs: Record<OverheadContender, Array<number>> = { run: [], "batched-maxWait": [], "batched-maxRequests": [], floor: [] }
+  const cpuMs: Record<OverheadContender, Array<number>> = { run: [], "batched-maxWait": [], "batched-maxRequests": [], floor: [] }
+  const results: Record<OverheadContender, number> = { run: 0, "batched-maxWait": 0, "batched-maxRequests": 0, floor: 0 }
   for (let round = 0; round < input.warmupRounds + input.rounds; round++) {
     const shift = round % names.length
     for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {

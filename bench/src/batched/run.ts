@@ -3,7 +3,8 @@
  * process, every batch final at its first status check (shared.ts `LIFECYCLE`):
  *
  * - `batched-vs-run`: 10,000 requests as one `Batch.run` (the baseline) and as 10,000 concurrent
- *   `LanguageModel.request` calls under the layer (one window, one batch), each measurement in a
+ *   `LanguageModel.request` calls under the layer (one window, one batch), with a reference row
+ *   (10,000 fibers awaiting Deferreds answered by one `Batch.run`), each measurement in a
  *   fresh child process (time, peak heap, peak RSS); runs alternate in rotating order, ratios
  *   per run to the baseline of the same run.
  * - `batched-overhead`: rounds of 100 concurrent callers against `Batch.run` of the same 100
@@ -67,10 +68,13 @@ export interface OverheadRow {
   readonly overheadUs: ReadonlyArray<number>
   /** The same on CPU time, µs. */
   readonly cpuOverheadUs: ReadonlyArray<number>
+  /** Per round: (this time − the reference's in the same round) ÷ callers, µs: the layer's own share (layered rows only). */
+  readonly overReferenceUs: ReadonlyArray<number>
   readonly wall?: Summary | undefined
   readonly cpu?: Summary | undefined
   readonly overhead?: Summary | undefined
   readonly cpuOverhead?: Summary | undefined
+  readonly overReference?: Summary | undefined
   readonly note?: string | undefined
 }
 
@@ -136,9 +140,9 @@ const versusRun = async (env: Env, options: BatchedOptions): Promise<BatchedSect
     wallMs: Array<number>; maxRssMB: Array<number>; peakHeapMB: Array<number>; startHeapMB: Array<number>
     ratios: Array<number>; heapRatios: Array<number>; emulatorBatches: Array<number>
   }
-  const rows: Array<Live> = (["run", "batched"] as const).map((contender) => ({
+  const rows: Array<Live> = (["run", "batched", "floor"] as const).map((contender) => ({
     contender,
-    label: contender === "run" ? labels.run : `${labels.batched} ({ maxWait: ${options.maxWait} })`,
+    label: contender === "batched" ? `${labels.batched} ({ maxWait: ${options.maxWait} })` : labels[contender],
     size: options.size,
     wallMs: [], maxRssMB: [], peakHeapMB: [], startHeapMB: [], ratios: [], heapRatios: [], emulatorBatches: []
   }))
@@ -196,11 +200,12 @@ const versusRun = async (env: Env, options: BatchedOptions): Promise<BatchedSect
 const overhead = async (env: Env, options: BatchedOptions): Promise<BatchedSection> => {
   const started = performance.now()
   const log = (line: string) => options.log(`[batched-overhead] ${line}`)
-  const names: ReadonlyArray<OverheadContender> = ["run", "batched-maxWait", "batched-maxRequests"]
+  const names: ReadonlyArray<OverheadContender> = ["run", "batched-maxWait", "batched-maxRequests", "floor"]
   const wall = new Map(names.map((n) => [n, [] as Array<number>]))
   const cpu = new Map(names.map((n) => [n, [] as Array<number>]))
   const over = new Map(names.map((n) => [n, [] as Array<number>]))
   const cpuOver = new Map(names.map((n) => [n, [] as Array<number>]))
+  const overRef = new Map(names.map((n) => [n, [] as Array<number>]))
   const notes = new Map<OverheadContender, string>()
   const finish = (runs: number, error?: string): BatchedSection => ({
     id: "batched-overhead",
@@ -213,11 +218,12 @@ const overhead = async (env: Env, options: BatchedOptions): Promise<BatchedSecti
       rows: names.map((n) => ({
         contender: n,
         label: n === "batched-maxWait" ? `BatchedLanguageModel.layer, maxWait ${options.overheadMaxWait}` : labels[n],
-        wallMs: wall.get(n)!, cpuMs: cpu.get(n)!, overheadUs: over.get(n)!, cpuOverheadUs: cpuOver.get(n)!,
+        wallMs: wall.get(n)!, cpuMs: cpu.get(n)!, overheadUs: over.get(n)!, cpuOverheadUs: cpuOver.get(n)!, overReferenceUs: overRef.get(n)!,
         wall: wall.get(n)!.length > 0 ? summarize(wall.get(n)!) : undefined,
         cpu: cpu.get(n)!.length > 0 ? summarize(cpu.get(n)!) : undefined,
         overhead: over.get(n)!.length > 0 ? summarize(over.get(n)!) : undefined,
         cpuOverhead: cpuOver.get(n)!.length > 0 ? summarize(cpuOver.get(n)!) : undefined,
+        overReference: overRef.get(n)!.length > 0 ? summarize(overRef.get(n)!) : undefined,
         note: notes.get(n)
       }))
     }
@@ -239,6 +245,7 @@ const overhead = async (env: Env, options: BatchedOptions): Promise<BatchedSecti
         if (n === "run") continue
         m.value.wallMs[n].forEach((t, i) => over.get(n)!.push(((t - runs[i]!) / options.callers) * 1000))
         m.value.cpuMs[n].forEach((t, i) => cpuOver.get(n)!.push(((t - m.value.cpuMs.run[i]!) / options.callers) * 1000))
+        if (n !== "floor") m.value.wallMs[n].forEach((t, i) => overRef.get(n)!.push(((t - m.value.wallMs.floor[i]!) / options.callers) * 1000))
       }
       log(`run ${run + 1}: ${runs.length} rounds; medians ${names.map((n) => `${n} ${median(m.value.wallMs[n]).toFixed(2)} ms`).join(", ")}`)
       done++

@@ -4,8 +4,13 @@
  */
 import { API_KEY, OPENAI_MODEL, PROMPT } from "../lib/payload.js"
 
-/** run = `Batch.run` of the requests (the baseline); batched = as many concurrent `LanguageModel.request` calls under `BatchedLanguageModel.layer`. */
-export type Contender = "run" | "batched"
+/**
+ * run = `Batch.run` of the requests (the baseline); batched = as many concurrent
+ * `LanguageModel.request` calls under `BatchedLanguageModel.layer`; floor = a reference, no
+ * goal: as many concurrent fibers each awaiting a Deferred, answered from one `Batch.run` of
+ * their requests, started once all have joined (the least batching over Effect fibers costs).
+ */
+export type Contender = "run" | "batched" | "floor"
 
 export const MODEL = OPENAI_MODEL
 export { API_KEY, PROMPT }
@@ -45,8 +50,8 @@ export interface OverheadInput {
   readonly pollInterval: string
 }
 
-/** The layered contenders of `batched-overhead`. */
-export type OverheadContender = "run" | "batched-maxWait" | "batched-maxRequests"
+/** The contenders of `batched-overhead`: the baseline, the layer two ways, and the reference (see `Contender`). */
+export type OverheadContender = "run" | "batched-maxWait" | "batched-maxRequests" | "floor"
 
 export interface OverheadOutput {
   /** Per contender, per measured round: the time of `callers` requests, ms. */
@@ -60,6 +65,7 @@ export interface OverheadOutput {
 export const labels: Readonly<Record<Contender | OverheadContender, string>> = {
   run: "Batch.run(requests, { pollInterval })",
   batched: "concurrent LanguageModel.request under BatchedLanguageModel.layer",
+  floor: "reference: concurrent fibers awaiting Deferreds answered by one Batch.run (no layer)",
   "batched-maxWait": "BatchedLanguageModel.layer, maxWait 1 ms",
-  "batched-maxRequests": "BatchedLanguageModel.layer, maxRequests = callers"
+  "batched-maxRequests": "BatchedLanguageModel.layer, maxRequests = callers (no window wait)"
 }

@@ -116,6 +116,8 @@ export const renderBatchedTable = (sections: ReadonlyArray<import("../batched/ru
         const base = row.contender === "run"
         const goal = base || row.ratio === undefined || row.heapRatio === undefined
           ? ""
+          : row.contender === "floor"
+          ? "(reference)"
           : `time ≤ 1.10 ${row.ratio.median <= 1.1 ? "met" : "MISSED"} · heap ≤ 1.20 ${row.heapRatio.median <= 1.2 ? "met" : "MISSED"}`
         return [
           row.label,
@@ -143,11 +145,11 @@ export const renderBatchedTable = (sections: ReadonlyArray<import("../batched/ru
   const overhead = sections.filter((x) => x.id === "batched-overhead")
   if (overhead.length > 0) {
     if (lines.length > 0) lines.push("")
-    const head = ["contender", "callers", "time per round", "CPU per round", "overhead per call", "min–max", "IQR", "CPU overhead per call"]
+    const head = ["contender", "callers", "time per round", "CPU per round", "overhead per call", "min–max", "IQR", "CPU overhead per call", "over reference per call"]
     const body = overhead.flatMap((section) =>
       (section.overhead?.rows ?? []).map((o) => {
         const callers = String(section.overhead!.callers)
-        if (o.wall === undefined) return [o.label, callers, "—", "—", "—", "—", "—", "—"]
+        if (o.wall === undefined) return [o.label, callers, "—", "—", "—", "—", "—", "—", "—"]
         const base = o.contender === "run"
         const note = o.note !== undefined ? ` (!) ${o.note}` : ""
         return [
@@ -158,7 +160,8 @@ export const renderBatchedTable = (sections: ReadonlyArray<import("../batched/ru
           base || o.overhead === undefined ? "0 (base)" : us(o.overhead.median),
           base || o.overhead === undefined ? "—" : `${us(o.overhead.min)}–${us(o.overhead.max)}`,
           base || o.overhead === undefined ? "—" : `${us(o.overhead.q1)}–${us(o.overhead.q3)}`,
-          base || o.cpuOverhead === undefined ? "—" : us(o.cpuOverhead.median)
+          base || o.cpuOverhead === undefined ? "—" : us(o.cpuOverhead.median),
+          o.overReference === undefined ? "—" : `${us(o.overReference.median)} (${us(o.overReference.q1)}–${us(o.overReference.q3)})`
         ]
       })
     )
