@@ -12,6 +12,7 @@ export default {
     // started as child processes
     "test/helpers/*.mjs",
     "test/helpers/workflow-runner.ts",
+    "test/helpers/batched-pending-process.ts",
     "examples/*.ts",
     "scripts/*.{mjs,ts}",
     "*.config.{js,mjs,ts}"

@@ -86,7 +86,7 @@ export interface RunOptions extends CreateOptions {
    */
   readonly resubmit?: ResubmitOptions | undefined
   /**
-   * Learn of completion from events too ({@link webhook}): an event for one of the run's batches
+   * Learn of completion from events too (`Batch.webhook`): an event for one of the run's batches
    * checks its status at once; polling goes on at the webhook's fallback interval.
    */
   readonly completion?: Completion | undefined

@@ -203,6 +203,7 @@ export const layer = (
         tracker,
         pending?.submitWindow ?? submitWindow({ model, options: runOptions, gate: makeGate(queueLimits), tracker, cost })
       )
+      yield* Effect.addFinalizer(() => windows.shutdown)
       const fallbackAfter = options.fallbackAfter === undefined || pending !== undefined ? undefined : Duration.decode(options.fallbackAfter)
       let next = 0
 

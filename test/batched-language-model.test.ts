@@ -207,6 +207,22 @@ describe("BatchedLanguageModel: interruption", () => {
     }))
 })
 
+describe("BatchedLanguageModel: closing with an open window", () => {
+  it.effect("closing the layer's scope interrupts the callers of its open window, and submits nothing", () =>
+    Effect.gen(function* () {
+      const { layer } = batched(emulator(), { maxWait: "10 minutes" })
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(layer, scope)
+      const callers = yield* Effect.forEach(["a", "b"], (t) => Effect.fork(Effect.provide(ask(t), context)))
+      yield* Effect.yieldNow()
+      const progress = yield* Effect.provide(Effect.flatMap(BatchedLanguageModel.BatchedLanguageModel, (s) => s.snapshot), context)
+      expect(progress.queued).toBe(2)
+      yield* Scope.close(scope, Exit.void)
+      for (const caller of callers) expect(Exit.isInterrupted(yield* Fiber.await(caller))).toBe(true)
+      expect(emulator().requests.length).toBe(0)
+    }))
+})
+
 describe("BatchedLanguageModel: fallbackAfter", () => {
   it.effect("sends only the unanswered requests direct, and cancels their batch", () =>
     Effect.gen(function* () {

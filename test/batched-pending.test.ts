@@ -1,6 +1,6 @@
 /**
  * Pending mode across three processes sharing a file-system `KeyValueStore` (each a real
- * `node` process running test/fixtures/batched-pending-process.ts through the OpenAI SDK against
+ * `node` process running test/helpers/batched-pending-process.ts through the OpenAI SDK against
  * this file's emulator): the first submits and fails every call with BatchPendingError, with no
  * direct call; the second, once the batch has ended, returns every response and creates no
  * batch; the third makes no provider call at all.
@@ -16,7 +16,7 @@ import { callsTo, KEYS, useBatchEmulator } from "./helpers/openai-batch.js"
 
 const { emulator, batches } = useBatchEmulator()
 const run = promisify(execFile)
-const script = path.join(import.meta.dirname, "fixtures", "batched-pending-process.ts")
+const script = path.join(import.meta.dirname, "helpers", "batched-pending-process.ts")
 
 const runProcess = async (directory: string) => {
   const { stdout } = await run(process.execPath, ["--import", "tsx", script, directory], {

@@ -78,6 +78,8 @@ export interface Windows {
   readonly leave: (ticket: Ticket) => Effect.Effect<void>
   /** Closes the open window now. */
   readonly flush: Effect.Effect<void>
+  /** The layer closes: the callers of the open window are interrupted (submitted ones are, as their submission is). */
+  readonly shutdown: Effect.Effect<void>
 }
 
 /**
@@ -134,6 +136,8 @@ export const makeWindows = (
       // caller's ticket, uninterruptible) forks it
       const submission = submit(window).pipe(
         Effect.interruptible,
+        // stopped (nobody waits, or the layer closed): whoever still waits is interrupted too
+        Effect.onInterrupt(() => Effect.sync(() => interruptAll(window))),
         Effect.ensuring(Effect.sync(() => { window.state = "over" })),
         Effect.mapInputContext((context: Context.Context<never>) => Context.omit(Tracer.ParentSpan)(context))
       )
@@ -147,6 +151,11 @@ export const makeWindows = (
           }))
       )
     })
+
+  const interruptAll = (window: Window) => {
+    for (const ticket of window.tickets.values()) settle(tracker, ticket, Exit.interrupt(FiberId.none))
+    tracker.changed()
+  }
 
   const opened = (): Effect.Effect<Window> =>
     Effect.suspend(() => {
@@ -207,5 +216,16 @@ export const makeWindows = (
       return window.waiters === 0 && submission !== undefined ? Fiber.interruptFork(submission) : Effect.void
     })
 
-  return { join, leave, flush: Effect.suspend(() => (open === undefined ? Effect.void : close(open))) }
+  const shutdown = Effect.sync(() => {
+    const window = open
+    if (window === undefined) return
+    open = undefined
+    window.state = "over"
+    // queued to in flight, which settling then counts out
+    counts.queued -= window.tickets.size
+    counts.inFlight += window.tickets.size
+    interruptAll(window)
+  })
+
+  return { join, leave, flush: Effect.suspend(() => (open === undefined ? Effect.void : close(open))), shutdown }
 }
