@@ -83,8 +83,9 @@ const prepare = async (): Promise<Measure> => {
 }
 
 const measure = await prepare()
-// BENCH_BATCHED_PROFILE=<file>: a CPU profile of the measured call only (the inspector's
-// profiler, started after start-up; it slows what it records, so its time is not a figure)
+// BENCH_BATCHED_PROFILE=<folder>: a CPU profile of the measured call only, written to
+// <folder>/batched-vs-run-<contender>.cpuprofile (the inspector's profiler, started after
+// start-up; it slows what it records, so that run's times are not figures)
 const profileTo = process.env.BENCH_BATCHED_PROFILE
 const session = profileTo === undefined || profileTo === "" ? undefined : new (await import("node:inspector/promises")).Session()
 if (session !== undefined) {
@@ -96,7 +97,9 @@ await childMain<ChildInput, ChildOutput>(async () => {
   const value = await measure()
   if (session !== undefined) {
     const { profile } = await session.post("Profiler.stop")
-    ;(await import("node:fs")).writeFileSync(profileTo!, JSON.stringify(profile))
+    const { mkdirSync, writeFileSync } = await import("node:fs")
+    mkdirSync(profileTo!, { recursive: true })
+    writeFileSync(`${profileTo}/batched-vs-run-${input.contender}.cpuprofile`, JSON.stringify(profile))
   }
   return value
 })
