@@ -146,21 +146,23 @@ describe("message model", () => {
 
 describe("providers that do not map the new parts yet", () => {
   const withTools = ModelRequestParameters.from({ builtinTools: [new WebSearchTool({})] })
+  // OpenAI maps web search (both APIs) but offers no web fetch
+  const withFetch = ModelRequestParameters.from({ builtinTools: [new WebFetchTool({})] })
 
   it("reject built-in tools with an InvalidInputError naming the provider and the tool, before any request", () => {
-    const chat = OpenAiCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withTools, {})
-    const responses = ResponsesCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withTools, {})
+    const chat = OpenAiCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withFetch, {})
+    const responses = ResponsesCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withFetch, {})
     const gemini = GoogleCodec.encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q")], { parameters: withTools, settings: {} })
-    const errors: ReadonlyArray<readonly [Either.Either<unknown, { readonly _tag: string; readonly message: string }>, string]> = [
-      [chat, "openai"],
-      [responses, "openai"],
-      [gemini, "google"]
+    const errors: ReadonlyArray<readonly [Either.Either<unknown, { readonly _tag: string; readonly message: string }>, string, string]> = [
+      [chat, "openai", "WebFetchTool"],
+      [responses, "openai", "WebFetchTool"],
+      [gemini, "google", "WebSearchTool"]
     ]
-    for (const [encoded, provider] of errors) {
+    for (const [encoded, provider, tool] of errors) {
       expect(Either.isLeft(encoded)).toBe(true)
       if (Either.isLeft(encoded)) {
         expect(encoded.left._tag).toBe("InvalidInputError")
-        expect(encoded.left.message).toContain("WebSearchTool")
+        expect(encoded.left.message).toContain(tool)
         expect((encoded.left as { readonly provider?: string }).provider).toContain(provider)
       }
     }
