@@ -211,7 +211,9 @@ export const toolChoiceFor = (
 
 /**
  * A whole non-streaming request: messages, tools, tool choice, settings (extraBody merged last),
- * and the SDK options (extraHeaders, timeout). The "native" output mode adds a json_schema
+ * and the SDK options (extraHeaders, timeout). The prompt cache settings become
+ * `prompt_cache_key` / `prompt_cache_retention`, a `WebSearchTool` `web_search_options` (other
+ * built-in tools are an InvalidInputError). The "native" output mode adds a json_schema
  * `response_format`, the "prompted" mode its instructions to the system prompt (see ./output.ts).
  *
  * @since 0.1.0

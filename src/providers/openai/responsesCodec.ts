@@ -8,7 +8,12 @@
  * summaries (joined by a blank line), `signature` its encrypted content, `id` its item id and
  * `providerName` "openai". Such parts go back to the API as reasoning items, so a history keeps
  * the model's reasoning across turns without server-side storage; thinking from other providers
- * cannot be sent and is left out with a warning.
+ * cannot be sent and is left out with a warning. Raw reasoning (`reasoning_text` content, as
+ * open-weight models serve it) joins the summaries in the part's content.
+ *
+ * Built-in tools (./builtinItems.ts): web search, file search, code execution and MCP servers
+ * become Responses tools; their output items come back as built-in call and result parts and go
+ * back into `input` as the same items. User content is encoded by ./content.ts.
  *
  * @since 0.1.0
  */
