@@ -3,7 +3,8 @@
  * `@google/genai` SDK takes it: requests out ({@link encodeRequest}: `contents` and a
  * `GenerateContentConfig`), responses in ({@link decodeResponse}, reused by the batch code: batch
  * results carry the same response). No I/O, no logging: encoding returns its warnings and the
- * caller logs them. The stream side is in `streamDecoder.ts`.
+ * caller logs them. The stream side is in `streamDecoder.ts`, user content (inline and file
+ * data) in `content.ts`.
  *
  * Gemini quirks handled here:
  * - system prompts live in `config.systemInstruction`; the model's turns have the role "model";
@@ -39,11 +40,11 @@ import {
   type ModelRequest,
   TextPart,
   ThinkingPart,
-  ToolCallPart,
-  type UserContent
+  ToolCallPart
 } from "../../Message.js"
 import { type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
+import { userContentProblem, userParts } from "./content.js"
 
 /**
  * The provider name on responses and errors.
@@ -108,47 +109,6 @@ export interface EncodedRequest {
   readonly config: GenerateContentConfig
   /** What the encoding changed or could not carry over; the caller logs them. */
   readonly warnings: ReadonlyArray<string>
-}
-
-const mimeOfUrl = (url: string): string | undefined => {
-  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase()
-  switch (ext) {
-    case "png":
-      return "image/png"
-    case "jpg":
-    case "jpeg":
-      return "image/jpeg"
-    case "gif":
-      return "image/gif"
-    case "webp":
-      return "image/webp"
-    case "pdf":
-      return "application/pdf"
-    default:
-      return undefined
-  }
-}
-
-const urlFallbackMime = { ImageUrl: "image/jpeg", DocumentUrl: "application/pdf", AudioUrl: "audio/mpeg", VideoUrl: "video/mp4" } as const
-
-const userParts = (content: string | ReadonlyArray<UserContent>, into: Array<Part>, warnings: Array<string>): void => {
-  if (typeof content === "string") {
-    if (content !== "") into.push({ text: content })
-    return
-  }
-  for (const item of content) {
-    if (typeof item === "string") {
-      if (item !== "") into.push({ text: item })
-    } else if (item._tag === "BinaryContent") {
-      into.push({ inlineData: { mimeType: item.mediaType, data: item.base64 } })
-    } else if (item._tag !== "CachePoint") {
-      // (Gemini caches implicitly: cache points have nothing to mark)
-      const fallback = urlFallbackMime[item._tag]
-      const mimeType = item.mediaType ?? mimeOfUrl(item.url)
-      if (mimeType === undefined) warnings.push(`the media type of ${item.url} is unknown and was sent as ${fallback}: set ${item._tag}.mediaType.`)
-      into.push({ fileData: { fileUri: item.url, mimeType: mimeType ?? fallback } })
-    }
-  }
 }
 
 const functionResponse = (name: string, id: string | undefined, response: Record<string, unknown>): Part => ({
@@ -289,6 +249,8 @@ export const encodeRequest = (
   const { parameters, settings } = context
   const builtin = unsupportedBuiltinTool(parameters.builtinTools, providerName, [])
   if (builtin !== undefined) return Either.left(builtin)
+  const content = userContentProblem(messages)
+  if (content !== undefined) return Either.left(content)
   const output = encodeOutputWith(messages, parameters, providerName, (object) => ({
     format: { responseMimeType: "application/json", responseJsonSchema: object.jsonSchema },
     warnings: []
