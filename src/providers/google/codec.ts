@@ -293,7 +293,20 @@ export const encodeRequest = (
         }
       : {})
   }
+  withoutCachedFields(config, warnings)
   return Either.right({ model, contents: encoded.contents, config, warnings })
+}
+
+const cachedFields = { systemInstruction: "system instruction", tools: "tools", toolConfig: "tool config" } as const
+
+// Gemini refuses a request that names cached content and sets any of these: they belong in the cache
+const withoutCachedFields = (config: GenerateContentConfig, warnings: Array<string>): void => {
+  if (typeof config.cachedContent !== "string" || config.cachedContent === "") return
+  for (const key of Object.keys(cachedFields) as Array<keyof typeof cachedFields>) {
+    if (config[key] === undefined) continue
+    delete config[key]
+    warnings.push(`the request's ${cachedFields[key]} was left out: with cachedContent, Gemini takes it only from the cached content (create the cache with it).`)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
