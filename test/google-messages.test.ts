@@ -4,19 +4,53 @@
  * tool parts, streamed and not, and sent back; cache reads in usage.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Either, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { BatchRequest } from "../src/BatchData.js"
 import {
   AudioUrl,
   BinaryContent,
+  BuiltinToolCallPart,
+  BuiltinToolReturnPart,
   CachePoint,
   DocumentUrl,
   ImageUrl,
   ModelRequest,
+  ModelResponse,
+  TextPart,
+  ThinkingPart,
   UserPromptPart,
   VideoUrl
 } from "../src/Message.js"
-import { ModelRequestParameters } from "../src/Parameters.js"
-import { encodeRequest } from "../src/providers/google/codec.js"
+import {
+  type BuiltinTool,
+  CodeExecutionTool,
+  FileSearchTool,
+  McpServerTool,
+  ModelRequestParameters,
+  WebFetchTool,
+  WebSearchTool
+} from "../src/Parameters.js"
+import { decodeResult, encodeItem } from "../src/providers/google/batchCodec.js"
+import { decodeResponse, encodeMessages, encodeRequest } from "../src/providers/google/codec.js"
+import { StreamDecoder } from "../src/providers/google/streamDecoder.js"
+import * as StreamEvent from "../src/StreamEvent.js"
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/google/${name}`, import.meta.url), "utf8")
+const recordedResponse = JSON.parse(fixture("builtin-tools-response.json")) as Record<string, unknown>
+const recordedChunks = fixture("builtin-tools-stream.sse").split("\r\n\r\n").filter((f) => f.startsWith("data: ")).map((f) => JSON.parse(f.slice(6)) as unknown)
+
+const comparable = (response: ModelResponse) => {
+  const { timestamp: _, ...rest } = Schema.encodeSync(ModelResponse)(response)
+  return rest
+}
+
+const streamed = (chunks: ReadonlyArray<unknown>, parameters = ModelRequestParameters.from(undefined)) => {
+  const decoder = new StreamDecoder(parameters, "gemini-2.5-flash")
+  const events = chunks.flatMap((chunk) => Either.getOrThrow(decoder.push(chunk)))
+  events.push(...Either.getOrThrow(decoder.end()))
+  return events
+}
 
 const parameters = ModelRequestParameters.from(undefined)
 const prompt = (...content: ConstructorParameters<typeof UserPromptPart>[0]["content"][]) =>
@@ -84,6 +118,159 @@ describe("Gemini input parts", () => {
       expect(error._tag).toBe("InvalidInputError")
       expect(error.provider).toBe("google")
       expect(error.message).toContain(`google cannot take the ${item._tag} (`)
+    }
+  })
+})
+
+describe("Gemini built-in tools", () => {
+  const withBuiltins = (...builtinTools: Array<BuiltinTool>) => ModelRequestParameters.from({ builtinTools })
+
+  it("web search, code execution and web fetch become googleSearch, codeExecution and urlContext tools beside the functions", () => {
+    const parameters = ModelRequestParameters.from({
+      functionTools: [{ name: "lookup", description: "Look up.", parametersJsonSchema: { type: "object", properties: {} } }],
+      builtinTools: [new WebSearchTool({}), new CodeExecutionTool(), new WebFetchTool({})]
+    })
+    const encoded = Either.getOrThrow(encode(prompt(["q"]), parameters))
+    expect(encoded.config.tools).toEqual([
+      { functionDeclarations: [{ name: "lookup", description: "Look up.", parametersJsonSchema: { type: "object", properties: {} } }] },
+      { googleSearch: {} },
+      { codeExecution: {} },
+      { urlContext: {} }
+    ])
+    expect(encoded.warnings).toEqual([])
+  })
+
+  it("options Gemini lacks are ignored with a warning", () => {
+    const encoded = Either.getOrThrow(encode(prompt(["q"]), withBuiltins(new WebSearchTool({ maxUses: 2, allowedDomains: ["a.com"] }), new WebFetchTool({ citations: true }))))
+    expect(encoded.config.tools).toEqual([{ googleSearch: {} }, { urlContext: {} }])
+    expect(encoded.warnings).toEqual([
+      "WebSearchTool's maxUses, allowedDomains have no Gemini equivalent; ignored.",
+      "WebFetchTool's citations has no Gemini equivalent; ignored."
+    ])
+  })
+
+  it("MCP servers and file search are an InvalidInputError naming google and the tool, before any request", () => {
+    for (const tool of [new McpServerTool({ name: "crm", url: "https://mcp.example.com" }), new FileSearchTool({ vectorStoreIds: ["vs_1"] })]) {
+      const error = Either.getLeft(encode(prompt(["q"]), withBuiltins(tool))).pipe((o) => o._tag === "Some" ? o.value : undefined)!
+      expect(error._tag).toBe("InvalidInputError")
+      expect(error.provider).toBe("google")
+      expect(error.message).toContain(tool._tag)
+      expect(error.message).toContain("WebSearchTool, WebFetchTool, CodeExecutionTool")
+    }
+  })
+
+  it("a recorded response: code execution, grounding and URL context decode to built-in tool parts, never function calls", () => {
+    const response = Either.getOrThrow(decodeResponse(recordedResponse, "gemini-2.5-flash"))
+    const id = "hAbCZ9yTHZ2M1dkP3rOkqQo"
+    expect(response.parts).toEqual([
+      new ThinkingPart({ content: "I should compute it and check a source." }),
+      new BuiltinToolCallPart({ toolName: "code_execution", args: { language: "PYTHON", code: "print(sum(range(1, 11)))\n" }, toolCallId: `gemini_code_${id}_0`, providerName: "google" }),
+      new ThinkingPart({ content: "", signature: "c2lnLWNvZGU=" }),
+      new BuiltinToolReturnPart({ toolName: "code_execution", content: { outcome: "OUTCOME_OK", output: "55\n" }, toolCallId: `gemini_code_${id}_0`, providerName: "google" }),
+      new BuiltinToolCallPart({ toolName: "code_execution", args: { language: "PYTHON", code: "print(2 ** 10)\n" }, toolCallId: `gemini_code_${id}_1`, providerName: "google" }),
+      new BuiltinToolReturnPart({ toolName: "code_execution", content: { outcome: "OUTCOME_OK", output: "1024\n" }, toolCallId: `gemini_code_${id}_1`, providerName: "google" }),
+      new TextPart({ content: "The sum is 55 and 2^10 is 1024, as the Python docs confirm." }),
+      new BuiltinToolCallPart({ toolName: "web_search", args: { queries: ["python sum of range", "python power operator"] }, toolCallId: `gemini_search_${id}`, providerName: "google" }),
+      new BuiltinToolReturnPart({
+        toolName: "web_search",
+        content: [
+          { web: { uri: "https://docs.python.org/3/library/functions.html", title: "docs.python.org" } },
+          { web: { uri: "https://docs.python.org/3/reference/expressions.html", title: "docs.python.org" } }
+        ],
+        toolCallId: `gemini_search_${id}`,
+        providerName: "google",
+        providerDetails: {
+          searchEntryPoint: { renderedContent: "<div class=\"container\">python sum of range</div>" },
+          groundingSupports: [{ segment: { startIndex: 0, endIndex: 16, text: "The sum is 55 an" }, groundingChunkIndices: [0], confidenceScores: [0.92] }]
+        }
+      }),
+      new BuiltinToolCallPart({ toolName: "web_fetch", args: { urls: ["https://docs.python.org/3/"] }, toolCallId: `gemini_fetch_${id}`, providerName: "google" }),
+      new BuiltinToolReturnPart({
+        toolName: "web_fetch",
+        content: [{ retrievedUrl: "https://docs.python.org/3/", urlRetrievalStatus: "URL_RETRIEVAL_STATUS_SUCCESS" }],
+        toolCallId: `gemini_fetch_${id}`,
+        providerName: "google"
+      })
+    ])
+    expect(response.toolCalls).toEqual([])
+    expect(response.finishReason).toBe("stop")
+    expect(response.usage).toMatchObject({ inputTokens: 4330, outputTokens: 98, cacheReadTokens: 4096, cacheWriteTokens: 0 })
+  })
+
+  it("the recorded stream accumulates to the same response; calls start whole, results arrive whole, nothing is a function call", () => {
+    const events = streamed(recordedChunks)
+    const accumulated = StreamEvent.accumulate(events)
+    const direct = Either.getOrThrow(decodeResponse(recordedResponse, "gemini-2.5-flash"))
+    expect(comparable(accumulated)).toEqual(comparable(direct))
+    const starts = events.filter((e): e is StreamEvent.PartStartEvent => e._tag === "PartStartEvent")
+    expect(starts.map((e) => e.part._tag)).not.toContain("ToolCallPart")
+    expect(starts.filter((e) => e.part._tag === "BuiltinToolReturnPart")).toHaveLength(4)
+    // every part ends once, in order, before the metadata
+    const ends = events.filter((e) => e._tag === "PartEndEvent").map((e) => (e as StreamEvent.PartEndEvent).index)
+    expect([...ends].sort((a, b) => a - b)).toEqual(starts.map((e) => e.index))
+    expect(events[events.length - 1]!._tag).toBe("ResponseMetadataEvent")
+  })
+
+  it("code execution parts go back as executableCode / codeExecutionResult (signature on the code part); grounding and other providers' tools are left out", () => {
+    const response = Either.getOrThrow(decodeResponse(recordedResponse, "gemini-2.5-flash"))
+    const anthropic = new BuiltinToolCallPart({ toolName: "web_search", args: { query: "x" }, toolCallId: "srvtoolu_1", providerName: "anthropic" })
+    const { contents } = encodeMessages([
+      ModelRequest.userTextPrompt("Compute."),
+      new ModelResponse({ ...response, parts: [...response.parts, anthropic] }),
+      ModelRequest.userTextPrompt("Thanks.")
+    ])
+    expect(contents[1]).toEqual({
+      role: "model",
+      parts: [
+        { text: "I should compute it and check a source.", thought: true },
+        { executableCode: { language: "PYTHON", code: "print(sum(range(1, 11)))\n" }, thoughtSignature: "c2lnLWNvZGU=" },
+        { codeExecutionResult: { outcome: "OUTCOME_OK", output: "55\n" } },
+        { executableCode: { language: "PYTHON", code: "print(2 ** 10)\n" } },
+        { codeExecutionResult: { outcome: "OUTCOME_OK", output: "1024\n" } },
+        { text: "The sum is 55 and 2^10 is 1024, as the Python docs confirm." }
+      ]
+    })
+  })
+})
+
+describe("Gemini batches carry the new parts", () => {
+  it("an inline request and its JSONL line hold inline and file data, built-in tools and cached content", () => {
+    const item = Either.getOrThrow(encodeItem("gemini-2.5-flash", undefined, BatchRequest.from({
+      customId: "doc-1",
+      messages: prompt([new BinaryContent({ data: new Uint8Array([37, 80, 68, 70]), mediaType: "application/pdf" }), new DocumentUrl({ url: "https://example.com/b.pdf" }), "Extract."]),
+      parameters: ModelRequestParameters.from({ builtinTools: [new CodeExecutionTool()] }),
+      settings: { extraBody: { cachedContent: "cachedContents/abc" } }
+    })))
+    const parts = [
+      { inlineData: { mimeType: "application/pdf", data: "JVBERg==" } },
+      { fileData: { fileUri: "https://example.com/b.pdf", mimeType: "application/pdf" } },
+      { text: "Extract." }
+    ]
+    expect(item.inline.contents).toEqual([{ role: "user", parts }])
+    // with cached content, the tools belong in the cache: the request leaves them out
+    expect(item.inline.config).toEqual({ cachedContent: "cachedContents/abc" })
+    expect(JSON.parse(item.line)).toEqual({ key: "doc-1", request: { contents: [{ role: "user", parts }], cachedContent: "cachedContents/abc" } })
+    const withTools = Either.getOrThrow(encodeItem("gemini-2.5-flash", undefined, BatchRequest.from({
+      customId: "doc-2",
+      messages: prompt(["Compute."]),
+      parameters: ModelRequestParameters.from({ builtinTools: [new CodeExecutionTool(), new WebSearchTool({})] })
+    })))
+    expect(JSON.parse(withTools.line).request.tools).toEqual([{ codeExecution: {} }, { googleSearch: {} }])
+  })
+
+  it("a result line decodes built-in tool parts and the cache reads", () => {
+    const result = Either.getOrThrow(decodeResult({ key: "doc-1", response: recordedResponse }, {
+      modelName: "gemini-2.5-flash",
+      fallbackKey: undefined,
+      timestamp: new Date(0),
+      secrets: [],
+      line: 1
+    }))
+    expect(result.isSuccessful).toBe(true)
+    if (result.isSuccessful) {
+      expect(result.response.usage.cacheReadTokens).toBe(4096)
+      expect(result.response.builtinToolCalls.map((p) => p.toolName)).toEqual(["code_execution", "code_execution", "web_search", "web_fetch"])
+      expect(result.response.toolCalls).toEqual([])
     }
   })
 })

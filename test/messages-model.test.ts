@@ -150,7 +150,11 @@ describe("providers that do not map the new parts yet", () => {
   it("reject built-in tools with an InvalidInputError naming the provider and the tool, before any request", () => {
     const chat = OpenAiCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withTools, {})
     const responses = ResponsesCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withTools, {})
-    const gemini = GoogleCodec.encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q")], { parameters: withTools, settings: {} })
+    // (Gemini maps web search: it refuses file search)
+    const gemini = GoogleCodec.encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q")], {
+      parameters: ModelRequestParameters.from({ builtinTools: [new FileSearchTool({ vectorStoreIds: ["vs_1"] })] }),
+      settings: {}
+    })
     const errors: ReadonlyArray<readonly [Either.Either<unknown, { readonly _tag: string; readonly message: string }>, string]> = [
       [chat, "openai"],
       [responses, "openai"],
@@ -160,7 +164,7 @@ describe("providers that do not map the new parts yet", () => {
       expect(Either.isLeft(encoded)).toBe(true)
       if (Either.isLeft(encoded)) {
         expect(encoded.left._tag).toBe("InvalidInputError")
-        expect(encoded.left.message).toContain("WebSearchTool")
+        expect(encoded.left.message).toContain(provider === "google" ? "FileSearchTool" : "WebSearchTool")
         expect((encoded.left as { readonly provider?: string }).provider).toContain(provider)
       }
     }

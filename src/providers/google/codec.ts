@@ -15,7 +15,9 @@
  * - thought signatures ride on the part they belong to (a function call, a text, a thought). A
  *   thought part becomes a {@link ThinkingPart} with its signature; a signature on any other part
  *   becomes an empty ThinkingPart right after that part, and is put back on the part before it
- *   when the history is sent again, so multi-turn tool use with thinking keeps its signatures.
+ *   when the history is sent again, so multi-turn tool use with thinking keeps its signatures;
+ * - built-in tools (Google Search, code execution, URL context) and their parts are in
+ *   `builtinTools.ts`.
  * @since 0.1.0
  */
 import type {
@@ -42,8 +44,9 @@ import {
   ThinkingPart,
   ToolCallPart
 } from "../../Message.js"
-import { type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
+import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
+import { type CodeState, codeState, decodeCodePart, decodeGrounding, encodeBuiltinPart, encodeBuiltinTools } from "./builtinTools.js"
 import { userContentProblem, userParts } from "./content.js"
 
 /**
@@ -168,9 +171,12 @@ const responseParts = (parts: ReadonlyArray<ModelResponsePart>): Array<Part> => 
         break
       }
       case "BuiltinToolCallPart":
-      case "BuiltinToolReturnPart":
-        // another provider's built-in tool calls: Gemini cannot take them back (this library maps none of its own yet)
+      case "BuiltinToolReturnPart": {
+        // code execution goes back as it came; grounding and other providers' tools have no Gemini part
+        const wire = encodeBuiltinPart(part)
+        if (wire !== undefined) out.push(wire)
         break
+      }
     }
   }
   return out
@@ -247,8 +253,9 @@ export const encodeRequest = (
   context: CallContext
 ): Either.Either<EncodedRequest, InvalidInputError> => {
   const { parameters, settings } = context
-  const builtin = unsupportedBuiltinTool(parameters.builtinTools, providerName, [])
-  if (builtin !== undefined) return Either.left(builtin)
+  const builtinWarnings: Array<string> = []
+  const builtin = encodeBuiltinTools(parameters.builtinTools, builtinWarnings)
+  if (!("tools" in builtin)) return Either.left(builtin)
   const content = userContentProblem(messages)
   if (content !== undefined) return Either.left(content)
   const output = encodeOutputWith(messages, parameters, providerName, (object) => ({
@@ -256,7 +263,7 @@ export const encodeRequest = (
     warnings: []
   }))
   if (Either.isLeft(output)) return Either.left(output.left)
-  const warnings: Array<string> = [...output.right.warnings]
+  const warnings: Array<string> = [...output.right.warnings, ...builtinWarnings]
   const encoded = encodeMessages(output.right.messages, warnings)
   if (encoded.contents.length === 0) {
     return Either.left(new InvalidInputError({
@@ -270,9 +277,10 @@ export const encodeRequest = (
     parametersJsonSchema: t.parametersJsonSchema
   }))
   const calling = encodeToolChoice(context, declarations.length > 0, warnings)
+  const tools = [...(declarations.length > 0 ? [{ functionDeclarations: declarations }] : []), ...builtin.tools]
   const config: GenerateContentConfig = {
     ...(encoded.system !== undefined ? { systemInstruction: encoded.system } : {}),
-    ...(declarations.length > 0 ? { tools: [{ functionDeclarations: declarations }] } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
     ...(calling !== undefined ? { toolConfig: { functionCallingConfig: calling } } : {}),
     ...(settings.maxTokens !== undefined ? { maxOutputTokens: settings.maxTokens } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
@@ -375,7 +383,8 @@ export const decodeUsage = (usage: GenerateContentResponseUsageMetadata | undefi
 /**
  * One wire part → our parts (a part with a thought signature and no thought text gives two: the
  * part, then the signature as an empty ThinkingPart). `calls` counts the function calls so far,
- * for synthetic ids. Kinds we do not model (executable code, inline data out, ...) give none.
+ * for synthetic ids, `code` the code executions (builtinTools.ts). Kinds we do not model (inline
+ * data out, ...) give none.
  *
  * @since 0.1.0
  * @category codecs
@@ -384,7 +393,8 @@ export const decodePart = (
   part: unknown,
   path: string,
   responseId: string | undefined,
-  calls: { n: number }
+  calls: { n: number },
+  code: CodeState = codeState()
 ): Either.Either<Array<ModelResponsePart>, ResponseDecodeError> => {
   if (!isRecord(part)) return Either.left(new ResponseDecodeError({ provider: providerName, path, detail: "a part must be an object" }))
   const signature = typeof part.thoughtSignature === "string" && part.thoughtSignature !== "" ? part.thoughtSignature : undefined
@@ -394,7 +404,10 @@ export const decodePart = (
     if (text !== "" || signature !== undefined) out.push(new ThinkingPart({ content: text, ...(signature !== undefined ? { signature } : {}) }, true))
     return Either.right(out)
   }
-  if (part.functionCall !== undefined) {
+  const builtin = decodeCodePart(part, responseId, code)
+  if (builtin !== undefined) {
+    out.push(builtin)
+  } else if (part.functionCall !== undefined) {
     const call = part.functionCall
     if (!isRecord(call) || typeof call.name !== "string") {
       return Either.left(new ResponseDecodeError({ provider: providerName, path: `${path}.functionCall.name`, detail: "a function call needs a name" }))
@@ -434,11 +447,13 @@ export const decodeResponse = (
     const content = isRecord(candidate.content) ? candidate.content : {}
     const wireParts = Array.isArray(content.parts) ? content.parts : []
     const calls = { n: 0 }
+    const code = codeState()
     for (let i = 0; i < wireParts.length; i++) {
-      const decoded = decodePart(wireParts[i], `candidates.0.content.parts.${i}`, responseId, calls)
+      const decoded = decodePart(wireParts[i], `candidates.0.content.parts.${i}`, responseId, calls, code)
       if (Either.isLeft(decoded)) return Either.left(decoded.left)
       parts.push(...decoded.right)
     }
+    parts.push(...decodeGrounding(candidate, responseId))
     reason = finishReason(typeof candidate.finishReason === "string" ? candidate.finishReason : undefined, calls.n > 0)
   } else if (isRecord(response.promptFeedback) && response.promptFeedback.blockReason !== undefined) {
     reason = "content_filter"
