@@ -2,19 +2,21 @@
  * Gemini's explicit prompt cache as a scoped resource, end to end through the real
  * `@google/genai` SDK against the emulator: created with `caches.create`, used by name
  * (per request, as a model option, in batches), its tokens reported as cache reads streamed and
- * not, and deleted when its Scope closes, interrupted or not.
+ * not, and deleted when its Scope closes, interrupted or not; built-in tools and inline / file
+ * data on the emulator.
  */
 import { KeyValueStore } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Exit, Fiber, Layer, Schema, Stream } from "effect"
 import * as Batch from "../src/Batch.js"
 import * as LanguageModel from "../src/LanguageModel.js"
-import { ModelRequest, ModelResponse } from "../src/Message.js"
+import { AudioUrl, BinaryContent, ModelRequest, ModelResponse, UserPromptPart } from "../src/Message.js"
+import { CodeExecutionTool, WebFetchTool, WebSearchTool } from "../src/Parameters.js"
 import * as Google from "../src/providers/google/index.js"
 import * as StreamEvent from "../src/StreamEvent.js"
 import { googleError } from "../src/testing/Emulator.js"
 import * as Tool from "../src/Tool.js"
-import { batchLayer, captureLogs, clientLayer, type LogLine, modelName, useEmulator, wireBody } from "./helpers/google.js"
+import { apiKey, batchLayer, captureLogs, clientLayer, type LogLine, modelName, useEmulator, wireBody } from "./helpers/google.js"
 
 const emulator = useEmulator()
 const client = () => clientLayer(emulator())
@@ -146,4 +148,65 @@ describe("Google.cachedContent", () => {
       expect(inline!.requests[0]).toMatchObject({ cachedContent: cache.name })
       expect(file!.requests[0]).toMatchObject({ cachedContent: cache.name })
     }).pipe(Effect.provide(client()))))
+})
+
+describe("Gemini built-in tools and files on the emulator", () => {
+  const builtins = { builtinTools: [new CodeExecutionTool(), new WebSearchTool({}), new WebFetchTool({})] }
+  const ask = [ModelRequest.userTextPrompt("Summarise https://example.com/post and count its words.")]
+
+  it.effect("the tools offered answer with code execution, grounding and URL context, streamed and not alike", () =>
+    Effect.gen(function*() {
+      const settings = { extraHeaders: { "x-emulator-id": "builtin-1" } }
+      const direct = yield* LanguageModel.request(ask, { parameters: builtins, settings }).pipe(Effect.provide(model()))
+      expect(wireBody(emulator()).tools).toEqual([{ codeExecution: {} }, { googleSearch: {} }, { urlContext: {} }])
+      const events = yield* LanguageModel.requestStream(ask, { parameters: builtins, settings }).pipe(Stream.runCollect, Effect.map(Chunk.toArray), Effect.provide(model()))
+      const streamed = StreamEvent.accumulate(events)
+      expect(comparable(streamed)).toEqual(comparable(direct))
+      expect(direct.parts.map((p) => p._tag === "BuiltinToolCallPart" || p._tag === "BuiltinToolReturnPart" ? `${p._tag}:${p.toolName}` : p._tag)).toEqual([
+        "BuiltinToolCallPart:code_execution",
+        "BuiltinToolReturnPart:code_execution",
+        "TextPart",
+        "BuiltinToolCallPart:web_search",
+        "BuiltinToolReturnPart:web_search",
+        "BuiltinToolCallPart:web_fetch",
+        "BuiltinToolReturnPart:web_fetch"
+      ])
+      expect(direct.builtinToolCalls.find((p) => p.toolName === "web_fetch")!.args).toEqual({ urls: ["https://example.com/post"] })
+      expect(direct.toolCalls).toEqual([])
+      // sent back, the code execution goes as it came
+      yield* LanguageModel.request([...ask, direct, ModelRequest.userTextPrompt("Thanks.")], { parameters: builtins }).pipe(Effect.provide(model()))
+      const history = wireBody(emulator()).contents as ReadonlyArray<{ readonly role: string; readonly parts: ReadonlyArray<Record<string, unknown>> }>
+      expect(history[1]!.parts.map((p) => Object.keys(p)[0])).toEqual(["executableCode", "codeExecutionResult", "text"])
+    }))
+
+  it.effect("without built-in tools the answer has none (the emulator adds them only when asked)", () =>
+    Effect.gen(function*() {
+      const direct = yield* LanguageModel.request(ask).pipe(Effect.provide(model()))
+      expect(direct.parts.map((p) => p._tag)).toEqual(["TextPart"])
+    }))
+
+  it.effect("inline and file data reach the emulator, which checks them as the API does", () =>
+    Effect.gen(function*() {
+      const pdf = new BinaryContent({ data: new Uint8Array([37, 80, 68, 70]), mediaType: "application/pdf" })
+      yield* LanguageModel.request([new ModelRequest({
+        parts: [new UserPromptPart({ content: [pdf, new AudioUrl({ url: "https://example.com/a.mp3" }), "Compare them."] })]
+      })]).pipe(Effect.provide(model()))
+      expect((wireBody(emulator()).contents as Array<{ parts: unknown }>)[0]!.parts).toEqual([
+        { inlineData: { mimeType: "application/pdf", data: "JVBERg==" } },
+        { fileData: { fileUri: "https://example.com/a.mp3", mimeType: "audio/mpeg" } },
+        { text: "Compare them." }
+      ])
+      const post = (part: unknown) =>
+        Effect.promise(() =>
+          fetch(`${emulator().googleBaseURL}/v1beta/models/${modelName}:generateContent`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-goog-api-key": apiKey },
+            body: JSON.stringify({ contents: [{ role: "user", parts: [part] }] })
+          }).then(async (r) => ({ status: r.status, body: await r.text() }))
+        )
+      expect((yield* post({ inlineData: { data: "JVBERg==" } })).body).toContain("inline_data.mime_type")
+      expect((yield* post({ inlineData: { mimeType: "application/pdf", data: "not base64!" } })).status).toBe(400)
+      expect((yield* post({ fileData: { mimeType: "application/pdf" } })).body).toContain("file_data.file_uri")
+      expect((yield* post({ fileData: { fileUri: "https://example.com/a.pdf", mimeType: "application/pdf" } })).status).toBe(200)
+    }))
 })
