@@ -32,7 +32,7 @@ import {
   WebSearchTool
 } from "../src/Parameters.js"
 import { decodeResult, encodeItem } from "../src/providers/google/batchCodec.js"
-import { decodeResponse, encodeMessages, encodeRequest } from "../src/providers/google/codec.js"
+import { decodeResponse, encodeMessages, encodeRequest, supportedSettings } from "../src/providers/google/codec.js"
 import { StreamDecoder } from "../src/providers/google/streamDecoder.js"
 import * as StreamEvent from "../src/StreamEvent.js"
 
@@ -272,5 +272,29 @@ describe("Gemini batches carry the new parts", () => {
       expect(result.response.builtinToolCalls.map((p) => p.toolName)).toEqual(["code_execution", "code_execution", "web_search", "web_fetch"])
       expect(result.response.toolCalls).toEqual([])
     }
+  })
+})
+
+describe("Gemini prompt-cache settings", () => {
+  it("cacheInstructions and cacheTools are taken and left out (Gemini caches by itself); promptCacheKey is not one of its settings", () => {
+    const settings = { cacheInstructions: "1h", cacheTools: true } as const
+    const encoded = Either.getOrThrow(encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q", { instructions: "Be brief." })], { parameters, settings }))
+    expect(encoded.config).toEqual({ systemInstruction: "Be brief." })
+    expect(supportedSettings).toContain("cacheInstructions")
+    expect(supportedSettings).toContain("cacheTools")
+    expect(supportedSettings).not.toContain("promptCacheKey")
+    expect(supportedSettings).not.toContain("promptCacheRetention")
+  })
+
+  it("with cachedContent (extraBody), the request's system instruction and tools are left out with warnings", () => {
+    const encoded = Either.getOrThrow(encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q", { instructions: "Be brief." })], {
+      parameters: ModelRequestParameters.from({ builtinTools: [new CodeExecutionTool()] }),
+      settings: { toolChoice: "auto", extraBody: { cachedContent: "cachedContents/abc" } }
+    }))
+    expect(encoded.config).toEqual({ cachedContent: "cachedContents/abc" })
+    expect(encoded.warnings).toEqual([
+      expect.stringContaining("system instruction was left out"),
+      expect.stringContaining("tools was left out")
+    ])
   })
 })

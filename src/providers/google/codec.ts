@@ -58,9 +58,11 @@ import { userContentProblem, userParts } from "./content.js"
 export const providerName = "google"
 
 /**
- * The settings Gemini maps. `parallelToolCalls` has no Gemini equivalent, so
- * `LanguageModel.make` warns when it is set. `extraBody` is spread into the
- * `GenerateContentConfig` (thinkingConfig, safetySettings, topK, ...).
+ * The settings Gemini maps. `parallelToolCalls`, `promptCacheKey` and `promptCacheRetention` have
+ * no Gemini equivalent, so `LanguageModel.make` warns when they are set. `cacheInstructions` and
+ * `cacheTools` are taken and left out, as cache points are: Gemini caches repeated prefixes by
+ * itself, and explicitly through cached content (`Google.cachedContent`). `extraBody` is spread
+ * into the `GenerateContentConfig` (thinkingConfig, safetySettings, topK, cachedContent, ...).
  *
  * @since 0.1.0
  * @category constants
@@ -75,6 +77,8 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "frequencyPenalty",
   "timeout",
   "toolChoice",
+  "cacheInstructions",
+  "cacheTools",
   "extraHeaders",
   "extraBody"
 ]
