@@ -5,6 +5,7 @@
 const programModules = [
   "^src/Batch[.]ts$",
   "^src/BatchRun[.]ts$",
+  "^src/BatchCache[.]ts$",
   "^src/BatchedLanguageModel[.]ts$",
   "^src/batched/",
   "^src/ModelString[.]ts$",

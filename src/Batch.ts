@@ -123,6 +123,15 @@ export {
  * @category programs
  */
 export { defaultQueueBackoff, defaultResubmitCodes, estimateTokens, run, type RunOptions } from "./BatchRun.js"
+
+/**
+ * Prompt caching for batches: {@link primeCache} sends each distinct cached prefix once before
+ * the batch, so its requests read the cache; `cachedPrefix` finds a request's prefix.
+ *
+ * @since 0.2.0
+ * @category programs
+ */
+export { cachedPrefix, type Primed, primeCache } from "./BatchCache.js"
 /**
  * Options every call takes, and those of {@link create}.
  *

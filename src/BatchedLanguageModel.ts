@@ -15,7 +15,7 @@
  *
  * @since 0.2.0
  */
-import { Context, Deferred, Duration, Effect, Either, Layer, Option, Stream, type Tracer } from "effect"
+import { Context, Duration, Effect, Either, FiberSet, Layer, Option, Stream, type Tracer } from "effect"
 import { type AiError, InvalidInputError } from "./AiError.js"
 import { BatchRequest } from "./BatchData.js"
 import * as BatchModel from "./BatchModel.js"
@@ -186,20 +186,22 @@ export const layer = (
       const limits = yield* effectiveLimits(model.provider, model.limits, options)
       const queueLimits = yield* queueLimitsOf(model.provider, options)
       yield* resubmitPolicy(model.provider, options.resubmit)
-      const scope = yield* Effect.scope
       const tracker = makeTracker()
       yield* Effect.addFinalizer(() => Effect.sync(tracker.end))
       const counts = tracker.counts
       const cost = options.cost === undefined || options.cost === false ? undefined : options.cost === true ? {} : options.cost
       const runOptions: RunOptions = { ...options, resumeKey: undefined }
       const pending = options.pending === undefined ? undefined : makePending(model, runOptions, options.pending, tracker)
+      // the windows' fibers (timers, submissions) belong to the layer: interrupted when it closes
+      const fibers = yield* FiberSet.make<void>()
+      const runFork = yield* FiberSet.runtime(fibers)<never>()
       const windows = makeWindows(
         {
           maxWait: Duration.decode(options.maxWait ?? DEFAULT_MAX_WAIT),
           maxRequests: options.maxRequests ?? model.limits.maxRequests,
           maxBytes: limits.maxBytes
         },
-        scope,
+        (effect) => runFork(effect),
         tracker,
         pending?.submitWindow ?? submitWindow({ model, options: runOptions, gate: makeGate(queueLimits), tracker, cost })
       )
@@ -234,18 +236,23 @@ export const layer = (
           return Effect.succeed({ request, size })
         })
 
-      const linkTo = (span: Tracer.Span | undefined, ticket: Ticket) =>
+      const linkTo = (span: Tracer.Span, ticket: Ticket | undefined) =>
         Effect.sync(() => {
-          const batch = ticket.window.span
-          if (span !== undefined && batch !== undefined) span.addLinks([{ _tag: "SpanLink", span: batch, attributes: {} }])
+          const batch = ticket?.window.span
+          if (batch !== undefined) span.addLinks([{ _tag: "SpanLink", span: batch, attributes: {} }])
         })
 
-      const viaBatch = (request: BatchRequest, size: number, span: Tracer.Span | undefined): Effect.Effect<ModelResponse, AiError> =>
-        Effect.acquireUseRelease(
-          windows.join(request.customId, request, size),
-          (ticket) => Effect.ensuring(Deferred.await(ticket.answer), linkTo(span, ticket)),
-          (ticket) => windows.leave(ticket)
-        )
+      // the caller waits on its ticket's callback: it joins the window when it starts waiting and
+      // leaves it if interrupted before the answer
+      const viaBatch = (request: BatchRequest, size: number, span: Tracer.Span | undefined): Effect.Effect<ModelResponse, AiError> => {
+        let joined: Ticket | undefined
+        const waited = Effect.async<ModelResponse, AiError>((resume) => {
+          const ticket = windows.join(request.customId, request, size, resume)
+          joined = ticket
+          return Effect.sync(() => windows.leave(ticket, resume))
+        })
+        return span === undefined ? waited : Effect.ensuring(waited, Effect.suspend(() => linkTo(span, joined)))
+      }
 
       const sendDirect = (messages: ReadonlyArray<ModelMessage>, call: LanguageModel.RequestOptions | undefined) =>
         Effect.zipRight(Effect.sync(() => {

@@ -18,8 +18,9 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import type { BatchResult } from "./BatchData.js"
+import { type BatchResult, BatchResultSuccess } from "./BatchData.js"
 import { hasUsage } from "./BatchUsage.js"
+import type { ModelResponse } from "./Message.js"
 import type { RequestUsage } from "./Usage.js"
 
 /**
@@ -119,7 +120,12 @@ export class ModelCost extends Schema.Class<ModelCost>("ModelCost")({
   outputCost: Schema.Number,
   totalCost: Schema.Number,
   multiplier: Schema.Number,
-  source: PriceSource
+  source: PriceSource,
+  /**
+   * What prompt caching saved on these results: their input priced as if nothing had been read
+   * from or written to a cache, less what it cost (cache writes can cost more than they save).
+   */
+  cacheSavings: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {}
 
 /**
@@ -136,8 +142,17 @@ export class BatchCost extends Schema.Class<BatchCost>("BatchCost")({
   byModel: Schema.Array(ModelCost),
   unpriced: Schema.Number,
   unpricedModels: Schema.Array(Schema.String),
-  withoutUsage: Schema.Number
-}) {}
+  withoutUsage: Schema.Number,
+  /** What prompt caching saved, at the price paid (the batch multiplier applied); see {@link ModelCost}. */
+  cacheSavings: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** What the batch discount saved: the standard price of the same results, less `totalCost`. */
+  batchSavings: Schema.optionalWith(Schema.Number, { default: () => 0 })
+}) {
+  /** What the results would have cost as direct requests without caching. */
+  get standardCost(): number {
+    return this.totalCost + this.cacheSavings + this.batchSavings
+  }
+}
 
 /**
  * Cost was asked for a model without a price of yours, and `@pydantic/genai-prices` is not installed.
@@ -219,7 +234,12 @@ interface Line {
   output: number
   multiplier: number
   source: PriceSource
+  cacheSavings: number
 }
+
+/** The same usage with nothing read from or written to a cache: every input token at the input price. */
+const uncached = (usage: RequestUsage): RequestUsage =>
+  usage.cacheReadTokens === 0 && usage.cacheWriteTokens === 0 ? usage : ({ ...usage, cacheReadTokens: 0, cacheWriteTokens: 0 } as RequestUsage)
 
 /**
  * {@link cost} with another source of price data (tests use it to see the missing-package error).
@@ -260,8 +280,12 @@ export const costWith = (load: () => Promise<PriceData>) =>
         let input: number
         let output: number
         let source: PriceSource
+        // the input as if no cache had been used: priced only when the usage has cache tokens
+        let inputUncached: number
+        const plain = uncached(usage)
         if (own !== undefined) {
           ;[input, output] = priceUsage(own, usage)
+          inputUncached = plain === usage ? input : priceUsage(own, plain)[0]
           source = "prices"
         } else {
           const found = data?.calcPrice(wireUsage(usage), model, { providerId: provider }) ?? null
@@ -272,14 +296,16 @@ export const costWith = (load: () => Promise<PriceData>) =>
           }
           input = found.input_price
           output = found.output_price
+          inputUncached = plain === usage ? input : data?.calcPrice(wireUsage(plain), model, { providerId: provider })?.input_price ?? input
           source = "genai-prices"
         }
         const multiplier = multiplierOf(options.batchMultiplier, provider)
         const key = `${provider}\u0000${model}`
-        const line = lines.get(key) ?? { provider, model, results: 0, input: 0, output: 0, multiplier, source }
+        const line = lines.get(key) ?? { provider, model, results: 0, input: 0, output: 0, multiplier, source, cacheSavings: 0 }
         line.results += 1
         line.input += input * multiplier
         line.output += output * multiplier
+        line.cacheSavings += (inputUncached - input) * multiplier
         lines.set(key, line)
       }
       const byModel = [...lines.values()].map((l) =>
@@ -291,7 +317,8 @@ export const costWith = (load: () => Promise<PriceData>) =>
           outputCost: l.output,
           totalCost: l.input + l.output,
           multiplier: l.multiplier,
-          source: l.source
+          source: l.source,
+          cacheSavings: l.cacheSavings
         }))
       return new BatchCost({
         currency: "USD",
@@ -299,9 +326,33 @@ export const costWith = (load: () => Promise<PriceData>) =>
         byModel,
         unpriced,
         unpricedModels: [...unpricedModels],
-        withoutUsage
+        withoutUsage,
+        cacheSavings: byModel.reduce((sum, m) => sum + m.cacheSavings, 0),
+        // a multiplier of 0 (free) has no standard price to compare with here
+        batchSavings: byModel.reduce((sum, m) => sum + (m.multiplier > 0 ? (m.totalCost + m.cacheSavings) / m.multiplier - m.totalCost - m.cacheSavings : 0), 0)
       })
     })
+
+/**
+ * What direct (non-batch) responses cost in US dollars: {@link cost} at the standard price (no
+ * batch multiplier), cache reads and writes at the model's cache rates, with what caching saved.
+ *
+ * @example
+ * const bill = yield* Cost.responsesCost([response], { prices: { "claude-haiku-4-5": { inputPerMillion: 1, outputPerMillion: 5, cacheReadPerMillion: 0.1, cacheWritePerMillion: 1.25 } } })
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const responsesCost = (
+  responses: Iterable<ModelResponse>,
+  options: Omit<CostOptions, "batchMultiplier"> = {}
+): Effect.Effect<BatchCost, PricesUnavailableError> =>
+  Effect.suspend(() => {
+    const results: Array<BatchResult> = []
+    let i = 0
+    for (const response of responses) results.push(new BatchResultSuccess({ customId: `response-${i++}`, response }))
+    return cost(results, { ...options, batchMultiplier: 1 })
+  })
 
 /**
  * The cost of a batch's results in US dollars, batch multiplier applied (see the module notes).

@@ -74,6 +74,15 @@ describe("BatchedLanguageModel over the test models", () => {
       for (let i = 1; i < batches.length; i++) expect(batches[i]!.createdAt! >= ends[i - 1]!).toBe(true)
     }))
 
+  it.effect("a window closes when the next request would pass the provider's byte limit", () =>
+    Effect.gen(function* () {
+      const { sim, model } = yield* simulated({ lifecycle: { statusCalls: 1 }, limits: { maxBytes: 250 }, encodedSize: () => 100 })
+      const layer = BatchedLanguageModel.layer({ pollInterval: "1 second" }).pipe(Layer.provide(model))
+      const answers = yield* withClock(Effect.forEach(["a", "b", "c", "d", "e"], ask, { concurrency: "unbounded" }).pipe(Effect.provide(layer)))
+      expect(answers.map((r) => r.text)).toEqual(["echo a", "echo b", "echo c", "echo d", "echo e"])
+      expect((yield* sim.batches).map((b) => b.customIds.length)).toEqual([2, 2, 1])
+    }))
+
   it.effect("pending mode: a batch still running fails the same requests pending again, and submits nothing", () =>
     Effect.gen(function* () {
       const { sim, model } = yield* simulated({ lifecycle: { statusCalls: 1_000 } })

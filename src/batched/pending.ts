@@ -148,9 +148,10 @@ export const makePending = (model: BatchModel.Service, options: RunOptions, pend
 
   const pendingOn = (ticket: Ticket, batch: Batch) => {
     if (ticket.answered) return
+    const waiting = ticket.resumes.length > 0
     settle(tracker, ticket, Exit.fail(new BatchPendingError({ provider: model.provider, batchId: batch.id, customId: ticket.customId, requestKey: ticket.customId })))
     // settle counted it as failed: it is pending
-    if (ticket.callers > 0) {
+    if (waiting) {
       counts.failed -= 1
       counts.pending += 1
     }

@@ -12,8 +12,9 @@ import { Deferred, Effect, Exit, FiberId, Option, Schema, Stream } from "effect"
  * submitted; `inFlight` ones are in a submitted batch, with a caller waiting; `done` were
  * answered, `failed` failed, `direct` went through the direct API (`fallbackAfter`, streams
  * sent direct), `pending` were left in a batch in pending mode. `cost` is what the answered
- * requests cost at the batch price, `saved` what the batch price saved against the standard
- * one, both in US dollars (0 unless the layer's `cost` option is set).
+ * requests cost at the batch price, `saved` what the batch discount and prompt caching saved
+ * against the same requests sent direct without caching, both in US dollars (0 unless the
+ * layer's `cost` option is set).
  *
  * @since 0.2.0
  * @category models

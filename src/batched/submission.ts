@@ -67,7 +67,7 @@ const price = (submitter: Submitter, results: ReadonlyArray<BatchResult>): Effec
     Effect.map((bill) => {
       const counts = submitter.tracker.counts
       counts.cost += bill.totalCost
-      for (const line of bill.byModel) if (line.multiplier > 0) counts.saved += line.totalCost / line.multiplier - line.totalCost
+      counts.saved += bill.batchSavings + bill.cacheSavings
       submitter.tracker.changed()
     }),
     Effect.catchAll((error) => Effect.logWarning(`Batched model: ${error.message}`))

@@ -5,8 +5,10 @@
  * @since 0.2.0
  */
 import { KeyValueStore } from "@effect/platform/KeyValueStore"
-import { Effect, Stream } from "effect"
+import { Effect, Option, Stream } from "effect"
+import { InvalidInputError } from "../AiError.js"
 import * as Batch from "../Batch.js"
+import * as LanguageModel from "../LanguageModel.js"
 import type * as BatchModel from "../BatchModel.js"
 import { make as fileStore } from "./fileStore.js"
 import {
@@ -49,8 +51,15 @@ const runRequests = <A>(
     : program(batchRequests, { ...run, resumeKey }).pipe(
       Effect.provideService(KeyValueStore, fileStore(options?.resumeDirectory ?? ".effect-llm-direct/batches"))
     )
-  return runBatch(model, effect, options?.signal)
+  return runBatch(model, options?.primeCache === true ? Effect.zipRight(primed(batchRequests), effect) : effect, options?.signal)
 }
+
+/** `Batch.primeCache` with the model's own `LanguageModel` (a model string provides one; a Layer may not). */
+const primed = (requests: ReadonlyArray<Batch.BatchRequestInput>) =>
+  Effect.flatMap(Effect.serviceOption(LanguageModel.LanguageModel), Option.match({
+    onNone: () => Effect.fail(new InvalidInputError({ reason: "primeCache needs a model that provides a LanguageModel too: pass a model string, or a Layer that provides both (OpenAi.model, Anthropic.model, ...)." })),
+    onSome: (model) => Effect.asVoid(Effect.provideService(Batch.primeCache(requests), LanguageModel.LanguageModel, model))
+  }))
 
 /**
  * Runs requests through the provider's batch API (half price, own rate limits): submits, polls,

@@ -86,6 +86,11 @@ export interface BatchRunOptions extends BatchCreateOptions {
   readonly webhook?: BatchWebhookReceiver | undefined
   /** Time between fallback polls with `webhook`, in seconds (default 3600); replaces `pollInterval`. */
   readonly webhookFallback?: number | undefined
+  /**
+   * Before submitting, send each distinct cached prefix (messages up to a `CachePoint`) once as a
+   * direct request of one token, so the batch's requests read the cache (`Batch.primeCache`).
+   */
+  readonly primeCache?: boolean | undefined
 }
 
 /**

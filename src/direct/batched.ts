@@ -21,7 +21,7 @@ import { type ModelInput, runPromise, runtimeFor } from "./runtimes.js"
  * @since 0.2.0
  * @category options
  */
-export interface BatchedOptions extends Omit<BatchSummaryOptions, "resumeKey" | "resumeDirectory" | "signal" | "modelSettings" | "modelRequestParameters"> {
+export interface BatchedOptions extends Omit<BatchSummaryOptions, "resumeKey" | "resumeDirectory" | "signal" | "modelSettings" | "modelRequestParameters" | "primeCache"> {
   /** A window of calls is submitted this many seconds after its first call (default 1). */
   readonly maxWait?: number | undefined
   /** A window is submitted once it holds this many calls (default: the provider's batch limit). */

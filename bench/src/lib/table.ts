@@ -96,3 +96,83 @@ export const renderBatchTable = (sections: ReadonlyArray<import("../batch/run.js
   }
   return lines.join("\n")
 }
+
+/**
+ * The batched-model section: batched-vs-run (time and heap ratios to Batch.run, goals ≤ 1.10×
+ * time and ≤ 1.2× heap peak), then batched-overhead (µs per call over Batch.run).
+ */
+export const renderBatchedTable = (sections: ReadonlyArray<import("../batched/run.js").BatchedSection>): string => {
+  const mb = (x: number | undefined): string => (x === undefined ? "—" : `${x.toFixed(0)} MB`)
+  const s = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${x.toFixed(0)} ms` : `${x.toFixed(2)} ms`)
+  const us = (x: number): string => `${x.toFixed(1)} µs`
+  const lines: Array<string> = []
+  const versus = sections.filter((x) => x.id === "batched-vs-run")
+  if (versus.length > 0) {
+    const head = ["contender", "requests", "time", "time ratio", "min–max", "peak RSS", "heap peak", "heap ratio", "min–max", "heap at start", "goal"]
+    const body = versus.flatMap((section) =>
+      section.rows.map((row) => {
+        const size = row.size.toLocaleString("en-US")
+        if (row.wall === undefined) return [row.label, size, "—", "—", "—", "—", "—", "—", "—", "—", ""]
+        const base = row.contender === "run"
+        const goal = base || row.ratio === undefined || row.heapRatio === undefined
+          ? ""
+          : row.contender === "floor"
+          ? "(reference)"
+          : `time ≤ 1.10 ${row.ratio.median <= 1.1 ? "met" : "MISSED"} · heap ≤ 1.20 ${row.heapRatio.median <= 1.2 ? "met" : "MISSED"}`
+        return [
+          row.label,
+          size,
+          s(row.wall.median),
+          base ? "1 (base)" : r(row.ratio!.median),
+          base ? "—" : `${r(row.ratio!.min)}–${r(row.ratio!.max)}`,
+          mb(row.rss),
+          mb(row.heap),
+          base ? "1 (base)" : r(row.heapRatio!.median),
+          base ? "—" : `${r(row.heapRatio!.min)}–${r(row.heapRatio!.max)}`,
+          mb(row.startHeap),
+          goal + (row.note !== undefined ? ` (!) ${row.note}` : "")
+        ]
+      })
+    )
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => (i === head.length - 1 ? 0 : c[i]!.length + (i === 0 ? 2 : 0)))))
+    lines.push(row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2)))
+    let at = 0
+    for (const section of versus) {
+      lines.push(`${section.title} · ${section.runs} runs · ${(section.wallMs / 1000).toFixed(1)} s${section.error !== undefined ? ` · ERROR: ${section.error}` : ""}`)
+      for (const _ of section.rows) lines.push(`  ${row(body[at++]!, widths.map((w, i) => (i === 0 ? w - 2 : w)))}`)
+    }
+  }
+  const overhead = sections.filter((x) => x.id === "batched-overhead")
+  if (overhead.length > 0) {
+    if (lines.length > 0) lines.push("")
+    const head = ["contender", "callers", "time per round", "CPU per round", "overhead per call", "min–max", "IQR", "CPU overhead per call", "over reference per call"]
+    const body = overhead.flatMap((section) =>
+      (section.overhead?.rows ?? []).map((o) => {
+        const callers = String(section.overhead!.callers)
+        if (o.wall === undefined) return [o.label, callers, "—", "—", "—", "—", "—", "—", "—"]
+        const base = o.contender === "run"
+        const note = o.note !== undefined ? ` (!) ${o.note}` : ""
+        return [
+          o.label + note,
+          callers,
+          s(o.wall.median),
+          o.cpu ? s(o.cpu.median) : "—",
+          base || o.overhead === undefined ? "0 (base)" : us(o.overhead.median),
+          base || o.overhead === undefined ? "—" : `${us(o.overhead.min)}–${us(o.overhead.max)}`,
+          base || o.overhead === undefined ? "—" : `${us(o.overhead.q1)}–${us(o.overhead.q3)}`,
+          base || o.cpuOverhead === undefined ? "—" : us(o.cpuOverhead.median),
+          o.overReference === undefined ? "—" : `${us(o.overReference.median)} (${us(o.overReference.q1)}–${us(o.overReference.q3)})`
+        ]
+      })
+    )
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length + (i === 0 ? 2 : 0))))
+    lines.push(row(head, widths), "-".repeat(widths.reduce((a, b) => a + b + 2, -2)))
+    let at = 0
+    for (const section of overhead) {
+      const shape = section.overhead !== undefined ? ` · ${section.runs} runs × ${section.overhead.rounds / Math.max(1, section.runs)} rounds` : ""
+      lines.push(`${section.title}${shape} · ${(section.wallMs / 1000).toFixed(1)} s${section.error !== undefined ? ` · ERROR: ${section.error}` : ""}`)
+      for (const _ of section.overhead?.rows ?? []) lines.push(`  ${row(body[at++]!, widths.map((w, i) => (i === 0 ? w - 2 : w)))}`)
+    }
+  }
+  return lines.join("\n")
+}
