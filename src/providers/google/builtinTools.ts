@@ -31,7 +31,7 @@ const provider = "google"
  * @since 0.2.0
  * @category constants
  */
-export const supportedBuiltinTools: ReadonlyArray<BuiltinTool["_tag"]> = ["WebSearchTool", "WebFetchTool", "CodeExecutionTool"]
+const supportedBuiltinTools: ReadonlyArray<BuiltinTool["_tag"]> = ["WebSearchTool", "WebFetchTool", "CodeExecutionTool"]
 
 /**
  * The tool name of code execution parts.
@@ -39,7 +39,7 @@ export const supportedBuiltinTools: ReadonlyArray<BuiltinTool["_tag"]> = ["WebSe
  * @since 0.2.0
  * @category constants
  */
-export const codeExecutionName = "code_execution"
+const codeExecutionName = "code_execution"
 
 /**
  * `parameters.builtinTools` → Gemini tools; options Gemini lacks are ignored with a warning, a

@@ -57,7 +57,7 @@ const byExtension: Readonly<Record<string, string>> = {
  * @since 0.2.0
  * @category utils
  */
-export const mediaTypeOfUrl = (url: string): string | undefined => {
+const mediaTypeOfUrl = (url: string): string | undefined => {
   if (/^https?:\/\/(www\.|m\.)?(youtube\.com|youtu\.be)\//i.test(url)) return "video/mp4"
   const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase()
   return ext !== undefined ? byExtension[ext] : undefined
@@ -69,7 +69,7 @@ export const mediaTypeOfUrl = (url: string): string | undefined => {
  * @since 0.2.0
  * @category guards
  */
-export const isSupportedMediaType = (mediaType: string): boolean =>
+const isSupportedMediaType = (mediaType: string): boolean =>
   /^(image|audio|video|text)\//i.test(mediaType) || /^application\/(pdf|json|x-javascript|x-python|x-typescript|rtf)$/i.test(mediaType)
 
 type UrlItem = Extract<UserContent, { readonly url: string }>

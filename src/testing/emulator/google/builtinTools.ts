@@ -29,7 +29,7 @@ export interface BuiltinAnswer {
  * @since 0.2.0
  * @category utils
  */
-export const offeredBuiltins = (body: Json): { readonly codeExecution: boolean; readonly googleSearch: boolean; readonly urlContext: boolean } => {
+const offeredBuiltins = (body: Json): { readonly codeExecution: boolean; readonly googleSearch: boolean; readonly urlContext: boolean } => {
   const tools = asArray(body.tools).filter(isRecord)
   return {
     codeExecution: tools.some((t) => t.codeExecution !== undefined),

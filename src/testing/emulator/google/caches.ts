@@ -29,7 +29,7 @@ const ttlSeconds = (ttl: unknown): number | undefined => {
  * @since 0.2.0
  * @category codecs
  */
-export const cacheJson = (entry: CacheEntry): Json => ({
+const cacheJson = (entry: CacheEntry): Json => ({
   name: entry.name,
   model: `models/${entry.model}`,
   ...(entry.displayName !== undefined ? { displayName: entry.displayName } : {}),
