@@ -74,6 +74,19 @@ describe("Google.cachedContent", () => {
       expect(Exit.isFailure(after)).toBe(true)
     }))
 
+  it.effect("the emulator's caches.get finds it while its Scope is open, and not after", () =>
+    Effect.gen(function*() {
+      const { sdk } = yield* Google.GoogleClient
+      const name = yield* Effect.scoped(Effect.gen(function*() {
+        const cache = yield* Google.cachedContent({ model: modelName, instructions: manual, displayName: "manual" })
+        const got = yield* Effect.promise(() => sdk.caches.get({ name: cache.name }))
+        expect(got).toMatchObject({ name: cache.name, model: `models/${modelName}`, displayName: "manual", usageMetadata: { totalTokenCount: cache.tokenCount } })
+        return cache.name
+      }))
+      const after = yield* Effect.exit(Effect.tryPromise(() => sdk.caches.get({ name })))
+      expect(Exit.isFailure(after)).toBe(true)
+    }).pipe(Effect.provide(client())))
+
   it.effect("is deleted when the fiber holding its Scope is interrupted", () =>
     Effect.gen(function*() {
       const ready = yield* Deferred.make<string>()
