@@ -259,7 +259,7 @@ export const encodeRequest = (
   const { parameters, settings } = context
   const builtinWarnings: Array<string> = []
   const builtin = encodeBuiltinTools(parameters.builtinTools, builtinWarnings)
-  if (!("tools" in builtin)) return Either.left(builtin)
+  if (builtin instanceof InvalidInputError) return Either.left(builtin)
   const content = userContentProblem(messages)
   if (content !== undefined) return Either.left(content)
   const output = encodeOutputWith(messages, parameters, providerName, (object) => ({
