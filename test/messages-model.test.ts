@@ -152,11 +152,15 @@ describe("providers that do not map the new parts yet", () => {
   it("reject built-in tools with an InvalidInputError naming the provider and the tool, before any request", () => {
     const chat = OpenAiCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withFetch, {})
     const responses = ResponsesCodec.encodeRequest("gpt-4o", [ModelRequest.userTextPrompt("q")], withFetch, {})
-    const gemini = GoogleCodec.encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q")], { parameters: withTools, settings: {} })
+    // (Gemini maps web search: it refuses file search)
+    const gemini = GoogleCodec.encodeRequest("gemini-2.5-flash", [ModelRequest.userTextPrompt("q")], {
+      parameters: ModelRequestParameters.from({ builtinTools: [new FileSearchTool({ vectorStoreIds: ["vs_1"] })] }),
+      settings: {}
+    })
     const errors: ReadonlyArray<readonly [Either.Either<unknown, { readonly _tag: string; readonly message: string }>, string, string]> = [
       [chat, "openai", "WebFetchTool"],
       [responses, "openai", "WebFetchTool"],
-      [gemini, "google", "WebSearchTool"]
+      [gemini, "google", "FileSearchTool"]
     ]
     for (const [encoded, provider, tool] of errors) {
       expect(Either.isLeft(encoded)).toBe(true)

@@ -15,6 +15,7 @@ import * as LanguageModel from "../../LanguageModel.js"
 import type { ModelMessage, ModelResponse } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import type * as StreamEvent from "../../StreamEvent.js"
+import { withCachedContent } from "./cachedContent.js"
 import { decodeResponse, type EncodedRequest, encodeRequest, providerName, supportedSettings } from "./codec.js"
 import { mapError } from "./errors.js"
 import { GoogleClient } from "./GoogleClient.js"
@@ -22,12 +23,13 @@ import { googleSdk } from "./sdk.js"
 import { StreamDecoder } from "./streamDecoder.js"
 
 /**
- * Options of {@link make} and {@link layer}.
+ * Options of {@link make} and {@link layer}: default settings, the retry policy, and
+ * `cachedContent`, the name of cached content every request uses (see `Google.cachedContent`).
  *
  * @since 0.1.0
  * @category options
  */
-export type Options = LanguageModel.ModelDefaults
+export type Options = LanguageModel.ModelDefaults & { readonly cachedContent?: string | undefined }
 
 /**
  * Builds the Gemini `LanguageModel` service for one model.
@@ -89,7 +91,7 @@ export const make = (modelName: string, options?: Options): Effect.Effect<Langua
       supportedSettings,
       request,
       openStream: (messages, context) => Effect.flatMap(prepare(messages, context), (encoded) => open(encoded, context.parameters))
-    }, options)
+    }, options?.cachedContent !== undefined ? { ...options, settings: withCachedContent(options.cachedContent, options.settings) } : options)
   })
 
 /**

@@ -3,7 +3,8 @@
  * `@google/genai` SDK takes it: requests out ({@link encodeRequest}: `contents` and a
  * `GenerateContentConfig`), responses in ({@link decodeResponse}, reused by the batch code: batch
  * results carry the same response). No I/O, no logging: encoding returns its warnings and the
- * caller logs them. The stream side is in `streamDecoder.ts`.
+ * caller logs them. The stream side is in `streamDecoder.ts`, user content (inline and file
+ * data) in `content.ts`.
  *
  * Gemini quirks handled here:
  * - system prompts live in `config.systemInstruction`; the model's turns have the role "model";
@@ -14,7 +15,9 @@
  * - thought signatures ride on the part they belong to (a function call, a text, a thought). A
  *   thought part becomes a {@link ThinkingPart} with its signature; a signature on any other part
  *   becomes an empty ThinkingPart right after that part, and is put back on the part before it
- *   when the history is sent again, so multi-turn tool use with thinking keeps its signatures.
+ *   when the history is sent again, so multi-turn tool use with thinking keeps its signatures;
+ * - built-in tools (Google Search, code execution, URL context) and their parts are in
+ *   `builtinTools.ts`.
  * @since 0.1.0
  */
 import type {
@@ -39,11 +42,12 @@ import {
   type ModelRequest,
   TextPart,
   ThinkingPart,
-  ToolCallPart,
-  type UserContent
+  ToolCallPart
 } from "../../Message.js"
-import { type ModelSettings, type ToolChoice, unsupportedBuiltinTool } from "../../Parameters.js"
+import type { ModelSettings, ToolChoice } from "../../Parameters.js"
 import { RequestUsage } from "../../Usage.js"
+import { type CodeState, codeState, decodeCodePart, decodeGrounding, encodeBuiltinPart, encodeBuiltinTools } from "./builtinTools.js"
+import { userContentProblem, userParts } from "./content.js"
 
 /**
  * The provider name on responses and errors.
@@ -54,9 +58,11 @@ import { RequestUsage } from "../../Usage.js"
 export const providerName = "google"
 
 /**
- * The settings Gemini maps. `parallelToolCalls` has no Gemini equivalent, so
- * `LanguageModel.make` warns when it is set. `extraBody` is spread into the
- * `GenerateContentConfig` (thinkingConfig, safetySettings, topK, ...).
+ * The settings Gemini maps. `parallelToolCalls`, `promptCacheKey` and `promptCacheRetention` have
+ * no Gemini equivalent, so `LanguageModel.make` warns when they are set. `cacheInstructions` and
+ * `cacheTools` are taken and left out, as cache points are: Gemini caches repeated prefixes by
+ * itself, and explicitly through cached content (`Google.cachedContent`). `extraBody` is spread
+ * into the `GenerateContentConfig` (thinkingConfig, safetySettings, topK, cachedContent, ...).
  *
  * @since 0.1.0
  * @category constants
@@ -71,6 +77,8 @@ export const supportedSettings: ReadonlyArray<keyof ModelSettings> = [
   "frequencyPenalty",
   "timeout",
   "toolChoice",
+  "cacheInstructions",
+  "cacheTools",
   "extraHeaders",
   "extraBody"
 ]
@@ -108,47 +116,6 @@ export interface EncodedRequest {
   readonly config: GenerateContentConfig
   /** What the encoding changed or could not carry over; the caller logs them. */
   readonly warnings: ReadonlyArray<string>
-}
-
-const mimeOfUrl = (url: string): string | undefined => {
-  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase()
-  switch (ext) {
-    case "png":
-      return "image/png"
-    case "jpg":
-    case "jpeg":
-      return "image/jpeg"
-    case "gif":
-      return "image/gif"
-    case "webp":
-      return "image/webp"
-    case "pdf":
-      return "application/pdf"
-    default:
-      return undefined
-  }
-}
-
-const urlFallbackMime = { ImageUrl: "image/jpeg", DocumentUrl: "application/pdf", AudioUrl: "audio/mpeg", VideoUrl: "video/mp4" } as const
-
-const userParts = (content: string | ReadonlyArray<UserContent>, into: Array<Part>, warnings: Array<string>): void => {
-  if (typeof content === "string") {
-    if (content !== "") into.push({ text: content })
-    return
-  }
-  for (const item of content) {
-    if (typeof item === "string") {
-      if (item !== "") into.push({ text: item })
-    } else if (item._tag === "BinaryContent") {
-      into.push({ inlineData: { mimeType: item.mediaType, data: item.base64 } })
-    } else if (item._tag !== "CachePoint") {
-      // (Gemini caches implicitly: cache points have nothing to mark)
-      const fallback = urlFallbackMime[item._tag]
-      const mimeType = item.mediaType ?? mimeOfUrl(item.url)
-      if (mimeType === undefined) warnings.push(`the media type of ${item.url} is unknown and was sent as ${fallback}: set ${item._tag}.mediaType.`)
-      into.push({ fileData: { fileUri: item.url, mimeType: mimeType ?? fallback } })
-    }
-  }
 }
 
 const functionResponse = (name: string, id: string | undefined, response: Record<string, unknown>): Part => ({
@@ -208,9 +175,12 @@ const responseParts = (parts: ReadonlyArray<ModelResponsePart>): Array<Part> => 
         break
       }
       case "BuiltinToolCallPart":
-      case "BuiltinToolReturnPart":
-        // another provider's built-in tool calls: Gemini cannot take them back (this library maps none of its own yet)
+      case "BuiltinToolReturnPart": {
+        // code execution goes back as it came; grounding and other providers' tools have no Gemini part
+        const wire = encodeBuiltinPart(part)
+        if (wire !== undefined) out.push(wire)
         break
+      }
     }
   }
   return out
@@ -287,14 +257,17 @@ export const encodeRequest = (
   context: CallContext
 ): Either.Either<EncodedRequest, InvalidInputError> => {
   const { parameters, settings } = context
-  const builtin = unsupportedBuiltinTool(parameters.builtinTools, providerName, [])
-  if (builtin !== undefined) return Either.left(builtin)
+  const builtinWarnings: Array<string> = []
+  const builtin = encodeBuiltinTools(parameters.builtinTools, builtinWarnings)
+  if (builtin instanceof InvalidInputError) return Either.left(builtin)
+  const content = userContentProblem(messages)
+  if (content !== undefined) return Either.left(content)
   const output = encodeOutputWith(messages, parameters, providerName, (object) => ({
     format: { responseMimeType: "application/json", responseJsonSchema: object.jsonSchema },
     warnings: []
   }))
   if (Either.isLeft(output)) return Either.left(output.left)
-  const warnings: Array<string> = [...output.right.warnings]
+  const warnings: Array<string> = [...output.right.warnings, ...builtinWarnings]
   const encoded = encodeMessages(output.right.messages, warnings)
   if (encoded.contents.length === 0) {
     return Either.left(new InvalidInputError({
@@ -308,9 +281,10 @@ export const encodeRequest = (
     parametersJsonSchema: t.parametersJsonSchema
   }))
   const calling = encodeToolChoice(context, declarations.length > 0, warnings)
+  const tools = [...(declarations.length > 0 ? [{ functionDeclarations: declarations }] : []), ...builtin.tools]
   const config: GenerateContentConfig = {
     ...(encoded.system !== undefined ? { systemInstruction: encoded.system } : {}),
-    ...(declarations.length > 0 ? { tools: [{ functionDeclarations: declarations }] } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
     ...(calling !== undefined ? { toolConfig: { functionCallingConfig: calling } } : {}),
     ...(settings.maxTokens !== undefined ? { maxOutputTokens: settings.maxTokens } : {}),
     ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
@@ -331,7 +305,20 @@ export const encodeRequest = (
         }
       : {})
   }
+  withoutCachedFields(config, warnings)
   return Either.right({ model, contents: encoded.contents, config, warnings })
+}
+
+const cachedFields = { systemInstruction: "system instruction", tools: "tools", toolConfig: "tool config" } as const
+
+// Gemini refuses a request that names cached content and sets any of these: they belong in the cache
+const withoutCachedFields = (config: GenerateContentConfig, warnings: Array<string>): void => {
+  if (typeof config.cachedContent !== "string" || config.cachedContent === "") return
+  for (const key of Object.keys(cachedFields) as Array<keyof typeof cachedFields>) {
+    if (config[key] === undefined) continue
+    delete config[key]
+    warnings.push(`the request's ${cachedFields[key]} was left out: with cachedContent, Gemini takes it only from the cached content (create the cache with it).`)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +387,8 @@ export const decodeUsage = (usage: GenerateContentResponseUsageMetadata | undefi
 /**
  * One wire part → our parts (a part with a thought signature and no thought text gives two: the
  * part, then the signature as an empty ThinkingPart). `calls` counts the function calls so far,
- * for synthetic ids. Kinds we do not model (executable code, inline data out, ...) give none.
+ * for synthetic ids, `code` the code executions (builtinTools.ts). Kinds we do not model (inline
+ * data out, ...) give none.
  *
  * @since 0.1.0
  * @category codecs
@@ -409,7 +397,8 @@ export const decodePart = (
   part: unknown,
   path: string,
   responseId: string | undefined,
-  calls: { n: number }
+  calls: { n: number },
+  code: CodeState = codeState()
 ): Either.Either<Array<ModelResponsePart>, ResponseDecodeError> => {
   if (!isRecord(part)) return Either.left(new ResponseDecodeError({ provider: providerName, path, detail: "a part must be an object" }))
   const signature = typeof part.thoughtSignature === "string" && part.thoughtSignature !== "" ? part.thoughtSignature : undefined
@@ -419,7 +408,10 @@ export const decodePart = (
     if (text !== "" || signature !== undefined) out.push(new ThinkingPart({ content: text, ...(signature !== undefined ? { signature } : {}) }, true))
     return Either.right(out)
   }
-  if (part.functionCall !== undefined) {
+  const builtin = decodeCodePart(part, responseId, code)
+  if (builtin !== undefined) {
+    out.push(builtin)
+  } else if (part.functionCall !== undefined) {
     const call = part.functionCall
     if (!isRecord(call) || typeof call.name !== "string") {
       return Either.left(new ResponseDecodeError({ provider: providerName, path: `${path}.functionCall.name`, detail: "a function call needs a name" }))
@@ -459,11 +451,13 @@ export const decodeResponse = (
     const content = isRecord(candidate.content) ? candidate.content : {}
     const wireParts = Array.isArray(content.parts) ? content.parts : []
     const calls = { n: 0 }
+    const code = codeState()
     for (let i = 0; i < wireParts.length; i++) {
-      const decoded = decodePart(wireParts[i], `candidates.0.content.parts.${i}`, responseId, calls)
+      const decoded = decodePart(wireParts[i], `candidates.0.content.parts.${i}`, responseId, calls, code)
       if (Either.isLeft(decoded)) return Either.left(decoded.left)
       parts.push(...decoded.right)
     }
+    parts.push(...decodeGrounding(candidate, responseId))
     reason = finishReason(typeof candidate.finishReason === "string" ? candidate.finishReason : undefined, calls.n > 0)
   } else if (isRecord(response.promptFeedback) && response.promptFeedback.blockReason !== undefined) {
     reason = "content_filter"

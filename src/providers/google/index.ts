@@ -14,9 +14,13 @@
  *
  * @since 0.1.0
  */
-import { type ConfigError, Layer } from "effect"
+import type { ConfigError, Effect, Scope } from "effect"
+import { Layer } from "effect"
+import type { AiError } from "../../AiError.js"
+import type { ModelSettings } from "../../Parameters.js"
 import type * as BatchModel from "../../BatchModel.js"
 import type * as LanguageModel from "../../LanguageModel.js"
+import * as CachedContentModule from "./cachedContent.js"
 import * as GoogleBatchModel from "./GoogleBatchModel.js"
 import * as GoogleClient from "./GoogleClient.js"
 import * as GoogleLanguageModel from "./GoogleLanguageModel.js"
@@ -103,7 +107,57 @@ export * as Codec from "./codec.js"
 export * as BatchCodec from "./batchCodec.js"
 
 /**
- * Options of {@link languageModel} and {@link model}: default settings and retry policy.
+ * Cached content on Gemini, as {@link cachedContent} makes it: its `name`, model, expiry, token
+ * count, and `settings` that send a request with it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CachedContent = CachedContentModule.CachedContent
+
+/**
+ * Options of {@link cachedContent}: `model`, and any of `instructions`, `messages`, `tools`,
+ * `ttl` (a Duration input, default one hour on Gemini's side) and `displayName`.
+ *
+ * @since 0.2.0
+ * @category options
+ */
+export type CachedContentOptions = CachedContentModule.Options
+
+/**
+ * Gemini's explicit prompt cache as a scoped resource: creates cached content (`caches.create`)
+ * with the instructions, messages and tools given, and deletes it (`caches.delete`) when the
+ * Scope closes, interrupted or not (a failed delete is logged). Send requests with it through
+ * `cache.settings` (per request or batch request) or the model option `cachedContent: cache.name`;
+ * the request must be for the same model, and leaves the system instruction and tools to the
+ * cache (a request's own are left out, with a warning). Usage reports the cached tokens as
+ * `cacheReadTokens`.
+ *
+ * @example
+ * Effect.scoped(Effect.gen(function*() {
+ *   const cache = yield* Google.cachedContent({ model: "gemini-2.5-flash", instructions: manual, ttl: "30 minutes" })
+ *   return yield* LanguageModel.request([ModelRequest.userTextPrompt("What does chapter 3 say?")], { settings: cache.settings })
+ * }))
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const cachedContent: (options: CachedContentOptions) => Effect.Effect<CachedContent, AiError, GoogleClient.GoogleClient | Scope.Scope> =
+  CachedContentModule.make
+
+/**
+ * The settings that send a request with the cached content of this name
+ * (`{ extraBody: { cachedContent: name } }`), for a cache made elsewhere; a cache from
+ * {@link cachedContent} has them as `cache.settings`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const cachedContentSettings: (name: string) => ModelSettings = CachedContentModule.settingsOf
+
+/**
+ * Options of {@link languageModel} and {@link model}: default settings, retry policy, and
+ * `cachedContent` (the name of cached content every request uses).
  *
  * @since 0.1.0
  * @category options
@@ -176,6 +230,9 @@ export const model = (
   name: string,
   options?: ModelOptions & { readonly client?: ClientOptions | undefined }
 ): Layer.Layer<LanguageModel.LanguageModel | BatchModel.BatchModel, ConfigError.ConfigError> =>
-  Layer.merge(languageModel(name, options), batchModel(name, { settings: options?.settings })).pipe(
+  Layer.merge(
+    languageModel(name, options),
+    batchModel(name, { settings: CachedContentModule.withCachedContent(options?.cachedContent, options?.settings) })
+  ).pipe(
     Layer.provide(options?.client !== undefined ? layer(options.client) : layerConfig())
   )

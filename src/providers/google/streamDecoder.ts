@@ -4,7 +4,10 @@
  * thinking part, a function call comes whole (a part started and ended at once), a thought
  * signature on a non-thought part becomes an empty ThinkingPart after it (as in `codec.ts`, so the
  * stream adds up to the non-streamed response). Usage is cumulative per chunk: the last one counts.
- * The final chunk carries the finish reason; a stream that ends without one was cut short.
+ * The final chunk carries the finish reason; a stream that ends without one was cut short. Code
+ * execution parts come whole (a call starts and ends at once, its result arrives whole); the
+ * candidate's grounding and URL context metadata (the last seen) become their call and return
+ * pairs at the end, after every other part, as `codec.ts` puts them (builtinTools.ts).
  * @since 0.1.0
  */
 import type { GenerateContentResponseUsageMetadata } from "@google/genai"
@@ -14,6 +17,7 @@ import { isRecord } from "../../internal/codec/wireChecks.js"
 import type { FinishReason } from "../../Message.js"
 import type { ModelRequestParameters } from "../../Parameters.js"
 import { type ModelResponseStreamEvent, ResponseMetadataEvent } from "../../StreamEvent.js"
+import { codeState, decodeCodePart, decodeGrounding } from "./builtinTools.js"
 import { decodeUsage, finishReason, providerName, syntheticCallId } from "./codec.js"
 
 type Kind = "text" | "thought"
@@ -31,6 +35,9 @@ export class StreamDecoder {
   /** The key of the text or thinking part that grows, if one does. */
   private current = ""
   private calls = 0
+  private readonly code = codeState()
+  /** The candidate's grounding and URL context metadata, the last seen. */
+  private readonly metadata: Record<string, unknown> = {}
   private responseId: string | undefined
   private modelVersion: string | undefined
   private usage: GenerateContentResponseUsageMetadata | undefined
@@ -75,6 +82,17 @@ export class StreamDecoder {
         events.push(...this.builder.thinking(this.current, typeof part.text === "string" ? part.text : "", signature))
         continue
       }
+      const builtin = decodeCodePart(part, this.responseId, this.code)
+      if (builtin !== undefined) {
+        this.kind = undefined
+        const key = this.next()
+        events.push(
+          ...(builtin._tag === "BuiltinToolCallPart" ? this.builder.builtinToolCall(key, builtin, "") : this.builder.whole(key, builtin)),
+          ...this.builder.end(key)
+        )
+        if (signature !== undefined) this.signature(signature, events)
+        continue
+      }
       if (isRecord(part.functionCall)) {
         const call = part.functionCall
         if (typeof call.name !== "string") return Either.left("a streamed function call has no name")
@@ -101,6 +119,8 @@ export class StreamDecoder {
         if (signature !== undefined) this.signature(signature, events)
       }
     }
+    if (isRecord(candidate.groundingMetadata)) this.metadata.groundingMetadata = candidate.groundingMetadata
+    if (isRecord(candidate.urlContextMetadata)) this.metadata.urlContextMetadata = candidate.urlContextMetadata
     if (typeof candidate.finishReason === "string") this.reason = candidate.finishReason
     return Either.right(events)
   }
@@ -111,12 +131,23 @@ export class StreamDecoder {
     this.finished = true
     if (this.reason === undefined) return Either.left("the stream ended before Gemini's final chunk (no finishReason)")
     const reason: FinishReason | undefined = this.reason === "BLOCKED" ? "content_filter" : finishReason(this.reason, this.calls > 0)
-    return Either.right(this.builder.finish(new ResponseMetadataEvent({
+    const grounding: Array<ModelResponseStreamEvent> = []
+    const pairs = decodeGrounding(this.metadata, this.responseId)
+    // the part still growing ends before the grounding parts start
+    if (pairs.length > 0 && this.kind !== undefined) grounding.push(...this.builder.end(this.current))
+    for (const part of pairs) {
+      const key = this.next()
+      grounding.push(
+        ...(part._tag === "BuiltinToolCallPart" ? this.builder.builtinToolCall(key, part, "") : this.builder.whole(key, part)),
+        ...this.builder.end(key)
+      )
+    }
+    return Either.right([...grounding, ...this.builder.finish(new ResponseMetadataEvent({
       modelName: this.modelVersion ?? this.requestedModel,
       providerName,
       ...(this.responseId !== undefined ? { providerResponseId: this.responseId } : {}),
       ...(reason !== undefined ? { finishReason: reason } : {}),
       usage: decodeUsage(this.usage)
-    }, true)))
+    }, true))])
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The Gemini side of the emulator (v1beta, as the `@google/genai` SDK calls it):
  * `generateContent` and `streamGenerateContent` (generate.ts), batch mode (batches.ts) and the
- * files batch mode uploads and downloads (files.ts). Wire shapes are written by hand after the
+ * files batch mode uploads and downloads (files.ts), and cached contents (caches.ts). Wire shapes are written by hand after the
  * API reference, never through this library's codec.
  *
  * Batches follow a {@link GoogleBatchLifecycle} advancing one step per status call, chosen by the
@@ -15,7 +15,8 @@
 import { batchHandlers } from "./google/batches.js"
 import type { GoogleBatchEmulator } from "./google/controls.js"
 import { fileHandlers } from "./google/files.js"
-import { generate, streamGenerate } from "./google/generate.js"
+import { cacheHandlers } from "./google/caches.js"
+import { generateHandlers } from "./google/generate.js"
 import type { GoogleState } from "./google/state.js"
 import { type Route, routesOf } from "./route.js"
 
@@ -76,7 +77,10 @@ export const googleRouteKeys = {
   cancelBatch: "POST /v1beta/batches/:id:cancel",
   listBatches: "GET /v1beta/batches",
   uploadFile: "POST /upload/v1beta/files",
-  downloadFile: "GET /v1beta/files/:id:download"
+  downloadFile: "GET /v1beta/files/:id:download",
+  createCache: "POST /v1beta/cachedContents",
+  getCache: "GET /v1beta/cachedContents/:id",
+  deleteCache: "DELETE /v1beta/cachedContents/:id"
 } as const
 
 /**
@@ -88,9 +92,14 @@ export const googleRouteKeys = {
 export const googleRoutes = (state: GoogleState): ReadonlyArray<Route> => {
   const batches = batchHandlers(state)
   const files = fileHandlers(state)
+  const caches = cacheHandlers(state)
+  const { generate, streamGenerate } = generateHandlers(state)
   return routesOf({
     [googleRouteKeys.generateContent]: generate,
     [googleRouteKeys.streamGenerateContent]: streamGenerate,
+    [googleRouteKeys.createCache]: caches.createCache,
+    [googleRouteKeys.getCache]: caches.getCache,
+    [googleRouteKeys.deleteCache]: caches.deleteCache,
     [googleRouteKeys.createBatch]: batches.createBatch,
     [googleRouteKeys.cancelBatch]: batches.cancelBatch,
     [googleRouteKeys.getBatch]: batches.getBatch,

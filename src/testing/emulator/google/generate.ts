@@ -9,6 +9,10 @@
  * - `x-emulator-finish-reason: R` reports finish reason R (`MAX_TOKENS`, `SAFETY`, ...);
  * - `x-emulator-cache-read: N` reports N cached prompt tokens (`cachedContentTokenCount`);
  * - `x-emulator-id: X` names the response X, so two requests get the very same answer.
+ * A request naming `cachedContent` sees the cache's contents, system instruction and tools, and
+ * reports their tokens as `cachedContentTokenCount` (caches.ts). Built-in tools the request
+ * offers (`codeExecution`, `googleSearch`, `urlContext`) add their parts and metadata
+ * (builtinTools.ts). Inline and file data are checked as the API checks them.
  * A request without a key is a 403, one whose key contains "invalid" a 400 `API_KEY_INVALID`.
  * A `thinkingConfig` with `includeThoughts` answers with a thought part first, and a thought
  * signature on the first part after it; any `thinkingConfig` (budget not 0) reports
@@ -24,8 +28,11 @@ import { type Headers, numberHeader } from "../headers.js"
 import { asArray, type Json } from "../json.js"
 import { respond, schemaInText, splitExactly, splitInto, structuredText, tokens } from "../responder.js"
 import type { RecordedRequest, Scripted } from "../route.js"
+import { type BuiltinAnswer, builtinAnswer, candidateMetadata, codeParts } from "./builtinTools.js"
+import { type CacheUse, withCache } from "./caches.js"
 import { responderInput, systemText, validateGenerateBody } from "./generateRequest.js"
 import { googleError, keyProblem, nextId } from "./http.js"
+import type { GoogleState } from "./state.js"
 
 /**
  * A whole answer, independent of JSON vs SSE.
@@ -42,6 +49,8 @@ export interface Answer {
   readonly call: { readonly name: string; readonly args: Json } | undefined
   readonly finishReason: string
   readonly usage: Json
+  /** What the built-in tools the request offers add. */
+  readonly builtin?: BuiltinAnswer | undefined
 }
 
 /**
@@ -50,7 +59,7 @@ export interface Answer {
  * @since 0.2.0
  * @category utils
  */
-export const answer = (context: RouteContext, body: Json, model: string, headers: Headers): Answer => {
+export const answer = (context: RouteContext, body: Json, model: string, headers: Headers, cache?: CacheUse): Answer => {
   const input = responderInput(body, model)
   const output = respond(input)
   const config = isRecord(body.generationConfig) ? body.generationConfig : {}
@@ -77,8 +86,13 @@ export const answer = (context: RouteContext, body: Json, model: string, headers
   }
   const finishReason = headers["x-emulator-finish-reason"] ??
     (text !== undefined && typeof config.maxOutputTokens === "number" && tokens(output.kind === "text" ? output.text : "") > config.maxOutputTokens ? "MAX_TOKENS" : "STOP")
-  const prompt = tokens(JSON.stringify(body.contents ?? []) + systemText(body))
-  const cached = numberHeader(headers, "x-emulator-cache-read")
+  // with cached content, the prompt is the cache and the request's own contents after it
+  const prompt = cache !== undefined
+    ? cache.tokens + tokens(JSON.stringify(asArray(body.contents).slice(cache.contents)))
+    : tokens(JSON.stringify(body.contents ?? []) + systemText(body))
+  const cached = numberHeader(headers, "x-emulator-cache-read") ?? cache?.tokens
+  const builtin = builtinAnswer(body, input.lastUserText, text)
+  const offersBuiltins = builtin.code !== undefined || builtin.grounding !== undefined || builtin.urlContext !== undefined
   const candidates = tokens(text ?? JSON.stringify(call ?? {}))
   const thoughts = thinks ? tokens(thought ?? "thinking") + 8 : undefined
   return {
@@ -89,6 +103,7 @@ export const answer = (context: RouteContext, body: Json, model: string, headers
     text,
     call,
     finishReason,
+    ...(offersBuiltins ? { builtin } : {}),
     usage: {
       promptTokenCount: prompt,
       candidatesTokenCount: candidates,
@@ -104,6 +119,7 @@ export const answer = (context: RouteContext, body: Json, model: string, headers
 const answerParts = (a: Answer): Array<Json> => {
   const parts: Array<Json> = []
   if (a.thought !== undefined) parts.push({ text: a.thought, thought: true })
+  if (a.builtin !== undefined) parts.push(...codeParts(a.builtin))
   const signed = (part: Json): Json => (a.signature !== undefined && parts.every((p) => p.thoughtSignature === undefined) ? { ...part, thoughtSignature: a.signature } : part)
   if (a.call !== undefined) parts.push(signed({ functionCall: { name: a.call.name, args: a.call.args } }))
   if (a.text !== undefined && a.text !== "") parts.push(signed({ text: a.text }))
@@ -117,7 +133,12 @@ const answerParts = (a: Answer): Array<Json> => {
  * @category codecs
  */
 export const responseJson = (a: Answer): Json => ({
-  candidates: [{ content: { role: "model", parts: answerParts(a) }, finishReason: a.finishReason, index: 0 }],
+  candidates: [{
+    content: { role: "model", parts: answerParts(a) },
+    finishReason: a.finishReason,
+    index: 0,
+    ...(a.builtin !== undefined ? candidateMetadata(a.builtin) : {})
+  }],
   usageMetadata: a.usage,
   modelVersion: a.model,
   responseId: a.id
@@ -125,13 +146,19 @@ export const responseJson = (a: Answer): Json => ({
 
 const streamChunks = (a: Answer, deltas: number | undefined): Array<Json> => {
   const chunk = (parts: Array<Json>, last: boolean): Json => ({
-    candidates: [{ content: { role: "model", parts }, ...(last ? { finishReason: a.finishReason } : {}), index: 0 }],
+    candidates: [{
+      content: { role: "model", parts },
+      ...(last ? { finishReason: a.finishReason } : {}),
+      index: 0,
+      ...(last && a.builtin !== undefined ? candidateMetadata(a.builtin) : {})
+    }],
     usageMetadata: last ? a.usage : { promptTokenCount: a.usage.promptTokenCount, totalTokenCount: a.usage.promptTokenCount },
     modelVersion: a.model,
     responseId: a.id
   })
   const chunks: Array<Array<Json>> = []
   if (a.thought !== undefined) chunks.push(...splitInto(a.thought, 2).map((t) => [{ text: t, thought: true }]))
+  if (a.builtin !== undefined) chunks.push(...codeParts(a.builtin).map((part) => [part]))
   let signature = a.signature
   const take = () => {
     const s = signature
@@ -155,33 +182,36 @@ const streamChunks = (a: Answer, deltas: number | undefined): Array<Json> => {
  */
 export const modelOf = (request: RecordedRequest): string => request.params.model ?? ""
 
-/**
- * The default `:generateContent` behaviour: key and body checks, then the answer as JSON.
- *
- * @since 0.2.0
- * @category utils
- */
-export const generate = (request: RecordedRequest): Scripted => {
+/** The body with its cached content put in, and the cached tokens; an error answer when the cache cannot serve it. */
+const prepared = (state: GoogleState, request: RecordedRequest): { readonly body: Json; readonly cache: CacheUse | undefined } | Scripted => {
   const rejected = keyProblem(request)
   if (rejected !== undefined) return rejected
   const problem = validateGenerateBody(request.body)
   if (problem !== undefined) return googleError(400, problem)
-  return { json: responseJson(answer(contextOf(request), request.body as Json, modelOf(request), request.headers)) }
+  return withCache(state, request.body as Json, modelOf(request))
 }
+
+const isAnswerable = (p: ReturnType<typeof prepared>): p is { readonly body: Json; readonly cache: CacheUse | undefined } => "body" in p && !("status" in p)
 
 /**
- * The default `:streamGenerateContent` behaviour: key and body checks, then the answer as SSE.
+ * The default `:generateContent` and `:streamGenerateContent` behaviours of one emulator: key and
+ * body checks, the cached content put in, then the answer as JSON or as SSE.
  *
  * @since 0.2.0
- * @category utils
+ * @category constructors
  */
-export const streamGenerate = (request: RecordedRequest): Scripted => {
-  const rejected = keyProblem(request)
-  if (rejected !== undefined) return rejected
-  const problem = validateGenerateBody(request.body)
-  if (problem !== undefined) return googleError(400, problem)
-  if (request.query.get("alt") !== "sse") return googleError(400, "the emulator streams only with alt=sse")
-  const chunks = streamChunks(answer(contextOf(request), request.body as Json, modelOf(request), request.headers), numberHeader(request.headers, "x-emulator-deltas"))
-  return { sse: chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`) }
+export const generateHandlers = (state: GoogleState) => {
+  const generate = (request: RecordedRequest): Scripted => {
+    const p = prepared(state, request)
+    if (!isAnswerable(p)) return p
+    return { json: responseJson(answer(contextOf(request), p.body, modelOf(request), request.headers, p.cache)) }
+  }
+  const streamGenerate = (request: RecordedRequest): Scripted => {
+    const p = prepared(state, request)
+    if (!isAnswerable(p)) return p
+    if (request.query.get("alt") !== "sse") return googleError(400, "the emulator streams only with alt=sse")
+    const chunks = streamChunks(answer(contextOf(request), p.body, modelOf(request), request.headers, p.cache), numberHeader(request.headers, "x-emulator-deltas"))
+    return { sse: chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`) }
+  }
+  return { generate, streamGenerate }
 }
-

@@ -54,6 +54,23 @@ export const responderInput = (body: Json, model: string): ResponderInput => {
   return { lastUserText, toolResults, tools, toolChoice, model }
 }
 
+const base64 = /^[A-Za-z0-9+/_-]*={0,2}$/
+
+// inline bytes need a media type and base64 data; file data a media type and a URI
+const dataProblem = (p: Record<string, unknown>, at: string): string | undefined => {
+  if (p.inlineData !== undefined) {
+    const blob = p.inlineData
+    if (!isRecord(blob) || typeof blob.mimeType !== "string" || blob.mimeType === "") return `${at}.inline_data.mime_type: mime_type is required`
+    if (typeof blob.data !== "string" || blob.data === "" || !base64.test(blob.data)) return `${at}.inline_data.data: Invalid value (bytes must be base64)`
+  }
+  if (p.fileData !== undefined) {
+    const file = p.fileData
+    if (!isRecord(file) || typeof file.fileUri !== "string" || file.fileUri === "") return `${at}.file_data.file_uri: file_uri is required`
+    if (typeof file.mimeType !== "string" || file.mimeType === "") return `${at}.file_data.mime_type: mime_type is required`
+  }
+  return undefined
+}
+
 /**
  * What the request gets wrong, as the real API would reject it (400 INVALID_ARGUMENT).
  *
@@ -75,6 +92,8 @@ export const validateGenerateBody = (body: unknown): string | undefined => {
         return `* GenerateContentRequest.contents[${i}].parts[${j}].function_response.name: Name cannot be empty.`
       }
       if (isRecord(p.functionCall) && !isRecord(p.functionCall.args ?? {})) return `* GenerateContentRequest.contents[${i}].parts[${j}].function_call.args: must be an object`
+      const data = dataProblem(p, `* GenerateContentRequest.contents[${i}].parts[${j}]`)
+      if (data !== undefined) return data
     }
   }
   const config = isRecord(body.generationConfig) ? body.generationConfig : {}

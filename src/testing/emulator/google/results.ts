@@ -5,7 +5,9 @@
  *
  * @since 0.2.0
  */
+import { isRecord } from "../../../internal/codec/wireChecks.js"
 import type { Json } from "../json.js"
+import { withCache } from "./caches.js"
 import { finishedCount } from "../lifecycle.js"
 import { answer, responseJson } from "./generate.js"
 import { validateGenerateBody } from "./generateRequest.js"
@@ -20,7 +22,12 @@ const resultOf = (state: GoogleState, b: BatchState, i: number): Json => {
   const request = b.requests[i]!
   const problem = validateGenerateBody(request)
   if (problem !== undefined) return { error: { code: 400, message: problem, status: "INVALID_ARGUMENT" } }
-  return { response: responseJson(answer(state.context, request, b.model, b.headers)) }
+  const cached = withCache(state, request, b.model)
+  if (!("body" in cached)) {
+    const error = isRecord(cached.json) && isRecord(cached.json.error) ? cached.json.error : { code: 400, message: "bad request", status: "INVALID_ARGUMENT" }
+    return { error }
+  }
+  return { response: responseJson(answer(state.context, cached.body, b.model, b.headers, cached.cache)) }
 }
 
 /**

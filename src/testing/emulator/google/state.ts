@@ -1,6 +1,7 @@
 /**
- * What one emulator keeps of its Gemini batches and files: the batches and how far each has
- * come, the uploaded and result files, uploads under way, and the default lifecycle. Made by
+ * What one emulator keeps of its Gemini batches, files and cached contents: the batches and how
+ * far each has come, the uploaded and result files, uploads under way, the cached contents, and
+ * the default lifecycle. Made by
  * each emulator for itself, so two emulators never see each other's batches, files or ids.
  *
  * @since 0.2.0
@@ -46,6 +47,25 @@ export interface StoredFile {
 }
 
 /**
+ * Cached content (`cachedContents/...`): what it holds, as the create sent it, and its size in tokens.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CacheEntry {
+  readonly name: string
+  readonly model: string
+  readonly displayName: string | undefined
+  readonly contents: ReadonlyArray<Json>
+  readonly systemInstruction: Json | undefined
+  readonly tools: ReadonlyArray<Json> | undefined
+  readonly toolConfig: Json | undefined
+  readonly tokens: number
+  readonly createTime: string
+  readonly expireTime: string
+}
+
+/**
  * One emulator's Gemini batches and files.
  *
  * @since 0.2.0
@@ -58,6 +78,8 @@ export interface GoogleState {
   readonly files: Map<string, StoredFile>
   /** Uploads under way: the file name of each upload id. */
   readonly uploads: Map<string, string>
+  /** Cached contents by name (`cachedContents/...`). */
+  readonly caches: Map<string, CacheEntry>
   /** The lifecycle of batches created from now on. */
   lifecycle: GoogleBatchLifecycle | undefined
 }
@@ -73,6 +95,7 @@ export const makeGoogleState = (context: RouteContext): GoogleState => ({
   batches: new Map(),
   files: new Map(),
   uploads: new Map(),
+  caches: new Map(),
   lifecycle: undefined
 })
 
