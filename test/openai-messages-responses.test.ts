@@ -169,6 +169,24 @@ describe("Responses codec: built-in tool items, response side", () => {
     expect(Either.getOrThrow(encodeInput(roundTripped)).input).toEqual(input)
   })
 
+  it("an image generation item (its tool passed in extraBody) is a built-in call and result too, streamed and not, and goes back as it came", () => {
+    const item = { id: "ig_1", type: "image_generation_call", status: "completed", result: "iVBORw0KGgo=", revised_prompt: "A red cat" }
+    const body = { id: "resp_ig", object: "response", created_at: 1764000000, status: "completed", model: "gpt-4.1", output: [item], usage: { input_tokens: 5, output_tokens: 9 } }
+    const response = Either.getOrThrow(decodeResponse(body, { requestedModel: "m" }))
+    expect(response.builtinToolCalls).toEqual([new BuiltinToolCallPart({ toolName: "image_generation", args: {}, toolCallId: "ig_1", providerName: "openai", providerDetails: { type: "image_generation_call", revised_prompt: "A red cat" } })])
+    expect(response.builtinToolReturns[0]!.content).toEqual({ status: "completed", result: "iVBORw0KGgo=" })
+    const decoder = new ResponsesStreamDecoder(noParameters, { requestedModel: "m" })
+    const out: Array<ModelResponseStreamEvent> = []
+    for (const event of [
+      { type: "response.output_item.added", output_index: 0, item: { id: "ig_1", type: "image_generation_call", status: "in_progress", result: null } },
+      { type: "response.output_item.done", output_index: 0, item },
+      { type: "response.completed", response: body }
+    ]) out.push(...Either.getOrThrow(decoder.event(event)))
+    out.push(...Either.getOrThrow(decoder.end()))
+    expect(comparable(accumulate(out))).toEqual(comparable(response))
+    expect(Either.getOrThrow(encodeInput([response])).input).toEqual([item])
+  })
+
   it("leaves out another provider's built-in parts with a warning", () => {
     const anthropic = new ModelResponse({
       parts: [new BuiltinToolCallPart({ toolName: "web_search", args: { query: "x" }, toolCallId: "srvtoolu_1", providerName: "anthropic", providerDetails: { type: "server_tool_use" } })],

@@ -2,7 +2,8 @@
  * The Responses API's built-in tools, both ways. Request side: the built-in tool parameters as
  * `tools` entries (`web_search`, `file_search`, `code_interpreter`, `mcp`) and the `include`
  * entries that make their results come back. Response side: the output items of those tools
- * (`web_search_call`, `file_search_call`, `code_interpreter_call`, `mcp_call`, `mcp_list_tools`)
+ * (`web_search_call`, `file_search_call`, `code_interpreter_call`, `mcp_call`, `mcp_list_tools`,
+ * `image_generation_call`)
  * as a {@link BuiltinToolCallPart} and a {@link BuiltinToolReturnPart} each, never function tool
  * calls; and those parts back into the same input items (by id) when a history is sent again.
  *
@@ -16,6 +17,10 @@
  * | `code_interpreter_call` | `code_interpreter` | `{ code, container_id }` | `{ status, outputs }` |
  * | `mcp_call` | the MCP tool's name | its parsed `arguments` | `{ output, error, status }` |
  * | `mcp_list_tools` | `mcp_list_tools` | `{ server_label }` | `{ tools, error }` |
+ * | `image_generation_call` | `image_generation` | `{}` | `{ status, result }` (base64 image) |
+ *
+ * (No parameter enables image generation; an `image_generation` tool passed in `extraBody`
+ * comes back this way.)
  *
  * @since 0.2.0
  */
@@ -42,7 +47,8 @@ const SHAPES: Readonly<Record<string, ItemShape>> = {
   file_search_call: { toolName: () => "file_search", argsKeys: ["queries"], resultKeys: ["status", "results"] },
   code_interpreter_call: { toolName: () => "code_interpreter", argsKeys: ["code", "container_id"], resultKeys: ["status", "outputs"] },
   mcp_call: { toolName: (item) => (typeof item.name === "string" ? item.name : "mcp_call"), argsKeys: ["arguments"], resultKeys: ["output", "error", "status"] },
-  mcp_list_tools: { toolName: () => "mcp_list_tools", argsKeys: ["server_label"], resultKeys: ["tools", "error"] }
+  mcp_list_tools: { toolName: () => "mcp_list_tools", argsKeys: ["server_label"], resultKeys: ["tools", "error"] },
+  image_generation_call: { toolName: () => "image_generation", argsKeys: [], resultKeys: ["status", "result"] }
 }
 
 /**
