@@ -33,6 +33,7 @@ import { makeGate } from "./internal/batch/gate.js"
 import { resubmitPolicy } from "./internal/batch/lifecycle.js"
 import { effectiveLimits, queueLimitsOf } from "./internal/batch/plan.js"
 import { requestKey } from "./internal/batched/requestKey.js"
+import { checkCall } from "./internal/codec/callInput.js"
 import { responseToEvents } from "./internal/stream/eventBuilder.js"
 
 export {
@@ -212,15 +213,9 @@ export const layer = (
       /** The request as a batch line, and its upload size; what the provider refuses fails here. */
       const prepare = (messages: ReadonlyArray<ModelMessage>, call: LanguageModel.RequestOptions | undefined) =>
         Effect.suspend(() => {
-          if (messages.length === 0) {
-            return Effect.fail(new InvalidInputError({ provider: model.provider, reason: "the message list is empty; pass at least one ModelRequest, for example ModelRequest.userTextPrompt(\"...\")." }))
-          }
-          let parameters: ModelRequestParameters
-          try {
-            parameters = ModelRequestParameters.from(call?.parameters)
-          } catch (e) {
-            return Effect.fail(new InvalidInputError({ provider: model.provider, reason: `bad request parameters: ${e instanceof Error ? e.message : String(e)}` }))
-          }
+          const checked = checkCall(model.provider, messages, call?.parameters)
+          if (Either.isLeft(checked)) return Effect.fail(checked.left)
+          const parameters = checked.right
           const customId = pending === undefined
             ? `r${next++}`
             : requestKey({ provider: model.provider, model: model.modelName, messages, parameters, settings: call?.settings })

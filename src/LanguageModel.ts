@@ -5,13 +5,14 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, type Scope, Stream, type Tracer } from "effect"
-import { type AiError, InvalidInputError } from "./AiError.js"
+import { Context, Effect, Either, type Scope, Stream, type Tracer } from "effect"
+import type { AiError, InvalidInputError } from "./AiError.js"
 import type { ModelMessage, ModelResponse } from "./Message.js"
 import { mergeSettings, ModelRequestParameters, type ModelRequestParametersInput, type ModelSettings } from "./Parameters.js"
 import * as Retry from "./Retry.js"
 import type { ModelResponseStreamEvent } from "./StreamEvent.js"
 import * as Telemetry from "./Telemetry.js"
+import { checkCall } from "./internal/codec/callInput.js"
 import { unwrapScopedStream } from "./internal/stream/scopedStream.js"
 import { withStreamOpener } from "./internal/stream/streamOpener.js"
 
@@ -101,9 +102,6 @@ export interface ModelDefaults {
   readonly retry?: Retry.Policy | false | undefined
 }
 
-const emptyMessages = (provider: string) =>
-  new InvalidInputError({ provider, reason: "the message list is empty; pass at least one ModelRequest, for example ModelRequest.userTextPrompt(\"...\")." })
-
 const unsupportedSettings = (impl: Implementation, settings: ModelSettings): ReadonlyArray<string> =>
   (Object.keys(settings) as Array<keyof ModelSettings>).filter((key) => settings[key] !== undefined && !impl.supportedSettings.includes(key))
 
@@ -138,13 +136,9 @@ export const make = (impl: Implementation, defaults?: ModelDefaults): Service =>
   // plain code in one suspend, not a generator: this runs on every call
   const prepare = (messages: ReadonlyArray<ModelMessage>, options: RequestOptions | undefined): Effect.Effect<CallContext, InvalidInputError> =>
     Effect.suspend(() => {
-      if (messages.length === 0) return Effect.fail(emptyMessages(impl.provider))
-      let parameters: ModelRequestParameters
-      try {
-        parameters = ModelRequestParameters.from(options?.parameters)
-      } catch (e) {
-        return Effect.fail(new InvalidInputError({ provider: impl.provider, reason: `bad request parameters: ${e instanceof Error ? e.message : String(e)}` }))
-      }
+      const checked = checkCall(impl.provider, messages, options?.parameters)
+      if (Either.isLeft(checked)) return Effect.fail(checked.left)
+      const parameters = checked.right
       const settings = mergeSettings(defaults?.settings, options?.settings)
       const context: CallContext = { parameters, settings }
       const ignored = unsupportedSettings(impl, settings)

@@ -7,55 +7,48 @@
  * @since 0.2.0
  * @internal
  */
-import {
-  type AiError,
-  AuthenticationError,
-  type BatchError,
-  InvalidRequestError,
-  NotFoundError,
-  PermissionDeniedError,
-  ProviderUnavailableError,
-  RateLimitError,
-  RequestTimeoutError,
-  ResponseDecodeError
-} from "../../AiError.js"
+import { type AiError, type BatchError, InvalidRequestError, ProviderUnavailableError, RequestTimeoutError, ResponseDecodeError } from "../../AiError.js"
 import type { ResultError } from "../../BatchData.js"
+import { errorOfStatus } from "../http/statusError.js"
 
-const httpStatus = (code: string): number | undefined => {
+/** The HTTP status a provider's line code stands for (the batch APIs' codes, or `http_<status>`). */
+const statusOfCode = (code: string): number => {
+  switch (code) {
+    case "rate_limit_exceeded":
+    case "rate_limit_error":
+      return 429
+    case "authentication_error":
+    case "invalid_api_key":
+      return 401
+    case "permission_error":
+    case "permission_denied":
+      return 403
+    case "not_found_error":
+    case "model_not_found":
+      return 404
+    case "server_error":
+    case "internal_server_error":
+    case "api_error":
+      return 500
+    case "overloaded_error":
+      return 529
+  }
   const match = /^http_(\d{3})$/.exec(code)
-  return match === null ? undefined : Number(match[1])
+  return match === null ? 400 : Number(match[1])
 }
 
 /**
  * The request error a batch line's failure amounts to: what a direct call of the same request
- * would have raised, by the provider's code (or `http_<status>`); our own codes ("expired",
- * "cancelled", "missing") say the request never ran.
+ * would have raised, by the provider's code (or `http_<status>`), through the same status
+ * mapping as direct calls; our own codes ("expired", "cancelled", "missing") say the request
+ * never ran.
  *
  * @since 0.2.0
  * @category errors
  */
 export const fromResultError = (provider: string, batchIds: string, error: ResultError): AiError => {
   const detail = `${error.message} (code ${error.code}, in batch ${batchIds})`
-  const status = httpStatus(error.code)
   switch (error.code) {
-    case "rate_limit_exceeded":
-    case "rate_limit_error":
-      return new RateLimitError({ provider, detail })
-    case "authentication_error":
-    case "invalid_api_key":
-      return new AuthenticationError({ provider, detail })
-    case "permission_error":
-    case "permission_denied":
-      return new PermissionDeniedError({ provider, detail })
-    case "not_found_error":
-    case "model_not_found":
-      return new NotFoundError({ provider, detail })
-    case "server_error":
-    case "internal_server_error":
-    case "api_error":
-      return new ProviderUnavailableError({ provider, status: 500, detail })
-    case "overloaded_error":
-      return new ProviderUnavailableError({ provider, status: 529, detail })
     case "expired":
     case "batch_expired":
       return new RequestTimeoutError({ provider, detail: `the batch expired before this request ran: ${detail}` })
@@ -65,12 +58,7 @@ export const fromResultError = (provider: string, batchIds: string, error: Resul
     case "response_decode_error":
       return new ResponseDecodeError({ provider, path: "batch result", detail })
   }
-  if (status === 429) return new RateLimitError({ provider, detail })
-  if (status === 401) return new AuthenticationError({ provider, detail })
-  if (status === 403) return new PermissionDeniedError({ provider, detail })
-  if (status === 404) return new NotFoundError({ provider, detail })
-  if (status !== undefined && status >= 500) return new ProviderUnavailableError({ provider, status, detail })
-  return new InvalidRequestError({ provider, detail, ...(status !== undefined ? { status } : {}) })
+  return errorOfStatus(statusOfCode(error.code), { provider, detail })
 }
 
 /**
